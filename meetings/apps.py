@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MeetingsConfig(AppConfig):
+    """The weekly meeting: meetings, attendance, visitors and the attendance policy."""
+
+    name = "meetings"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MembersConfig(AppConfig):
+    """People, trades, roles and chapters: everything else depends on this app."""
+
+    name = "members"

@@ -1,0 +1,118 @@
+"""Settings come from the environment, fail loudly on bad values and are secure by default."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from chapter.env import env_bool, env_int, mailer_from_url
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "slipstream.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://slipstream.example.org",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean | {"DJANGO_SETTINGS_MODULE": "chapter.settings"} | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_deploy_is_clean_with_only_the_three_required_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_missing_secret_key_stops_production_start_up():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_bad_boolean_names_the_variable():
+    result = run_manage("check", env=PRODUCTION_ENV | {"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_env_helpers_reject_bad_values(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "sure")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG"):
+        env_bool("X_FLAG", False)
+    monkeypatch.setenv("X_NUM", "ten")
+    with pytest.raises(ImproperlyConfigured, match="X_NUM"):
+        env_int("X_NUM", 1)
+    monkeypatch.setenv("X_NUM", "-3")
+    with pytest.raises(ImproperlyConfigured, match="at least 0"):
+        env_int("X_NUM", 1)
+
+
+def test_email_url_is_parsed_into_smtp_settings():
+    parsed = mailer_from_url("smtp://mailer:s%40cret@mail.example.org:2525")["OPTIONS"]
+    assert parsed["host"] == "mail.example.org"
+    assert parsed["port"] == 2525
+    assert parsed["password"] == "s@cret"
+    assert parsed["use_tls"] is True
+    with pytest.raises(ImproperlyConfigured, match="scheme"):
+        mailer_from_url("carrier-pigeon://loft")
+
+
+def test_production_responses_carry_the_security_headers(tmp_path):
+    """Run one request through the production settings and read the headers it sends."""
+    env = PRODUCTION_ENV | {"VAR_DIR": str(tmp_path)}
+    collected = run_manage("collectstatic", "--noinput", env=env)
+    assert collected.returncode == 0, collected.stderr
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/accounts/login/', secure=True, HTTP_HOST='slipstream.example.org');"
+        "print(r.status_code);"
+        "[print(k + ': ' + r.headers.get(k, '')) for k in ("
+        "'Content-Security-Policy', 'Strict-Transport-Security', 'X-Frame-Options',"
+        "'Referrer-Policy', 'X-Content-Type-Options')];"
+        "print('cookie-secure', r.cookies['csrftoken']['secure'])"
+    )
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean | {"DJANGO_SETTINGS_MODULE": "chapter.settings"} | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert out.startswith("200")
+    csp = next(line for line in out.splitlines() if line.startswith("Content-Security-Policy"))
+    assert "default-src 'self'" in csp
+    assert "script-src 'self' 'nonce-" in csp
+    assert "unsafe-inline" not in csp
+    assert "Strict-Transport-Security: max-age=31536000; includeSubDomains; preload" in out
+    assert "X-Frame-Options: DENY" in out
+    assert "Referrer-Policy: same-origin" in out
+    assert "X-Content-Type-Options: nosniff" in out
+    assert "cookie-secure True" in out
