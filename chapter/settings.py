@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "members",
     "meetings",
     "referrals",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -8,5 +8,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("members/", include("members.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("slips/", include("referrals.urls")),
+    path("reports/", include("reports.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

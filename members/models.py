@@ -1,9 +1,19 @@
-"""People, trades, roles and chapters."""
+"""People, trades, roles and chapters (DOMAIN.md: the chapter and its week; people, roles)."""
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
+
+# --- Users ------------------------------------------------------------------------------------
 
 
 class UserManager(DjangoUserManager):
@@ -56,3 +66,345 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+# --- Chapters ---------------------------------------------------------------------------------
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/London.")
+
+
+def default_light_points() -> dict:
+    """The traffic-light points table of DOMAIN.md; each chapter may tune its copy in the admin.
+
+    Rate measures are ``[[at_least, points], …]`` checked from the top; ``absences`` gives
+    the points for 0, 1, 2, 3 absences (more → 0); ``tyfcb`` the points for reaching the
+    chapter's threshold, half of it, or any amount.
+    """
+    return {
+        "absences": [20, 15, 10, 5],
+        "referrals_per_week": [[1, 20], [0.75, 15], [0.5, 10], [0.25, 5]],
+        "visitors_per_month": [[1, 20], [0.75, 15], [0.5, 10], [0.25, 5]],
+        "one_to_ones_per_week": [[1, 20], [0.75, 15], [0.5, 10], [0.25, 5]],
+        "ceu_per_week": [[1, 10], [0.5, 5]],
+        "tyfcb": {"threshold": 5, "half": 3, "any": 1},
+        "testimonials": [[2, 5], [1, 3]],
+    }
+
+
+class Region(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Chapter(models.Model):
+    """A group of business owners meeting weekly; its settings drive policy and lights."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="chapters", null=True, blank=True
+    )
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    meeting_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.TUESDAY
+    )
+    meeting_time = models.TimeField(default=dt.time(7, 0))
+    meeting_minutes = models.PositiveSmallIntegerField(default=90)
+    venue = models.CharField(max_length=200, blank=True)
+    online_link = models.URLField(blank=True)
+    currency = models.CharField(
+        max_length=3,
+        default="GBP",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO code such as GBP.")],
+    )
+    # Attendance policy (DOMAIN.md defaults).
+    absence_limit = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1)], help_text="Absences allowed in the window."
+    )
+    policy_window_weeks = models.PositiveSmallIntegerField(
+        default=26, validators=[MinValueValidator(1)]
+    )
+    medical_allowance_weeks = models.PositiveSmallIntegerField(
+        default=8, help_text="Consecutive M weeks before further M marks count as absences."
+    )
+    # Traffic lights (DOMAIN.md defaults).
+    green_min = models.PositiveSmallIntegerField(default=70)
+    yellow_min = models.PositiveSmallIntegerField(default=50)
+    red_min = models.PositiveSmallIntegerField(default=30)
+    tyfcb_threshold = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("10000.00")
+    )
+    light_points = models.JSONField(default=default_light_points)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(green_min__gt=F("yellow_min")) & Q(yellow_min__gt=F("red_min")),
+                name="chapter_light_thresholds_descend",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self) -> dt.date:
+        """Today's date where the chapter meets, which is what every weekly rule uses."""
+        return timezone.localtime(timezone.now(), self.tz).date()
+
+
+# --- Trades -----------------------------------------------------------------------------------
+
+
+class ContactSphere(models.Model):
+    """Related trades whose members naturally pass each other work ("Home", "Events", …)."""
+
+    name = models.CharField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Classification(models.Model):
+    """A trade. Shared by the region; a chapter seats at most one active member per trade."""
+
+    name = models.CharField(max_length=120)
+    sphere = models.ForeignKey(
+        ContactSphere,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="classifications",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="classification_name_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Members ----------------------------------------------------------------------------------
+
+
+class MemberQuerySet(models.QuerySet):
+    def active_in(self, chapter: Chapter) -> "MemberQuerySet":
+        return self.filter(chapter=chapter, status=Member.Status.ACTIVE)
+
+    def seated_in(self, chapter: Chapter) -> "MemberQuerySet":
+        """Members who hold their trade: active or on leave (not applicants, not dropped)."""
+        return self.filter(chapter=chapter, status__in=Member.SEATED)
+
+    def belonging_on(self, day: dt.date) -> "MemberQuerySet":
+        """Members of the chapter on ``day``: joined on or before it, not left before it."""
+        return self.exclude(status=Member.Status.APPLICANT).filter(
+            Q(joined_on__lte=day), Q(left_on__isnull=True) | Q(left_on__gte=day)
+        )
+
+    def belonging_between(self, start: dt.date, end: dt.date) -> "MemberQuerySet":
+        """Members who belonged on any day of ``[start, end]`` (the PALMS row rule)."""
+        return self.exclude(status=Member.Status.APPLICANT).filter(
+            Q(joined_on__lte=end), Q(left_on__isnull=True) | Q(left_on__gte=start)
+        )
+
+    def with_people(self) -> "MemberQuerySet":
+        return self.select_related("user", "classification", "classification__sphere")
+
+
+class Member(models.Model):
+    """A person's seat in a chapter. History stays when they go on leave or are dropped."""
+
+    class Status(models.TextChoices):
+        APPLICANT = "applicant", "Applicant"
+        ACTIVE = "active", "Active"
+        ON_LEAVE = "on_leave", "On leave"
+        DROPPED = "dropped", "Dropped"
+
+    SEATED = (Status.ACTIVE, Status.ON_LEAVE)
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="member")
+    chapter = models.ForeignKey(Chapter, on_delete=models.PROTECT, related_name="members")
+    company = models.CharField(max_length=150, blank=True)
+    classification = models.ForeignKey(
+        Classification, on_delete=models.PROTECT, related_name="members"
+    )
+    phone = models.CharField(
+        max_length=32,
+        blank=True,
+        validators=[
+            RegexValidator(r"^\+?[0-9 ()\-.]{6,31}$", "Enter a phone number: digits, spaces, +.")
+        ],
+    )
+    website = models.URLField(blank=True)
+    ideal_referral = models.TextField(max_length=600, blank=True)
+    sponsor = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="sponsored"
+    )
+    joined_on = models.DateField()
+    left_on = models.DateField(null=True, blank=True, help_text="Last day of membership.")
+    renewal_due = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLICANT)
+    leave_from = models.DateField(null=True, blank=True)
+    leave_until = models.DateField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__first_name", "user__last_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chapter", "classification"],
+                condition=Q(status__in=["active", "on_leave"]),
+                name="one_member_per_trade",
+                violation_error_message="This trade is already held in the chapter.",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
+                name="member_leaves_after_joining",
+            ),
+            models.CheckConstraint(
+                condition=Q(renewal_due__isnull=True) | Q(renewal_due__gte=F("joined_on")),
+                name="member_renews_after_joining",
+            ),
+            models.CheckConstraint(
+                condition=Q(leave_until__isnull=True)
+                | Q(leave_from__isnull=True)
+                | Q(leave_until__gte=F("leave_from")),
+                name="member_leave_ends_after_it_starts",
+            ),
+        ]
+        indexes = [models.Index(fields=["chapter", "status"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.user.first_name} {self.user.last_name}".strip() or self.user.email
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    def belongs_on(self, day: dt.date) -> bool:
+        return (
+            self.status != self.Status.APPLICANT
+            and self.joined_on <= day
+            and (self.left_on is None or self.left_on >= day)
+        )
+
+    def on_leave_on(self, day: dt.date) -> bool:
+        if self.status != self.Status.ON_LEAVE:
+            return False
+        starts = self.leave_from or dt.date.min
+        ends = self.leave_until or dt.date.max
+        return starts <= day <= ends
+
+    def clean(self) -> None:
+        errors = {}
+        if self.left_on and self.joined_on and self.left_on < self.joined_on:
+            errors["left_on"] = "A member cannot leave before joining."
+        if self.renewal_due and self.joined_on and self.renewal_due < self.joined_on:
+            errors["renewal_due"] = "The renewal date cannot be before the joining date."
+        if self.leave_from and self.leave_until and self.leave_until < self.leave_from:
+            errors["leave_until"] = "Leave cannot end before it starts."
+        if self.status in self.SEATED and self.classification_id and self.chapter_id:
+            holder = (
+                Member.objects.seated_in(self.chapter)
+                .filter(classification_id=self.classification_id)
+                .exclude(pk=self.pk)
+                .select_related("user")
+                .first()
+            )
+            if holder:
+                errors["classification"] = (
+                    f"{self.classification} is already held in {self.chapter} "
+                    f"by {holder.full_name}."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- Roles ------------------------------------------------------------------------------------
+
+
+class RoleQuerySet(models.QuerySet):
+    def current(self, on: dt.date | None = None) -> "RoleQuerySet":
+        on = on or timezone.localdate()
+        return self.filter(Q(started_on__lte=on), Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+
+
+class Role(models.Model):
+    """A leadership role a member holds for a term; roles are data, not staff flags."""
+
+    class Name(models.TextChoices):
+        PRESIDENT = "president", "President"
+        VICE_PRESIDENT = "vice_president", "Vice-president"
+        SECRETARY_TREASURER = "secretary_treasurer", "Secretary-treasurer"
+        MEMBERSHIP_COMMITTEE = "membership_committee", "Membership committee"
+        VISITOR_HOST = "visitor_host", "Visitor host"
+        EDUCATION_COORDINATOR = "education_coordinator", "Education coordinator"
+        MENTOR = "mentor", "Mentor"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=24, choices=Name.choices)
+    started_on = models.DateField(default=dt.date.today)
+    ended_on = models.DateField(null=True, blank=True)
+
+    objects = RoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="role_term_ends_after_it_starts",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "name", "started_on"], name="role_term_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_name_display()}: {self.member}"

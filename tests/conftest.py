@@ -91,3 +91,90 @@ def phone(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- Personas ----------------------------------------------------------------------------------
+# alice-style personas (after healthchecks): each test reads as a sentence about who does what.
+
+
+@pytest.fixture
+def chapter(db):
+    from tests.factories import ChapterFactory
+
+    return ChapterFactory(name="Riverside", slug="riverside")
+
+
+@pytest.fixture
+def other_chapter(db):
+    from tests.factories import ChapterFactory
+
+    return ChapterFactory(name="Hilltop", slug="hilltop")
+
+
+def _member(chapter, email, first, roles=(), **kwargs):
+    from tests.factories import MemberFactory, RoleFactory, UserFactory
+
+    member = MemberFactory(
+        chapter=chapter, user=UserFactory(email=email, first_name=first), **kwargs
+    )
+    for role in roles:
+        RoleFactory(member=member, name=role)
+    return member
+
+
+@pytest.fixture
+def member(chapter):
+    return _member(chapter, "alice@example.test", "Alice")
+
+
+@pytest.fixture
+def other_member(chapter):
+    return _member(chapter, "bob@example.test", "Bob")
+
+
+@pytest.fixture
+def vice_president(chapter):
+    return _member(chapter, "victor@example.test", "Victor", roles=["vice_president"])
+
+
+@pytest.fixture
+def president(chapter):
+    return _member(chapter, "priya@example.test", "Priya", roles=["president"])
+
+
+@pytest.fixture
+def membership_committee(chapter):
+    return _member(chapter, "mona@example.test", "Mona", roles=["membership_committee"])
+
+
+@pytest.fixture
+def secretary(chapter):
+    return _member(chapter, "sam@example.test", "Sam", roles=["secretary_treasurer"])
+
+
+@pytest.fixture
+def outsider(other_chapter):
+    """A member of another chapter: sees nothing of ours."""
+    return _member(other_chapter, "charlie@example.test", "Charlie")
+
+
+@pytest.fixture
+def staff(db):
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="staff@example.test", first_name="Stella")
+    user.is_staff = True
+    user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def login(client):
+    """``login(member_or_user)`` logs the test client in as that person and returns it."""
+
+    def _login(who):
+        client.force_login(getattr(who, "user", who))
+        return client
+
+    return _login

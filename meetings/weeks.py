@@ -1,0 +1,47 @@
+"""The meeting week: which week a date belongs to, and whether that week is submitted.
+
+A chapter's week is the seven days ending on its meeting weekday: a slip dated Wednesday
+belongs to the meeting on the following Tuesday (for a Tuesday chapter), and a slip dated on
+the meeting day belongs to that meeting. Computed from the calendar, so it holds even for
+weeks whose meeting row does not exist yet.
+"""
+
+import datetime as dt
+
+from members.models import Chapter
+
+from .models import Meeting
+
+
+def week_ending(chapter: Chapter, day: dt.date) -> dt.date:
+    """The meeting date closing the week that contains ``day``."""
+    return day + dt.timedelta(days=(chapter.meeting_weekday - day.weekday()) % 7)
+
+
+def week_bounds(chapter: Chapter, day: dt.date) -> tuple[dt.date, dt.date]:
+    end = week_ending(chapter, day)
+    return end - dt.timedelta(days=6), end
+
+
+def is_week_submitted(chapter: Chapter, day: dt.date) -> bool:
+    return Meeting.objects.filter(
+        chapter=chapter, date=week_ending(chapter, day), submitted_at__isnull=False
+    ).exists()
+
+
+def open_date_for(chapter: Chapter, day: dt.date) -> dt.date:
+    """``day`` if its week is open, else the first day of the next open week.
+
+    A slip logged after its week was submitted is dated into the next open week (DOMAIN.md).
+    """
+    submitted = set(
+        Meeting.objects.filter(
+            chapter=chapter, date__gte=week_ending(chapter, day), submitted_at__isnull=False
+        ).values_list("date", flat=True)
+    )
+    end = week_ending(chapter, day)
+    if end not in submitted:
+        return day
+    while end in submitted:
+        end += dt.timedelta(days=7)
+    return end - dt.timedelta(days=6)

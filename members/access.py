@@ -1,0 +1,172 @@
+"""Who may see or change what: the one place every view asks.
+
+A ``Viewer`` is the logged-in user with their member seat, chapter and current roles, built
+once per request. The ``get_*_or_404`` helpers fetch an object only if this viewer may act on
+it, so an object of another chapter answers 404 (never 403, which would confirm it exists).
+Staff see every chapter; members see only their own; leadership roles see more of it.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from .models import Chapter, Member, Role
+
+LEADERSHIP = frozenset({Role.Name.PRESIDENT, Role.Name.VICE_PRESIDENT})
+MEMBERSHIP = frozenset(
+    {Role.Name.SECRETARY_TREASURER, Role.Name.MEMBERSHIP_COMMITTEE, Role.Name.PRESIDENT}
+)
+VISITOR_HOSTS = frozenset({Role.Name.VISITOR_HOST, Role.Name.PRESIDENT, Role.Name.VICE_PRESIDENT})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: object
+    member: Member | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def chapter(self) -> Chapter | None:
+        return self.member.chapter if self.member else None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(getattr(self.user, "is_staff", False))
+
+    @property
+    def is_member(self) -> bool:
+        """A member who may use the chapter's pages: seated (active or on leave)."""
+        return self.member is not None and self.member.status in Member.SEATED
+
+    def has_role(self, *roles: str | Iterable[str]) -> bool:
+        wanted: set[str] = set()
+        for role in roles:
+            wanted.update([role] if isinstance(role, str) else role)
+        return bool(self.roles & wanted)
+
+    @property
+    def is_leader(self) -> bool:
+        """President or vice-president: attendance, the week, PALMS, confidential amounts."""
+        return self.has_role(LEADERSHIP)
+
+    def can_see_chapter(self, chapter: Chapter) -> bool:
+        return self.is_staff or (self.is_member and self.member.chapter_id == chapter.pk)
+
+    def leads(self, chapter: Chapter) -> bool:
+        return self.is_staff or (self.can_see_chapter(chapter) and self.is_leader)
+
+    def chapter_or_404(self) -> Chapter:
+        if not self.is_member:
+            raise Http404("You are not a member of a chapter.")
+        return self.member.chapter
+
+
+ANONYMOUS = Viewer(user=None)
+
+
+def viewer_for(request: HttpRequest) -> Viewer:
+    """The request's viewer, computed once (two queries at most) and cached on the request."""
+    cached = getattr(request, "_viewer", None)
+    if cached is not None:
+        return cached
+    user = request.user
+    if not user.is_authenticated:
+        viewer = ANONYMOUS
+    else:
+        member = (
+            Member.objects.select_related("user", "chapter", "classification")
+            .filter(user=user)
+            .first()
+        )
+        roles: frozenset[str] = frozenset()
+        if member is not None:
+            today = member.chapter.today()
+            roles = frozenset(
+                Role.objects.current(today).filter(member=member).values_list("name", flat=True)
+            )
+        viewer = Viewer(user=user, member=member, roles=roles)
+    request._viewer = viewer
+    return viewer
+
+
+def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in and seated in a chapter (or staff); ``request.viewer`` is then set."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        viewer = viewer_for(request)
+        if not (viewer.is_member or viewer.is_staff):
+            raise PermissionDenied("This page is for chapter members.")
+        request.viewer = viewer
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def role_required(*roles: str | Iterable[str]) -> Callable:
+    """Logged in, seated, and holding one of ``roles`` now (staff always pass)."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @member_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not (request.viewer.is_staff or request.viewer.has_role(*roles)):
+                raise PermissionDenied("Your role in the chapter does not allow this.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+leadership_required = role_required(LEADERSHIP)
+
+
+def visible_chapters(viewer: Viewer) -> QuerySet[Chapter]:
+    if viewer.is_staff:
+        return Chapter.objects.all()
+    if viewer.is_member:
+        return Chapter.objects.filter(pk=viewer.member.chapter_id)
+    return Chapter.objects.none()
+
+
+def get_chapter_or_404(viewer: Viewer, slug: str) -> Chapter:
+    return get_object_or_404(visible_chapters(viewer), slug=slug)
+
+
+def scope_to_chapter(viewer: Viewer, queryset: QuerySet, field_name: str = "chapter") -> QuerySet:
+    """Narrow any queryset to what the viewer's chapter holds (staff: everything)."""
+    if viewer.is_staff:
+        return queryset
+    if not viewer.is_member:
+        return queryset.none()
+    return queryset.filter(**{f"{field_name}_id": viewer.member.chapter_id})
+
+
+def get_in_chapter_or_404(
+    viewer: Viewer, queryset: QuerySet | type[Model], field_name: str = "chapter", **lookup
+) -> Model:
+    """Fetch one object of the viewer's chapter; anything else is 404."""
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager.all()
+    return get_object_or_404(scope_to_chapter(viewer, queryset, field_name), **lookup)
+
+
+def get_member_or_404(viewer: Viewer, pk: int) -> Member:
+    return get_in_chapter_or_404(viewer, Member.objects.with_people(), pk=pk)
+
+
+def can_edit_member(viewer: Viewer, member: Member) -> bool:
+    """Members edit only their own profile; the membership team and staff edit any in scope."""
+    if viewer.is_staff:
+        return True
+    if not viewer.can_see_chapter(member.chapter):
+        return False
+    return member.pk == viewer.member.pk or viewer.has_role(MEMBERSHIP)

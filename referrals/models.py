@@ -1,0 +1,252 @@
+"""Slips members pass each week (DOMAIN.md: "Slips").
+
+Every slip carries its ``chapter`` (the chapter of the members it names) so chapter-wide
+reports and access checks filter on one indexed column instead of joining through members.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from members.models import Chapter, Member
+
+
+class Slip(models.Model):
+    """What every slip has: its chapter, its date and who logged it when."""
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Referral(Slip):
+    """Business passed from a giver to a receiver; the receiver reports how it went."""
+
+    class Kind(models.TextChoices):
+        INSIDE = "inside", "Inside (the giver is the customer)"
+        OUTSIDE = "outside", "Outside (a third party)"
+
+    class Temperature(models.IntegerChoices):
+        DETAILS = 1, "1 · Contact details; they expect your call"
+        MATERIAL = 2, "2 · …and I passed on your card or brochure"
+        TESTIMONIAL = 3, "3 · …and I gave them a personal testimonial"
+        ARRANGED = 4, "4 · …and I arranged a call or meeting"
+        INTRODUCED = 5, "5 · I introduced you in person"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONTACTED = "contacted", "Contacted"
+        MEETING_BOOKED = "meeting_booked", "Meeting booked"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        NOT_A_FIT = "not_a_fit", "Not a fit"
+
+    CLOSED = (Status.WON, Status.LOST, Status.NOT_A_FIT)
+
+    giver = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="referrals_given")
+    receiver = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    kind = models.CharField(max_length=7, choices=Kind.choices, default=Kind.INSIDE)
+    contact_name = models.CharField(max_length=120)
+    contact_phone = models.CharField(max_length=32, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_company = models.CharField(max_length=150, blank=True)
+    need = models.TextField(max_length=1000, blank=True, help_text="What they need.")
+    temperature = models.PositiveSmallIntegerField(
+        choices=Temperature.choices,
+        default=Temperature.DETAILS,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    told_them_you_would_call = models.BooleanField(default=False)
+    gave_your_card = models.BooleanField(default=False)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.NEW)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(giver=F("receiver")), name="referral_not_to_self"),
+            models.CheckConstraint(
+                condition=Q(temperature__gte=1, temperature__lte=5),
+                name="referral_temperature_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["inside", "outside"]), name="referral_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["new", "contacted", "meeting_booked", "won", "lost", "not_a_fit"]
+                ),
+                name="referral_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["chapter", "date"]),
+            models.Index(fields=["receiver", "status"]),
+            models.Index(fields=["giver", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.giver} → {self.receiver}: {self.contact_name}"
+
+
+class ReferralStatusChange(models.Model):
+    """One step of a referral's progress, stamped with who and when."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="history")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=14, choices=Referral.Status.choices)
+    to_status = models.CharField(max_length=14, choices=Referral.Status.choices)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class Tyfcb(Slip):
+    """ "Thank you for closed business": the writer closed it and thanks the member who referred it.
+
+    The credit (PALMS's TYFCB column) goes to ``thanked``; the amount is confidential.
+    """
+
+    class Business(models.TextChoices):
+        NEW = "new", "New business"
+        REPEAT = "repeat", "Repeat business"
+
+    writer = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="tyfcbs_written")
+    thanked = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="tyfcbs_received")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    business = models.CharField(max_length=6, choices=Business.choices, default=Business.NEW)
+    referral = models.ForeignKey(
+        Referral, on_delete=models.SET_NULL, null=True, blank=True, related_name="tyfcbs"
+    )
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "TYFCB"
+        verbose_name_plural = "TYFCBs"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="tyfcb_amount_positive"),
+            models.CheckConstraint(condition=~Q(writer=F("thanked")), name="tyfcb_not_to_self"),
+            models.CheckConstraint(
+                condition=Q(business__in=["new", "repeat"]), name="tyfcb_business_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["chapter", "date"]),
+            models.Index(fields=["thanked", "date"]),
+            models.Index(fields=["writer", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"TYFCB {self.writer} → {self.thanked}"
+
+
+class OneToOne(Slip):
+    """A 1-2-1 between two members. The pair is stored in id order, so the same pair on the
+    same day is one row whichever of them logs it."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    member_a = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    member_b = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    time = models.TimeField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PLANNED)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "one-to-one"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member_a__lt=F("member_b")), name="one_to_one_pair_ordered"
+            ),
+            models.UniqueConstraint(
+                fields=["member_a", "member_b", "date"], name="one_to_one_per_pair_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "done", "cancelled"]),
+                name="one_to_one_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["chapter", "date"]),
+            models.Index(fields=["member_b", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"1-2-1 {self.member_a} & {self.member_b} {self.date}"
+
+    def save(self, *args, **kwargs):
+        if self.member_a_id and self.member_b_id and self.member_a_id > self.member_b_id:
+            self.member_a_id, self.member_b_id = self.member_b_id, self.member_a_id
+        super().save(*args, **kwargs)
+
+    def other(self, member: Member) -> Member:
+        return self.member_b if member.pk == self.member_a_id else self.member_a
+
+
+class Ceu(Slip):
+    """A continuing-education credit a member earned."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="ceus")
+    topic = models.CharField(max_length=200)
+    credits = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "CEU"
+        constraints = [
+            models.CheckConstraint(condition=Q(credits__gt=0), name="ceu_credits_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["chapter", "date"]),
+            models.Index(fields=["member", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"CEU {self.member}: {self.topic}"
+
+
+class Testimonial(Slip):
+    """One member praising another's work at the meeting."""
+
+    giver = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="testimonials_given")
+    receiver = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="testimonials_received"
+    )
+    text = models.TextField(max_length=2000)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(giver=F("receiver")), name="testimonial_not_to_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["chapter", "date"]), models.Index(fields=["giver", "date"])]
+
+    def __str__(self) -> str:
+        return f"Testimonial {self.giver} → {self.receiver}"
