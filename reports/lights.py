@@ -1,0 +1,243 @@
+"""Traffic lights: each member's score out of 100 over the last 26 weeks (DOMAIN.md).
+
+The measures are PALMS columns over the window, so the score reuses ``palms_rows`` (a
+constant number of queries) and adds one query for the chapter's held meeting dates. Rates
+are computed with ``Decimal`` so a boundary such as 0.75 referrals a week is never missed by
+a floating-point hair. Points and thresholds come from the chapter's settings.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from meetings.models import Meeting
+from members.models import Chapter, Member
+
+from .palms import PalmsRow, palms_rows
+
+WINDOW_WEEKS = 26
+WEEKS_PER_MONTH = Decimal("4.33")
+COLOURS = ("green", "yellow", "red", "grey")
+
+
+def light_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The 26 weeks ending on ``as_of``: 182 days, both ends inclusive."""
+    return as_of - dt.timedelta(weeks=WINDOW_WEEKS) + dt.timedelta(days=1), as_of
+
+
+def colour_for(chapter: Chapter, score: float | Decimal) -> str:
+    if score >= chapter.green_min:
+        return "green"
+    if score >= chapter.yellow_min:
+        return "yellow"
+    if score >= chapter.red_min:
+        return "red"
+    return "grey"
+
+
+def _tiers(table) -> list[tuple[Decimal, int]]:
+    return [(Decimal(str(at_least)), int(points)) for at_least, points in table]
+
+
+def _rate_points(rate: Decimal, table) -> int:
+    for at_least, points in _tiers(table):
+        if rate >= at_least:
+            return points
+    return 0
+
+
+@dataclass
+class Measure:
+    key: str
+    label: str
+    value: str
+    points: int
+    best: int
+
+
+@dataclass
+class Standing:
+    """One member's traffic light, with the breakdown and what would lift it."""
+
+    member_id: int
+    name: str
+    email: str
+    status: str
+    weeks: int
+    score: int
+    colour: str
+    measures: list[Measure] = field(default_factory=list)
+    lift: list[str] = field(default_factory=list)
+    next_colour: str | None = None
+    window_start: dt.date | None = None
+    oldest_week_leaves_on: dt.date | None = None
+
+
+def _score(chapter: Chapter, row: PalmsRow, weeks: int) -> tuple[list[Measure], list[tuple]]:
+    """Points per measure, and the cheapest steps to the next tier of each one."""
+    table = chapter.light_points
+    w = Decimal(weeks)
+    per_week = (lambda n: Decimal(n) / w) if weeks else (lambda n: Decimal(0))
+    per_month = (lambda n: Decimal(n) * WEEKS_PER_MONTH / w) if weeks else (lambda n: Decimal(0))
+    referrals = row["RGI"] + row["RGO"]
+    absences = row["A"]
+    absence_points = table["absences"]
+    measures = [
+        Measure(
+            "absences", "Absences", str(absences),
+            absence_points[absences] if absences < len(absence_points) else 0,
+            max(absence_points),
+        ),
+        Measure(
+            "referrals", "Referrals given a week", f"{per_week(referrals):.2f}",
+            _rate_points(per_week(referrals), table["referrals_per_week"]),
+            max(p for _, p in table["referrals_per_week"]),
+        ),
+        Measure(
+            "visitors", "Visitors a month", f"{per_month(row['V']):.2f}",
+            _rate_points(per_month(row["V"]), table["visitors_per_month"]),
+            max(p for _, p in table["visitors_per_month"]),
+        ),
+        Measure(
+            "one_to_ones", "1-2-1s a week", f"{per_week(row['121']):.2f}",
+            _rate_points(per_week(row["121"]), table["one_to_ones_per_week"]),
+            max(p for _, p in table["one_to_ones_per_week"]),
+        ),
+        Measure(
+            "ceu", "CEU credits a week", f"{per_week(row['CEU']):.2f}",
+            _rate_points(per_week(row["CEU"]), table["ceu_per_week"]),
+            max(p for _, p in table["ceu_per_week"]),
+        ),
+    ]  # fmt: skip
+    tyfcb = row["TYFCB"]
+    threshold = chapter.tyfcb_threshold
+    tp = table["tyfcb"]
+    tyfcb_points = (
+        tp["threshold"] if tyfcb >= threshold
+        else tp["half"] if tyfcb >= threshold / 2
+        else tp["any"] if tyfcb > 0
+        else 0
+    )  # fmt: skip
+    measures.append(
+        Measure("tyfcb", "TYFCB credited", f"{tyfcb:.2f}", tyfcb_points, tp["threshold"])
+    )
+    testimonials = _rate_points(Decimal(row["T"]), table["testimonials"])
+    best_t = max(p for _, p in table["testimonials"])
+    measures.append(
+        Measure("testimonials", "Testimonials given", str(row["T"]), testimonials, best_t)
+    )
+
+    # Steps: (extra units, points gained, sentence) for the next tier of each measure.
+    steps: list[tuple[Decimal, int, str]] = []
+
+    def rate_step(key, count, table_key, unit, scale=Decimal(1)):
+        current = next(m.points for m in measures if m.key == key)
+        for at_least, points in reversed(_tiers(table[table_key])):
+            if points > current and weeks:
+                needed = math.ceil(at_least * w / scale - Decimal(count))
+                if needed > 0:
+                    steps.append((Decimal(needed), points - current, f"{needed} more {unit}"))
+                break
+
+    rate_step("referrals", referrals, "referrals_per_week", "referrals given")
+    rate_step("visitors", row["V"], "visitors_per_month", "visitors brought", WEEKS_PER_MONTH)
+    rate_step("one_to_ones", row["121"], "one_to_ones_per_week", "done 1-2-1s")
+    rate_step("ceu", row["CEU"], "ceu_per_week", "CEU credits")
+    if tyfcb_points < tp["threshold"]:
+        target = threshold / 2 if tyfcb_points < tp["half"] and tyfcb > 0 else threshold
+        if tyfcb == 0:
+            steps.append((Decimal(1), tp["any"], "a first TYFCB thanking you"))
+        else:
+            gain = (tp["half"] if target < threshold else tp["threshold"]) - tyfcb_points
+            steps.append((Decimal(1), gain, f"{target - tyfcb:.2f} more TYFCB credited to you"))
+    if testimonials < best_t:
+        for at_least, points in reversed(_tiers(table["testimonials"])):
+            if points > testimonials:
+                more = int(at_least) - row["T"]
+                steps.append((Decimal(more), points - testimonials, f"{more} more testimonial(s)"))
+                break
+    return measures, steps
+
+
+def standings(chapter: Chapter, as_of: dt.date | None = None) -> list[Standing]:
+    """Every member who belongs on ``as_of``, scored over the 26 weeks ending then."""
+    as_of = as_of or chapter.today()
+    start, end = light_window(as_of)
+    meeting_dates = list(
+        Meeting.objects.held()
+        .filter(chapter=chapter)
+        .between(start, end)
+        .order_by("date")
+        .values_list("date", flat=True)
+    )
+    members = {
+        m.pk: m
+        for m in Member.objects.filter(chapter=chapter)
+        .belonging_on(as_of)
+        .only("pk", "joined_on", "left_on", "status")
+    }
+    rows = palms_rows(chapter, start, end, member_ids=members.keys())
+    thresholds = [
+        ("green", chapter.green_min),
+        ("yellow", chapter.yellow_min),
+        ("red", chapter.red_min),
+    ]
+    result = []
+    for row in rows:
+        member = members[row.member_id]
+        weeks = sum(
+            1
+            for d in meeting_dates
+            if d >= member.joined_on and (member.left_on is None or d <= member.left_on)
+        )
+        measures, steps = _score(chapter, row, weeks)
+        score = sum(m.points for m in measures)
+        colour = colour_for(chapter, score)
+        standing = Standing(
+            member_id=row.member_id,
+            name=row.name,
+            email=row.email,
+            status=member.status,
+            weeks=weeks,
+            score=score,
+            colour=colour,
+            measures=measures,
+            window_start=start,
+            oldest_week_leaves_on=(
+                meeting_dates[0] + dt.timedelta(weeks=WINDOW_WEEKS) if meeting_dates else None
+            ),
+        )
+        better = [(name, least) for name, least in thresholds if least > score]
+        if better:
+            standing.next_colour, target = better[-1]
+            standing.lift = _plan(steps, target - score)
+        result.append(standing)
+    return sorted(result, key=lambda s: (-s.score, s.name))
+
+
+def _plan(steps: list[tuple[Decimal, int, str]], gap: int) -> list[str]:
+    """The fewest, cheapest steps whose points close ``gap`` (most points per unit first)."""
+    plan, gained = [], 0
+    for _units, points, sentence in sorted(steps, key=lambda s: (s[0] / s[1], -s[1])):
+        if gained >= gap:
+            break
+        plan.append(f"{sentence} (+{points})")
+        gained += points
+    return plan if gained >= gap else [*plan, "keep attending: old weeks will leave the window"]
+
+
+@dataclass
+class ChapterLight:
+    score: Decimal | None
+    colour: str | None
+    active_members: int
+
+
+def chapter_light(chapter: Chapter, scored: list[Standing]) -> ChapterLight:
+    """The chapter's light: the mean of its active members' scores (DOMAIN.md)."""
+    active = [s.score for s in scored if s.status == Member.Status.ACTIVE]
+    if not active:
+        return ChapterLight(score=None, colour=None, active_members=0)
+    mean = (Decimal(sum(active)) / len(active)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return ChapterLight(score=mean, colour=colour_for(chapter, mean), active_members=len(active))
