@@ -170,3 +170,18 @@ def can_edit_member(viewer: Viewer, member: Member) -> bool:
     if not viewer.can_see_chapter(member.chapter):
         return False
     return member.pk == viewer.member.pk or viewer.has_role(MEMBERSHIP)
+
+
+def chapter_for_request(request: HttpRequest) -> Chapter:
+    """The chapter a chapter-wide page shows: the viewer's own, or for staff ``?chapter=slug``.
+
+    Staff who are not seated in a chapter must name one; anyone else asking for another
+    chapter's slug gets 404.
+    """
+    viewer = viewer_for(request)
+    slug = request.GET.get("chapter")
+    if slug:
+        return get_chapter_or_404(viewer, slug)
+    if viewer.is_member:
+        return viewer.member.chapter
+    raise Http404("Choose a chapter: add ?chapter=<slug>.")

@@ -1,0 +1,180 @@
+"""Report pages. Every number comes from ``palms``, ``lights`` or ``health``; views only choose
+the chapter and window (through ``members.access``) and render."""
+
+import csv
+from decimal import Decimal
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from members.access import chapter_for_request, leadership_required, member_required
+from members.models import Chapter
+
+from .health import chapter_activity, referral_matrix, trend_chart
+from .lights import chapter_light, standings
+from .palms import COLUMNS, palms_rows, palms_totals, safe_cell, write_palms_csv
+from .windows import QUICK_PICKS, window_from_request
+
+SORTABLE = {"name", "email", *COLUMNS}
+
+
+def _sorted_rows(rows, sort: str, descending: bool):
+    if sort not in SORTABLE:
+        sort = "name"
+
+    def key(row):
+        return getattr(row, sort).lower() if sort in {"name", "email"} else row[sort]
+
+    return sorted(rows, key=key, reverse=descending), sort
+
+
+@require_GET
+@leadership_required
+def palms(request: HttpRequest) -> HttpResponse:
+    chapter = chapter_for_request(request)
+    form, window = window_from_request(request.GET, chapter)
+    descending = request.GET.get("dir") == "desc"
+    rows, sort = _sorted_rows(
+        palms_rows(chapter, window.start, window.end), request.GET.get("sort", "name"), descending
+    )
+    return render(
+        request,
+        "reports/palms.html",
+        {
+            "chapter": chapter,
+            "form": form,
+            "window": window,
+            "picks": QUICK_PICKS,
+            "rows": rows,
+            "totals": palms_totals(rows),
+            "columns": COLUMNS,
+            "sort": sort,
+            "descending": descending,
+        },
+    )
+
+
+@require_GET
+@leadership_required
+def palms_csv(request: HttpRequest) -> HttpResponse:
+    chapter = chapter_for_request(request)
+    _, window = window_from_request(request.GET, chapter)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"palms-{chapter.slug}-{window.start}-{window.end}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    write_palms_csv(palms_rows(chapter, window.start, window.end), response)
+    return response
+
+
+@require_GET
+@leadership_required
+def lights(request: HttpRequest) -> HttpResponse:
+    chapter = chapter_for_request(request)
+    scored = standings(chapter)
+    return render(
+        request,
+        "reports/lights.html",
+        {"chapter": chapter, "standings": scored, "light": chapter_light(chapter, scored)},
+    )
+
+
+@require_GET
+@member_required
+def my_light(request: HttpRequest) -> HttpResponse:
+    """A member's own light, breakdown and what would lift it; nobody else's."""
+    member = request.viewer.member
+    if member is None:
+        return render(request, "reports/my_light.html", {"standing": None})
+    scored = [s for s in standings(member.chapter) if s.member_id == member.pk]
+    return render(
+        request,
+        "reports/my_light.html",
+        {"chapter": member.chapter, "standing": scored[0] if scored else None},
+    )
+
+
+@require_GET
+@leadership_required
+def chapter_page(request: HttpRequest) -> HttpResponse:
+    chapter = chapter_for_request(request)
+    form, window = window_from_request(request.GET, chapter)
+    today = chapter.today()
+    totals, trend = chapter_activity(chapter, today)
+    scored = standings(chapter, today)
+    return render(
+        request,
+        "reports/chapter.html",
+        {
+            "chapter": chapter,
+            "form": form,
+            "window": window,
+            "picks": QUICK_PICKS,
+            "light": chapter_light(chapter, scored),
+            "totals": totals,
+            "chart": trend_chart(trend),
+            "matrix": referral_matrix(chapter, window.start, window.end),
+            "at_risk": _at_risk(chapter, today),
+        },
+    )
+
+
+def _at_risk(chapter: Chapter, today):
+    """Members at warning or worse under the attendance policy (meetings' policy engine)."""
+    try:
+        from meetings.policy import policy_states
+    except ImportError:  # the policy engine arrives with the meetings issue
+        return []
+    return policy_states(chapter, today)
+
+
+@require_GET
+@leadership_required
+def region(request: HttpRequest) -> HttpResponse:
+    """Every chapter's light, members and totals for a window (staff: all; leaders: their own)."""
+    from members.access import visible_chapters
+
+    chapters = list(visible_chapters(request.viewer).order_by("name"))
+    anchor = chapters[0] if chapters else None
+    form, window = window_from_request(request.GET, anchor) if anchor else (None, None)
+    summaries = _region_summaries(chapters, window) if window else []
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="region.csv"'
+        writer = csv.writer(response, lineterminator="\n")
+        writer.writerow(["chapter", "members", "light", "score", *COLUMNS])
+        for s in summaries:
+            writer.writerow(
+                [safe_cell(s["chapter"].name), s["members"], s["colour"] or "", s["score"] or "",
+                 *[s["totals"][c] for c in COLUMNS]]
+            )  # fmt: skip
+        return response
+    return render(
+        request,
+        "reports/region.html",
+        {"summaries": summaries, "form": form, "window": window, "picks": QUICK_PICKS,
+         "columns": COLUMNS},
+    )  # fmt: skip
+
+
+def _region_summaries(chapters, window):
+    rows = palms_rows(chapters, window.start, window.end)
+    by_chapter: dict[int, list] = {}
+    for row in rows:
+        by_chapter.setdefault(row.chapter_id, []).append(row)
+    summaries = []
+    for chapter in chapters:
+        scored = standings(chapter)
+        light = chapter_light(chapter, scored)
+        totals = palms_totals(by_chapter.get(chapter.pk, []))
+        summaries.append(
+            {
+                "chapter": chapter,
+                "members": light.active_members,
+                "colour": light.colour,
+                "score": light.score,
+                "totals": totals,
+                "tyfcb": totals.get("TYFCB", Decimal(0)),
+            }
+        )
+    return summaries

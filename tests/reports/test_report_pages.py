@@ -1,0 +1,144 @@
+"""The report pages: who may open them, what they show, and what they cost in queries."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from reports.palms import CSV_HEADER
+from tests.factories import (
+    AttendanceFactory,
+    MeetingFactory,
+    MemberFactory,
+    ReferralFactory,
+    TyfcbFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["reports:palms", "reports:palms_csv", "reports:lights", "reports:chapter"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_member_without_a_leadership_role_is_refused(name, login, member):
+    assert login(member).get(reverse(name)).status_code == 403
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_anonymous_is_sent_to_log_in(name, client):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert reverse("account_login") in response.headers["Location"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_leaders_of_another_chapter_get_404_for_ours(name, login, chapter, other_chapter):
+    from tests.conftest import _member
+
+    their_president = _member(other_chapter, "otto@example.test", "Otto", roles=["president"])
+    response = login(their_president).get(reverse(name), {"chapter": chapter.slug})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_vice_president_and_staff_can_open_the_reports(name, login, vice_president, staff):
+    assert login(vice_president).get(reverse(name)).status_code == 200
+    response = login(staff).get(reverse(name), {"chapter": vice_president.chapter.slug})
+    assert response.status_code == 200
+
+
+def test_palms_page_shows_rows_totals_and_escapes_names(login, president, member):
+    member.user.first_name = '<script>alert("x")</script>'
+    member.user.save()
+    ReferralFactory(giver=member, receiver=president, date=president.chapter.today())
+    response = login(president).get(reverse("reports:palms"), {"range": "4w"})
+    assert response.status_code == 200
+    assert "&lt;script&gt;" in response.text
+    assert "<script>alert" not in response.text
+    assert "Total" in response.text
+
+
+def test_palms_csv_download_matches_the_command(login, president, member):
+    today = president.chapter.today()
+    TyfcbFactory(writer=member, thanked=president, amount=Decimal("12.50"), date=today)
+    response = login(president).get(reverse("reports:palms_csv"), {"range": "week"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert tuple(rows[0]) == CSV_HEADER
+    by_email = {r[0]: r for r in rows[1:]}
+    assert by_email[president.email][CSV_HEADER.index("TYFCB")] == "12.50"
+    assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
+
+
+def test_a_custom_window_that_ends_before_it_starts_says_so(login, president):
+    response = login(president).get(
+        reverse("reports:palms"), {"range": "custom", "from": "2026-06-30", "to": "2026-06-01"}
+    )
+    assert "The window ends before it starts." in response.text
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(login, president, member):
+    member.user.first_name = "=HYPERLINK(evil)"
+    member.user.save()
+    response = login(president).get(reverse("reports:palms_csv"))
+    assert "'=HYPERLINK(evil)" in response.content.decode()
+
+
+def test_my_light_shows_only_my_own_standing(login, member, other_member):
+    MeetingFactory(chapter=member.chapter, date=member.chapter.today())
+    response = login(member).get(reverse("reports:my_light"))
+    assert response.status_code == 200
+    assert member.user.first_name in response.text
+    assert other_member.user.first_name not in response.text
+
+
+def _grow(chapter, members: int, weeks: int):
+    today = chapter.today()
+    people = [MemberFactory(chapter=chapter, joined_on=dt.date(2024, 1, 2)) for _ in range(members)]
+    for week in range(weeks):
+        meeting = MeetingFactory(chapter=chapter, date=today - dt.timedelta(weeks=week))
+        for i, person in enumerate(people):
+            AttendanceFactory(meeting=meeting, member=person, mark="A" if i % 7 == 0 else "P")
+            ReferralFactory(giver=person, receiver=people[i - 1], date=meeting.date)
+
+
+@pytest.mark.parametrize("name", ["reports:palms", "reports:chapter", "reports:lights"])
+def test_report_pages_cost_the_same_queries_for_small_and_large_chapters(
+    name, login, president, django_assert_max_num_queries
+):
+    client = login(president)
+    client.get(reverse(name))  # warm the session
+    _grow(president.chapter, 3, 2)
+    with django_assert_max_num_queries(40) as small:
+        client.get(reverse(name))
+    _grow(president.chapter, 25, 12)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(reverse(name)).status_code == 200
+
+
+def test_region_view_is_for_staff_and_lists_every_chapter(login, staff, chapter, other_chapter):
+    response = login(staff).get(reverse("reports:region"))
+    assert chapter.name in response.text and other_chapter.name in response.text
+    csv_response = login(staff).get(reverse("reports:region"), {"format": "csv"})
+    assert csv_response.content.decode().startswith("chapter,members,light,score,P,A")
+
+
+def test_region_view_shows_a_president_only_their_chapter(login, president, other_chapter):
+    response = login(president).get(reverse("reports:region"))
+    assert response.status_code == 200
+    assert other_chapter.name not in response.text
+
+
+def test_matrix_counts_who_gave_to_whom_with_the_balance(login, president, member):
+    today = president.chapter.today()
+    for _ in range(3):
+        ReferralFactory(giver=member, receiver=president, date=today)
+    ReferralFactory(giver=president, receiver=member, date=today)
+    response = login(president).get(reverse("reports:chapter"))
+    matrix = {row.member["pk"]: row for row in response.context["matrix"]}
+    assert (matrix[member.pk].given, matrix[member.pk].received) == (3, 1)
+    assert matrix[member.pk].balance == 2
+    assert matrix[president.pk].balance == -2
+    assert "<svg" in response.text and "<title>" in response.text
