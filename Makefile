@@ -45,3 +45,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+bench: $(STAMP)
+	$(PY) -m bench.run

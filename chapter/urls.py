@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("floor", views.floor, name="floor"),
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
     path("meetings/", include("meetings.urls")),

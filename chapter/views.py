@@ -2,6 +2,7 @@
 
 import logging
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -49,3 +50,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+@require_GET
+@login_required
+def floor(request: HttpRequest) -> HttpResponse:
+    """The least a logged-in page can cost: session, user, one line. ``make bench``'s yardstick."""
+    return HttpResponse(f"ok {request.user.pk}\n", content_type="text/plain")

@@ -1,0 +1,129 @@
+"""The pages ``make bench`` measures, the users it logs in as, and their query counts."""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.crypto import get_random_string
+
+from bench.load import Request
+from members.models import Chapter, Member, Role
+
+CSRF = get_random_string(32)
+
+
+@dataclass
+class Login:
+    member: Member
+    cookie: str
+
+
+def _login(member: Member) -> Login:
+    session = SessionStore()
+    session[SESSION_KEY] = str(member.user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = member.user.get_session_auth_hash()
+    session.create()
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}; csrftoken={CSRF}"
+    return Login(member, cookie)
+
+
+@dataclass
+class Personas:
+    smallest: Chapter
+    largest: Chapter
+    members: list[Login] = field(default_factory=list)
+    leaders: list[Login] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, spread: int = 50) -> "Personas":
+        sizes = list(
+            Chapter.objects.annotate(n=Count("members")).order_by("n", "pk").values_list("pk", "n")
+        )
+        smallest = Chapter.objects.get(pk=sizes[0][0])
+        largest = Chapter.objects.get(pk=sizes[-1][0])
+        rng = random.Random(7)
+        picked = rng.sample([pk for pk, _ in sizes], min(spread, len(sizes)))
+        personas = cls(smallest=smallest, largest=largest)
+        for pk in picked:
+            people = list(
+                Member.objects.filter(chapter_id=pk).select_related("user", "chapter")[:6]
+            )
+            leader = next(
+                m for m in people
+                if Role.objects.filter(member=m, name="vice_president").exists()
+            )  # fmt: skip
+            plain = next(m for m in people if m.pk != leader.pk and not m.roles.exists())
+            personas.members.append(_login(plain))
+            personas.leaders.append(_login(leader))
+        return personas
+
+
+@dataclass
+class Page:
+    label: str
+    who: str  # "member" or "leader"
+    path: Callable[[Member], str]
+    method: str = "GET"
+    body: Callable[[Member, int], bytes] | None = None
+
+    def request_maker(self, personas: Personas) -> Callable[[int, int], Request]:
+        logins = personas.members if self.who == "member" else personas.leaders
+        paths = [self.path(login.member) for login in logins]
+
+        def make(client_no: int, n: int) -> Request:
+            i = client_no % len(logins)
+            login = logins[i]
+            body = self.body(login.member, n) if self.body else b""
+            headers = {"X-CSRFToken": CSRF, "Referer": "http://127.0.0.1/"} if body else None
+            return Request(self.method, paths[i], login.cookie, body, headers)
+
+        return make
+
+
+def _url(name: str, *args) -> Callable[[Member], str]:
+    return lambda member: reverse(name, args=args)
+
+
+PAGES: list[Page] = [
+    Page("floor", "member", _url("floor")),
+    Page("member dashboard", "member", _url("home")),
+    Page("president's chapter page", "leader", _url("reports:chapter")),
+    Page("PALMS (6 months)", "leader", _url("reports:palms")),
+    Page("traffic lights", "leader", _url("reports:lights")),
+]
+
+
+def query_counts(personas: Personas) -> dict[str, dict[str, int]]:
+    """Each page's query count for a user of the smallest and of the largest chapter."""
+    counts: dict[str, dict[str, int]] = {}
+    for page in PAGES:
+        counts[page.label] = {}
+        for label, chapter in (("smallest", personas.smallest), ("largest", personas.largest)):
+            member = (
+                Member.objects.filter(chapter=chapter, roles__name="vice_president").first()
+                if page.who == "leader"
+                else Member.objects.filter(chapter=chapter, roles__isnull=True).first()
+            )
+            client = Client()
+            client.force_login(member.user)
+            client.get(page.path(member))  # warm caches the first request fills
+            with CaptureQueriesContext(connection) as ctx:
+                if page.method == "POST":
+                    client.post(
+                        page.path(member),
+                        data=page.body(member, 0),
+                        content_type="application/x-www-form-urlencoded",
+                    )
+                else:
+                    client.get(page.path(member))
+            counts[page.label][label] = len(ctx.captured_queries)
+    return counts

@@ -1,0 +1,188 @@
+"""``make bench``: load a region, run the production stack, measure every page against the floor.
+
+Prints one table and writes ``var/bench/results.json``. Environment:
+``BENCH_SCALE`` (chapters, default 1000), ``BENCH_MEMBERS`` (mean chapter size, default 30),
+``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/slipstream_bench``),
+``BENCH_REQUESTS`` (requests per page at 50 clients, default 1000), ``BENCH_PORT``.
+"""
+
+import json
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALE = int(os.environ.get("BENCH_SCALE", "1000"))
+MEMBERS = int(os.environ.get("BENCH_MEMBERS", "30"))
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/slipstream_bench")
+PORT = int(os.environ.get("BENCH_PORT", "8089"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000"))
+VAR = ROOT / "var" / "bench"
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "chapter.settings",
+    "DEBUG": "0",
+    "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "127.0.0.1,testserver",
+    "CSRF_TRUSTED_ORIGINS": "http://127.0.0.1",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "DATABASE_URL": DB_URL,
+    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    "CELERY_QUEUE": "bench",
+    "VAR_DIR": str(VAR),
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(PRODUCTION_ENV)
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from bench import load  # noqa: E402
+from bench.pages import PAGES, Personas, query_counts  # noqa: E402
+
+
+def ensure_dataset() -> dict:
+    from bench.generate import generate
+    from members.models import Chapter
+
+    call_command("migrate", verbosity=0)
+    have = Chapter.objects.filter(slug__startswith="bench-").count()
+    marker = VAR / "dataset.json"
+    if have == SCALE and marker.exists():
+        info = json.loads(marker.read_text())
+        if info.get("members") == MEMBERS:
+            print(f"Reusing the generated region ({SCALE} chapters).")
+            return info
+    if have:
+        print("Dataset differs from BENCH_SCALE: regenerating.")
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        call_command("migrate", verbosity=0)
+    print(f"Generating {SCALE} chapters × ~{MEMBERS} members × 104 weeks…", flush=True)
+    counts = generate(chapters=SCALE, members=MEMBERS)
+    info = {"chapters": SCALE, "members": MEMBERS, "rows": dict(counts)}
+    info["total_rows"] = sum(v for k, v in counts.items() if k != "seconds")
+    info["rows_per_second"] = round(info["total_rows"] / max(counts["seconds"], 1))
+    marker.write_text(json.dumps(info, indent=2))
+    return info
+
+
+def start_server() -> subprocess.Popen:
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True
+    )
+    cores = os.cpu_count() or 2
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "gunicorn", "chapter.wsgi:application",
+         "--bind", f"127.0.0.1:{PORT}", "--worker-class", "gthread",
+         "--workers", str(cores * 2), "--threads", "8", "--log-level", "warning"],
+        cwd=ROOT, env=os.environ.copy(),
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not come up")
+
+
+def measure(personas: Personas) -> list[dict]:
+    results = []
+    for page in PAGES:
+        row = {"page": page.label}
+        for clients, total in ((1, max(50, REQUESTS // 10)), (50, REQUESTS)):
+            load.run(PORT, page.request_maker(personas), clients=clients, total=min(20, total))
+            r = load.run(PORT, page.request_maker(personas), clients=clients, total=total)
+            row[f"c{clients}"] = {
+                "p50_ms": round(r.p50, 2),
+                "p95_ms": round(r.percentile(95), 2),
+                "p99_ms": round(r.percentile(99), 2),
+                "rps": round(r.rps, 1),
+                "errors": r.errors,
+                "requests": r.requests,
+            }
+        results.append(row)
+        print(f"  {page.label:<28} c1 p50 {row['c1']['p50_ms']:>7} ms   "
+              f"c50 p95 {row['c50']['p95_ms']:>8} ms  {row['c50']['rps']:>7} req/s  "
+              f"errors {row['c1']['errors'] + row['c50']['errors']}", flush=True)  # fmt: skip
+    return results
+
+
+def timed(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 1)
+
+
+def command_timings(personas: Personas) -> dict:
+    from reports.lights import light_window
+    from reports.palms import palms_rows
+
+    start, end = light_window(personas.largest.today())
+    from members.models import Chapter
+
+    everyone = list(Chapter.objects.values_list("pk", flat=True))
+    return {
+        "palms_chapter_ms": timed(lambda: palms_rows(personas.largest, start, end), 7),
+        "palms_region_ms": timed(lambda: palms_rows(everyone, start, end), 3),
+    }
+
+
+def main() -> None:
+    VAR.mkdir(parents=True, exist_ok=True)
+    info = ensure_dataset()
+    personas = Personas.build()
+    server = start_server()
+    try:
+        print(f"Measuring against gunicorn on 127.0.0.1:{PORT} ({os.cpu_count()} cores)…")
+        pages = measure(personas)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    floor = next(p for p in pages if p["page"] == "floor")
+    for p in pages:
+        p["ratio_p95_c50"] = round(p["c50"]["p95_ms"] / floor["c50"]["p95_ms"], 2)
+        p["ratio_rps_c50"] = round(floor["c50"]["rps"] / max(p["c50"]["rps"], 0.001), 2)
+    counts = query_counts(personas)
+    for p in pages:
+        p["queries"] = counts.get(p["page"])
+    timings = command_timings(personas)
+    results = {
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "dataset": info,
+        "pages": pages,
+        "commands": timings,
+    }
+    (VAR / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    print()
+    print(f"{'page':<28}{'c1 p50':>9}{'c50 p95':>10}{'req/s':>9}{'×floor':>8}{'queries S/L':>13}")
+    for p in pages:
+        q = p["queries"] or {}
+        print(f"{p['page']:<28}{p['c1']['p50_ms']:>9}{p['c50']['p95_ms']:>10}"
+              f"{p['c50']['rps']:>9}{p['ratio_p95_c50']:>8}"
+              f"{str(q.get('smallest', '-')) + '/' + str(q.get('largest', '-')):>13}")  # fmt: skip
+    for key, value in timings.items():
+        print(f"{key:<28}{value:>9} ms")
+    print(f"\nDataset: {info.get('total_rows')} rows; results in {VAR / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
