@@ -8,11 +8,13 @@ Staff see every chapter; members see only their own; leadership roles see more o
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import CharField, Model, Q, QuerySet, StringAgg, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
@@ -69,9 +71,34 @@ class Viewer:
 
 ANONYMOUS = Viewer(user=None)
 
+# Every role term of the member as "name|started|ended" in one aggregated column, so the
+# viewer costs one query; which terms are current is decided in the chapter's own time zone.
+_ROLE_TERMS = StringAgg(
+    Concat(
+        "roles__name",
+        Value("|"),
+        Cast("roles__started_on", CharField()),
+        Value("|"),
+        Coalesce(Cast("roles__ended_on", CharField()), Value("")),
+    ),
+    Value(";"),
+    filter=Q(roles__isnull=False),
+)
+
+
+def _current_roles(terms: str | None, today: date) -> frozenset[str]:
+    current = set()
+    for term in filter(None, (terms or "").split(";")):
+        name, started, ended = term.split("|")
+        if date.fromisoformat(started) <= today and (
+            not ended or date.fromisoformat(ended) >= today
+        ):
+            current.add(name)
+    return frozenset(current)
+
 
 def viewer_for(request: HttpRequest) -> Viewer:
-    """The request's viewer, computed once (two queries at most) and cached on the request."""
+    """The request's viewer, computed once (one query) and cached on the request."""
     cached = getattr(request, "_viewer", None)
     if cached is not None:
         return cached
@@ -80,16 +107,15 @@ def viewer_for(request: HttpRequest) -> Viewer:
         viewer = ANONYMOUS
     else:
         member = (
-            Member.objects.select_related("user", "chapter", "classification")
+            Member.objects.select_related("chapter", "classification")
             .filter(user=user)
+            .annotate(role_terms=_ROLE_TERMS)
             .first()
         )
         roles: frozenset[str] = frozenset()
         if member is not None:
-            today = member.chapter.today()
-            roles = frozenset(
-                Role.objects.current(today).filter(member=member).values_list("name", flat=True)
-            )
+            member.user = user
+            roles = _current_roles(member.role_terms, member.chapter.today())
         viewer = Viewer(user=user, member=member, roles=roles)
     request._viewer = viewer
     return viewer

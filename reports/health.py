@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, DecimalField, F, IntegerField, Sum, Value
 
 from meetings.models import Visit
 from members.models import Chapter, Member
@@ -34,33 +34,53 @@ class WeekPoint:
     tyfcb: Decimal
 
 
-def _by_day(queryset, date_field: str, value) -> dict[dt.date, int | Decimal]:
-    return {
-        row[date_field]: row["v"] or 0
-        for row in queryset.values(date_field).annotate(v=value).order_by()
-    }
+def _zero(name: str) -> Value:
+    if name == "tyfcb":
+        return Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    return Value(0, output_field=IntegerField())
 
 
 def chapter_activity(chapter: Chapter, as_of: dt.date) -> tuple[dict[str, Totals], list[WeekPoint]]:
     """Totals for this week / last 4 weeks / 6 months, and 26 weekly points ending ``as_of``."""
     start, end = light_window(as_of)
     window = {"chapter": chapter, "date__gte": start, "date__lte": end}
-    referrals = _by_day(Referral.objects.filter(**window), "date", Count("pk"))
-    tyfcb = _by_day(Tyfcb.objects.filter(**window), "date", Sum("amount"))
-    one_to_ones = _by_day(
-        OneToOne.objects.filter(status=OneToOne.Status.DONE, **window), "date", Count("pk")
-    )
-    visitors = _by_day(
-        Visit.objects.filter(
-            attended=True,
-            meeting__chapter=chapter,
-            meeting__cancelled=False,
-            meeting__date__gte=start,
-            meeting__date__lte=end,
+    series = ("referrals", "tyfcb", "one_to_ones", "visitors")
+    sources = [
+        (Referral.objects.filter(**window), "date", "referrals", Count("pk")),
+        (Tyfcb.objects.filter(**window), "date", "tyfcb", Sum("amount")),
+        (
+            OneToOne.objects.filter(status=OneToOne.Status.DONE, **window),
+            "date",
+            "one_to_ones",
+            Count("pk"),
         ),
-        "meeting__date",
-        Count("pk"),
-    )
+        (
+            Visit.objects.filter(
+                attended=True,
+                meeting__chapter=chapter,
+                meeting__cancelled=False,
+                meeting__date__gte=start,
+                meeting__date__lte=end,
+            ),
+            "meeting__date",
+            "visitors",
+            Count("pk"),
+        ),
+    ]
+    # One round trip: each source grouped by day, glued with UNION ALL.
+    parts = [
+        queryset.order_by()
+        .values(day=F(date_field))
+        .annotate(**{name: value if name == own else _zero(name) for name in series})
+        for queryset, date_field, own, value in sources
+    ]
+    by_day: dict[str, dict[dt.date, int | Decimal]] = {name: {} for name in series}
+    for record in parts[0].union(*parts[1:], all=True).order_by():
+        for name in series:
+            if record[name]:
+                by_day[name][record["day"]] = by_day[name].get(record["day"], 0) + record[name]
+    referrals, tyfcb = by_day["referrals"], by_day["tyfcb"]
+    one_to_ones, visitors = by_day["one_to_ones"], by_day["visitors"]
     spans = {
         "week": as_of - dt.timedelta(days=6),
         "4w": as_of - dt.timedelta(weeks=4) + dt.timedelta(days=1),

@@ -171,13 +171,13 @@ def standings(chapter: Chapter, as_of: dt.date | None = None) -> list[Standing]:
         .order_by("date")
         .values_list("date", flat=True)
     )
-    members = {
-        m.pk: m
-        for m in Member.objects.filter(chapter=chapter)
-        .belonging_on(as_of)
-        .only("pk", "joined_on", "left_on", "status")
-    }
-    rows = palms_rows(chapter, start, end, member_ids=members.keys())
+    rows = [
+        row
+        for row in palms_rows(chapter, start, end)
+        if row.status != Member.Status.APPLICANT
+        and row.joined_on <= as_of
+        and (row.left_on is None or row.left_on >= as_of)
+    ]
     thresholds = [
         ("green", chapter.green_min),
         ("yellow", chapter.yellow_min),
@@ -185,11 +185,10 @@ def standings(chapter: Chapter, as_of: dt.date | None = None) -> list[Standing]:
     ]
     result = []
     for row in rows:
-        member = members[row.member_id]
         weeks = sum(
             1
             for d in meeting_dates
-            if d >= member.joined_on and (member.left_on is None or d <= member.left_on)
+            if d >= row.joined_on and (row.left_on is None or d <= row.left_on)
         )
         measures, steps = _score(chapter, row, weeks)
         score = sum(m.points for m in measures)
@@ -198,7 +197,7 @@ def standings(chapter: Chapter, as_of: dt.date | None = None) -> list[Standing]:
             member_id=row.member_id,
             name=row.name,
             email=row.email,
-            status=member.status,
+            status=row.status,
             weeks=weeks,
             score=score,
             colour=colour,

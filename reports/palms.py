@@ -1,9 +1,9 @@
 """PALMS, the per-member activity report, exactly as DOMAIN.md defines it.
 
-One grouped query per source (attendance, referrals given, referrals received, visits,
-1-2-1s, TYFCB, CEUs, testimonials) plus one for the members: a constant number of queries
-whatever the chapter's size or the window's length, and the same code serves one chapter or
-a whole region.
+One grouped SELECT per source (attendance, referrals given and received, visits, 1-2-1s,
+TYFCB, CEUs, testimonials), sent as a single UNION ALL, plus one query for the members: two
+queries whatever the chapter's size or the window's length, and the same code serves one
+chapter or a whole region.
 """
 
 import csv
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DecimalField, F, IntegerField, Q, Sum, Value
 
 from meetings.models import Attendance, Visit
 from members.models import Chapter, Member
@@ -24,6 +24,8 @@ COUNT_COLUMNS = (*MARKS, "RGI", "RGO", "RRI", "RRO", "V", "121")
 COLUMNS = (*COUNT_COLUMNS, "TYFCB", "CEU", "T")
 CSV_HEADER = ("member_email", "member_name", *COLUMNS)
 CENT = Decimal("0.01")
+MEMBER_FIELDS = ("pk", "chapter_id", "user__email", "user__first_name", "user__last_name",
+                 "joined_on", "left_on", "status")  # fmt: skip
 
 
 @dataclass
@@ -33,6 +35,9 @@ class PalmsRow:
     email: str
     name: str
     values: dict[str, int | Decimal] = field(default_factory=dict)
+    joined_on: dt.date | None = None
+    left_on: dt.date | None = None
+    status: str = ""
 
     def __getitem__(self, column: str) -> int | Decimal:
         return self.values[column]
@@ -43,6 +48,12 @@ class PalmsRow:
             value = self.values[column]
             cells.append(f"{value:.2f}" if column == "TYFCB" else str(value))
         return cells
+
+
+def _zero(column: str) -> Value:
+    if column == "TYFCB":
+        return Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    return Value(0, output_field=IntegerField())
 
 
 def _chapter_ids(chapters: Chapter | Iterable[Chapter] | Iterable[int]) -> list[int]:
@@ -74,81 +85,62 @@ def palms_rows(
             email=m["user__email"],
             name=f"{m['user__first_name']} {m['user__last_name']}".strip(),
             values={c: 0 for c in COUNT_COLUMNS} | {"TYFCB": Decimal("0.00"), "CEU": 0, "T": 0},
+            joined_on=m["joined_on"],
+            left_on=m["left_on"],
+            status=m["status"],
         )
-        for m in members.values(
-            "pk", "chapter_id", "user__email", "user__first_name", "user__last_name"
-        )
+        for m in members.values(*MEMBER_FIELDS)
     }
     if not rows:
         return []
     in_window = {"date__gte": start, "date__lte": end, "chapter_id__in": chapter_ids}
-
-    def add(queryset, key: str, columns: dict[str, str]) -> None:
-        for record in queryset:
-            row = rows.get(record[key])
-            if row is None:
-                continue
-            for column, alias in columns.items():
-                row.values[column] += record[alias] or 0
-
-    add(
-        Attendance.objects.filter(
-            meeting__chapter_id__in=chapter_ids,
-            meeting__cancelled=False,
-            meeting__date__gte=start,
-            meeting__date__lte=end,
-        )
-        .values("member_id")
-        .annotate(**{f"n{mark}": Count("pk", filter=Q(mark=mark)) for mark in MARKS}),
-        "member_id",
-        {mark: f"n{mark}" for mark in MARKS},
-    )
+    held_in_window = {
+        "meeting__chapter_id__in": chapter_ids,
+        "meeting__cancelled": False,
+        "meeting__date__gte": start,
+        "meeting__date__lte": end,
+    }
     inside, outside = Q(kind=Referral.Kind.INSIDE), Q(kind=Referral.Kind.OUTSIDE)
-    add(
-        Referral.objects.filter(**in_window)
-        .values("giver_id")
-        .annotate(ins=Count("pk", filter=inside), outs=Count("pk", filter=outside)),
-        "giver_id",
-        {"RGI": "ins", "RGO": "outs"},
-    )
-    add(
-        Referral.objects.filter(**in_window)
-        .values("receiver_id")
-        .annotate(ins=Count("pk", filter=inside), outs=Count("pk", filter=outside)),
-        "receiver_id",
-        {"RRI": "ins", "RRO": "outs"},
-    )
-    add(
-        Visit.objects.filter(
-            attended=True,
-            meeting__chapter_id__in=chapter_ids,
-            meeting__cancelled=False,
-            meeting__date__gte=start,
-            meeting__date__lte=end,
-        )
-        .values("invited_by_id")
-        .annotate(n=Count("pk")),
-        "invited_by_id",
-        {"V": "n"},
-    )
     done = OneToOne.objects.filter(status=OneToOne.Status.DONE, **in_window)
-    for side in ("member_a_id", "member_b_id"):
-        add(done.values(side).annotate(n=Count("pk")), side, {"121": "n"})
-    add(
-        Tyfcb.objects.filter(**in_window).values("thanked_id").annotate(total=Sum("amount")),
-        "thanked_id",
-        {"TYFCB": "total"},
-    )
-    add(
-        Ceu.objects.filter(**in_window).values("member_id").annotate(n=Sum("credits")),
-        "member_id",
-        {"CEU": "n"},
-    )
-    add(
-        Testimonial.objects.filter(**in_window).values("giver_id").annotate(n=Count("pk")),
-        "giver_id",
-        {"T": "n"},
-    )
+    sources = [
+        (
+            Attendance.objects.filter(**held_in_window),
+            "member_id",
+            {mark: Count("pk", filter=Q(mark=mark)) for mark in MARKS},
+        ),
+        (
+            Referral.objects.filter(**in_window),
+            "giver_id",
+            {"RGI": Count("pk", filter=inside), "RGO": Count("pk", filter=outside)},
+        ),
+        (
+            Referral.objects.filter(**in_window),
+            "receiver_id",
+            {"RRI": Count("pk", filter=inside), "RRO": Count("pk", filter=outside)},
+        ),
+        (
+            Visit.objects.filter(attended=True, **held_in_window),
+            "invited_by_id",
+            {"V": Count("pk")},
+        ),
+        (done, "member_a_id", {"121": Count("pk")}),
+        (done, "member_b_id", {"121": Count("pk")}),
+        (Tyfcb.objects.filter(**in_window), "thanked_id", {"TYFCB": Sum("amount")}),
+        (Ceu.objects.filter(**in_window), "member_id", {"CEU": Sum("credits")}),
+        (Testimonial.objects.filter(**in_window), "giver_id", {"T": Count("pk")}),
+    ]
+    # One grouped SELECT per source, glued with UNION ALL into a single round trip; each part
+    # fills its own columns and zeros the rest, so the union's columns line up.
+    parts = []
+    for queryset, key, columns in sources:
+        select = {f"c{i}": columns.get(name, _zero(name)) for i, name in enumerate(COLUMNS)}
+        parts.append(queryset.order_by().values(mid=F(key)).annotate(**select))
+    for record in parts[0].union(*parts[1:], all=True).order_by():
+        row = rows.get(record["mid"])
+        if row is None:
+            continue
+        for i, name in enumerate(COLUMNS):
+            row.values[name] += record[f"c{i}"] or 0
     for row in rows.values():
         row.values["TYFCB"] = Decimal(row.values["TYFCB"]).quantize(CENT)
     return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
