@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from bench.load import Request
-from members.models import Chapter, Member, Role
+from members.models import Chapter, Member
 
 CSRF = get_random_string(32)
 
@@ -54,14 +54,16 @@ class Personas:
         picked = rng.sample([pk for pk, _ in sizes], min(spread, len(sizes)))
         personas = cls(smallest=smallest, largest=largest)
         for pk in picked:
-            people = list(
-                Member.objects.filter(chapter_id=pk).select_related("user", "chapter")[:6]
+            leader = (
+                Member.objects.filter(chapter_id=pk, roles__name="vice_president")
+                .select_related("user", "chapter")
+                .first()
             )
-            leader = next(
-                m for m in people
-                if Role.objects.filter(member=m, name="vice_president").exists()
-            )  # fmt: skip
-            plain = next(m for m in people if m.pk != leader.pk and not m.roles.exists())
+            plain = (
+                Member.objects.filter(chapter_id=pk, roles__isnull=True)
+                .select_related("user", "chapter")
+                .first()
+            )
             personas.members.append(_login(plain))
             personas.leaders.append(_login(leader))
         return personas
