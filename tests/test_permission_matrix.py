@@ -1,0 +1,108 @@
+"""Who may open what: every named URL × every persona × its methods.
+
+The URL list comes from the resolver, so a new URL without an entry in ``MATRIX`` fails the
+suite. Object URLs are also requested with the id of another chapter's object, which must
+answer 404 for everyone but staff.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+PERSONAS = [
+    "anonymous", "member", "outsider", "vice_president", "president",
+    "membership_committee", "staff",
+]  # fmt: skip
+LOGIN = "login"  # a redirect to the login page
+# Namespaces served by libraries we configure rather than write; tested where we rely on them.
+LIBRARY_NAMESPACES = {"admin"}
+LIBRARY_PREFIXES = ("account_", "socialaccount_", "mfa_", "headless", "usersessions_")
+
+
+def everyone(code):
+    return dict.fromkeys(PERSONAS, code)
+
+
+def members_only(code=200, *, staff=200):
+    return everyone(code) | {"anonymous": LOGIN, "staff": staff}
+
+
+def leaders_only(code=200, *, staff=200):
+    return members_only(403, staff=staff) | {"vice_president": code, "president": code}
+
+
+PUBLIC = everyone(200)
+
+# name → {"get": {persona: code}, "post": {...}, "args": fn(world) -> args, "query": {...}}
+MATRIX: dict[str, dict] = {
+    "home": {"get": PUBLIC},
+    "healthz": {"get": PUBLIC},
+    "floor": {"get": members_only() | {"staff": 200}},
+    "reports:palms": {"get": leaders_only(staff=404)},
+    "reports:palms_csv": {"get": leaders_only(staff=404)},
+    "reports:lights": {"get": leaders_only(staff=404)},
+    "reports:chapter": {"get": leaders_only(staff=404)},
+    "reports:region": {"get": leaders_only()},
+    "reports:my_light": {"get": members_only()},
+}
+
+
+def _walk(patterns, namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{namespace}{p.name}"
+
+
+def project_url_names() -> set[str]:
+    names = set()
+    for name in _walk(get_resolver().url_patterns):
+        if name.split(":")[0] in LIBRARY_NAMESPACES or name.startswith(LIBRARY_PREFIXES):
+            continue
+        names.add(name)
+    return names
+
+
+def test_every_named_url_has_an_entry_in_the_matrix():
+    missing = project_url_names() - set(MATRIX)
+    assert not missing, f"add these URLs to the permission matrix: {sorted(missing)}"
+    stale = set(MATRIX) - project_url_names()
+    assert not stale, f"these matrix entries name no URL: {sorted(stale)}"
+
+
+@pytest.fixture
+def world(chapter, other_chapter, member, outsider, vice_president, president,
+          membership_committee, staff):  # fmt: skip
+    return {
+        "member": member,
+        "outsider": outsider,
+        "vice_president": vice_president,
+        "president": president,
+        "membership_committee": membership_committee,
+        "staff": staff,
+    }
+
+
+def _cases():
+    for name, spec in sorted(MATRIX.items()):
+        for method in ("get", "post"):
+            for persona, expected in spec.get(method, {}).items():
+                yield pytest.param(name, method, persona, expected, id=f"{name}-{method}-{persona}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "persona", "expected"), list(_cases()))
+def test_permission_matrix(name, method, persona, expected, world, client):
+    spec = MATRIX[name]
+    args = spec["args"](world) if "args" in spec else ()
+    if persona != "anonymous":
+        who = world[persona]
+        client.force_login(getattr(who, "user", who))
+    url = reverse(name, args=args)
+    response = getattr(client, method)(url, spec.get("query", {}))
+    if expected == LOGIN:
+        assert response.status_code == 302, response.status_code
+        assert reverse("account_login") in response.headers["Location"]
+    else:
+        assert response.status_code == expected, (url, persona, response.status_code)
