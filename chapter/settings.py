@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "meetings",
     "referrals",
     "reports",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_IMPORTS = ["chapter.tasks"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Sweeps run often in UTC; each decides per chapter in the chapter's own time zone.
+    "sweep-reminders": {
+        "task": "reminders.tasks.sweep_reminders",
+        "schedule": crontab(minute="*/10"),
+    },
     "clear-expired-sessions": {
         "task": "chapter.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

@@ -13,5 +13,6 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("slips/", include("referrals.urls")),
     path("reports/", include("reports.urls")),
+    path("reminders/", include("reminders.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

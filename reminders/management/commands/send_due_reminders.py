@@ -1,0 +1,24 @@
+"""``manage.py send_due_reminders [--dry-run]``: run the sweeps now (or list what they'd send)."""
+
+from django.core.management.base import BaseCommand
+
+from reminders import services
+
+
+class Command(BaseCommand):
+    help = "Record and enqueue every reminder due now; with --dry-run only list them."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="List, send nothing.")
+
+    def handle(self, *args, dry_run, **options):
+        if dry_run:
+            due = services.not_yet_recorded(services.due_now())
+            for d in sorted(due, key=lambda d: (d.chapter_id, d.kind, d.recipient_id)):
+                self.stdout.write(
+                    f"{d.kind:<17} chapter={d.chapter_id} object={d.object_id} "
+                    f"recipient={d.recipient_id} occurrence={d.occurrence}"
+                )
+            self.stdout.write(f"{len(due)} reminder(s) would be sent.")
+            return
+        self.stdout.write(f"{services.run_sweeps()} reminder(s) enqueued.")
