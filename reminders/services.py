@@ -76,7 +76,7 @@ def run_sweeps(now: dt.datetime | None = None) -> int:
                     occurrence=d.occurrence,
                 )
                 for d in due
-            ],  # fmt: skip
+            ],
             ignore_conflicts=True,
             batch_size=1000,
         )

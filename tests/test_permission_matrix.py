@@ -43,6 +43,8 @@ MATRIX: dict[str, dict] = {
     "reports:chapter": {"get": leaders_only(staff=404)},
     "reports:region": {"get": leaders_only()},
     "reports:my_light": {"get": members_only()},
+    "reminders:preferences": {"get": members_only(), "post": members_only(302, staff=200)},
+    "reminders:sent": {"get": leaders_only(staff=404)},
 }
 
 
