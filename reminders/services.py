@@ -28,8 +28,9 @@ from .models import Kind, ReminderLog, ReminderOptOut
 from .sweeps import SWEEPS, Due
 
 logger = logging.getLogger(__name__)
-LEASE = dt.timedelta(minutes=10)  # longer than a send task's hard time limit
-REQUEUE_AFTER = dt.timedelta(minutes=10)
+# Longer than a send task's hard time limit: a live claim is never taken over.
+LEASE = dt.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+REQUEUE_AFTER = LEASE
 
 
 def due_now(now: dt.datetime | None = None, kinds: Iterable[str] | None = None) -> list[Due]:

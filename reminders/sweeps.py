@@ -57,7 +57,7 @@ def one_to_ones(now: dt.datetime) -> list[Due]:
     for r in rows:
         start = dt.datetime.combine(
             r["date"], r["time"] or DEFAULT_ONE_TO_ONE_TIME, ZoneInfo(r["chapter__time_zone"])
-        )
+        ).astimezone(dt.UTC)  # 24 real hours, not 24 wall-clock hours, across a DST change
         if start - dt.timedelta(hours=24) <= now < start:
             for side in ("member_a", "member_b"):
                 due.append(

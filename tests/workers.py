@@ -30,7 +30,8 @@ class CeleryWorker:
     Emails the worker sends are written as files into ``mail_dir`` so a test can count them.
     """
 
-    def __init__(self, tmp_dir: Path):
+    def __init__(self, tmp_dir: Path, **extra_env: str):
+        self.extra_env = extra_env
         self.queue = f"test-{uuid4().hex[:10]}"
         self.mail_dir = tmp_dir / "mail"
         self.mail_dir.mkdir(parents=True, exist_ok=True)
@@ -38,13 +39,17 @@ class CeleryWorker:
         self.process: subprocess.Popen | None = None
 
     def env(self) -> dict[str, str]:
-        return os.environ | {
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": test_database_url(),
-            "CELERY_QUEUE": self.queue,
-            "EMAIL_URL": f"file://{self.mail_dir}",
-            "CONN_MAX_AGE": "0",
-        }
+        return (
+            os.environ
+            | {
+                "DJANGO_SETTINGS_MODULE": "tests.settings",
+                "DATABASE_URL": test_database_url(),
+                "CELERY_QUEUE": self.queue,
+                "EMAIL_URL": f"file://{self.mail_dir}",
+                "CONN_MAX_AGE": "0",
+            }
+            | self.extra_env
+        )
 
     def start(self, timeout: float = 30) -> None:
         celery_app.conf.task_default_queue = self.queue
