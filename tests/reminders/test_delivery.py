@@ -1,0 +1,131 @@
+"""Reminders through the real parts: Redis, a Celery worker process, an SMTP server.
+
+Each email goes out once per key whatever happens: sweeps run twice, tasks enqueued twice,
+a worker killed in the middle of a send, a mail server that refuses, the broker down.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from chapter.celery import app as celery_app
+from reminders import services
+from reminders.models import ReminderLog
+from reminders.tasks import send_reminder
+from tests.factories import ChapterFactory, MemberFactory, OneToOneFactory, UserFactory
+from tests.smtp_sink import SmtpSink
+from tests.workers import CeleryWorker, wait_for
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def sink():
+    with SmtpSink() as server:
+        yield server
+
+
+@pytest.fixture
+def worker(tmp_path, sink, django_db_setup, monkeypatch):
+    monkeypatch.setattr(services, "LEASE", dt.timedelta(seconds=3))
+    monkeypatch.setattr(services, "REQUEUE_AFTER", dt.timedelta(seconds=3))
+    process = CeleryWorker(
+        tmp_path, EMAIL_URL=sink.url, REMINDER_LEASE_SECONDS="3", CELERY_VISIBILITY_TIMEOUT="3"
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def one_to_one():
+    chapter = ChapterFactory(slug="riverside", name="Riverside", time_zone="Europe/London")
+    a = MemberFactory(chapter=chapter, user=UserFactory(email="ann@example.test"))
+    b = MemberFactory(chapter=chapter, user=UserFactory(email="ben@example.test"))
+    return OneToOneFactory(
+        member_a=a, member_b=b, date=dt.date(2026, 12, 3), time=dt.time(8, 30),
+        place="Café Nero", status="planned",
+    )  # fmt: skip
+
+
+START = dt.datetime(2026, 12, 3, 8, 30, tzinfo=LONDON)
+NOW = START - dt.timedelta(hours=20)
+
+
+def test_a_planned_one_to_one_sends_one_email_with_an_invite_to_each_member(
+    worker, sink, one_to_one
+):
+    services.run_sweeps(NOW)
+    wait_for(lambda: len(sink.messages) == 2, message=worker.log())
+    for address in ("ann@example.test", "ben@example.test"):
+        [message] = sink.to(address)
+        assert message["Subject"].startswith("[Riverside] 1-2-1 with")
+        invite = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+        event = Calendar.from_ical(invite.get_payload(decode=True)).walk("VEVENT")[0]
+        assert event["UID"] == f"one-to-one-{one_to_one.pk}@slipstream"
+        start = event.decoded("DTSTART")
+        assert start == START
+        assert str(start.tzinfo) == "Europe/London"
+        text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+        assert "/reminders/preferences/" in text.get_payload(decode=True).decode()
+    assert ReminderLog.objects.filter(status="sent").count() == 2
+
+
+def test_sweeping_twice_and_enqueuing_twice_sends_nothing_extra(worker, sink, one_to_one):
+    services.run_sweeps(NOW)
+    services.run_sweeps(NOW)
+    wait_for(lambda: len(sink.messages) == 2, message=worker.log())
+    for log in ReminderLog.objects.all():
+        send_reminder.delay(log.pk)
+        send_reminder.delay(log.pk)
+    services.run_sweeps(NOW + dt.timedelta(hours=1))
+    wait_for(lambda: worker.log().count("succeeded") >= 6, message=worker.log())
+    assert len(sink.messages) == 2
+
+
+def test_a_worker_killed_during_a_send_neither_duplicates_nor_loses_it(worker, sink, one_to_one):
+    sink.stall.set()  # the SMTP server stops answering mid-conversation
+    services.run_sweeps(NOW)
+    wait_for(sink.in_progress.is_set, message=worker.log())
+    worker.stop(kill=True)  # SIGKILL while the email is half-sent
+    sink.stall.clear()
+    assert sink.messages == []
+    worker.start()
+    # The unacknowledged task comes back after the visibility timeout; a later sweep also
+    # re-enqueues the abandoned claim once its lease runs out. Either way: one email each.
+    wait_for(lambda: len(sink.messages) >= 1, timeout=30, message=worker.log())
+    services.run_sweeps(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    wait_for(lambda: len(sink.messages) == 2, timeout=30, message=worker.log())
+    services.run_sweeps(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=10))
+    wait_for(lambda: ReminderLog.objects.filter(status="sent").count() == 2, timeout=20)
+    assert sorted(m["To"] for m in sink.messages) == ["ann@example.test", "ben@example.test"]
+
+
+def test_a_refusing_mail_server_is_retried_and_the_reminder_sent_once(worker, sink, one_to_one):
+    sink.refuse = True
+    services.run_sweeps(NOW)
+    wait_for(
+        lambda: (
+            ReminderLog.objects.filter(status="pending", last_error__contains="451").count() == 2
+        ),
+        message=worker.log(),
+    )
+    sink.refuse = False
+    services.run_sweeps(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    wait_for(lambda: ReminderLog.objects.filter(status="sent").count() == 2, message=worker.log())
+    assert len(sink.messages) == 2
+
+
+def test_with_the_broker_down_nothing_is_lost(worker, sink, one_to_one, monkeypatch):
+    real_url = celery_app.conf.broker_url
+    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    monkeypatch.setattr(celery_app, "_pool", None)
+    services.run_sweeps(NOW)  # records the due reminders; cannot enqueue; does not fail
+    assert ReminderLog.objects.filter(status="pending", enqueued_at__isnull=True).count() == 2
+    monkeypatch.setattr(celery_app.conf, "broker_url", real_url)
+    monkeypatch.setattr(celery_app, "_pool", None)
+    services.run_sweeps(NOW + dt.timedelta(minutes=10))  # the broker is back
+    wait_for(lambda: len(sink.messages) == 2, message=worker.log())
