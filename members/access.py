@@ -170,3 +170,17 @@ def can_edit_member(viewer: Viewer, member: Member) -> bool:
     if not viewer.can_see_chapter(member.chapter):
         return False
     return member.pk == viewer.member.pk or viewer.has_role(MEMBERSHIP)
+
+
+# --- Added with the members pages (issue 4) ----------------------------------------------------
+
+#: Who may invite people to the chapter (staff always may).
+INVITERS = frozenset({Role.Name.SECRETARY_TREASURER, Role.Name.MEMBERSHIP_COMMITTEE})
+#: Who approves applicants: the membership committee and the vice-president who chairs it.
+APPROVERS = frozenset({Role.Name.MEMBERSHIP_COMMITTEE, Role.Name.VICE_PRESIDENT})
+
+
+def can_approve(viewer: Viewer, member: Member) -> bool:
+    return viewer.is_staff or (
+        viewer.can_see_chapter(member.chapter) and viewer.has_role(APPROVERS)
+    )
