@@ -509,10 +509,11 @@ class Invitation(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     def new_token(self) -> str:
-        """Give the invitation a fresh token and seven more days; returns the raw token."""
+        """Give the invitation a fresh token valid seven days from now; returns the raw token."""
         token = secrets.token_urlsafe(32)
         self.token_hash = hash_token(token)
-        self.expires_at = timezone.now() + dt.timedelta(days=INVITATION_DAYS)
+        self.sent_at = timezone.now()
+        self.expires_at = self.sent_at + dt.timedelta(days=INVITATION_DAYS)
         return token
 
     @property

@@ -259,7 +259,6 @@ def invitation_send(*, invitation: Invitation, by, base_url: str | None = None) 
         raise ValidationError(f"{invitation.email} has already accepted their invitation.")
     _consume_invitation(by)
     token = invitation.new_token()
-    invitation.sent_at = timezone.now()
     if invitation.invited_by_id is None:
         invitation.invited_by = by
     try:
