@@ -53,6 +53,11 @@ def test_directory_shows_the_chapters_seated_members_with_contact_links(
     assert "Owners of growing cafés" in text
 
 
+def test_only_inviters_see_the_invite_link(login, member, secretary):
+    assert "Invite a member" not in login(member).get(reverse("members:directory")).text
+    assert "Invite a member" in login(secretary).get(reverse("members:directory")).text
+
+
 def test_directory_search_narrows_and_htmx_gets_only_the_list(login, member, other_member):
     client = login(member)
     full = client.get(reverse("members:directory"), {"q": "alice"})
