@@ -44,7 +44,11 @@ def directory(request: HttpRequest) -> HttpResponse:
     template = "members/directory.html"
     if request.htmx and request.htmx.target == "member-list":
         template += "#member_list"
-    return render(request, template, {"chapter": chapter, "members": members, "search": search})
+    may_invite = request.viewer.is_member and (
+        request.viewer.is_staff or request.viewer.has_role(INVITERS)
+    )
+    context = {"chapter": chapter, "members": members, "search": search, "may_invite": may_invite}
+    return render(request, template, context)
 
 
 @member_required
