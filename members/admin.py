@@ -403,6 +403,20 @@ class AdminInvitationForm(InvitationForm):
         fields = ["chapter", *InvitationForm.Meta.fields]
 
     validate_constraints = forms.ModelForm.validate_constraints
+    inviter = None  # set per request by InvitationAdmin.get_form
+
+    def clean(self):
+        data = super().clean()
+        if (
+            self.instance.pk is None
+            and self.inviter
+            and not services.invitations_left(self.inviter)
+        ):
+            raise ValidationError(
+                f"You have sent {services.INVITATIONS_PER_HOUR} invitations this hour; "
+                "please wait a while before sending more."
+            )
+        return data
 
 
 @admin.register(Invitation)
@@ -443,10 +457,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        if not change:
-            left = services.invitations_left(request.user)
-            if left <= 0:
-                messages.warning(request, "You have reached this hour's invitation limit.")
+        form.inviter = request.user
         return form
 
     @admin.action(description="Send invitation (a fresh 7-day link; earlier links stop working)")

@@ -246,3 +246,23 @@ def test_roster_import_page_refuses_large_files(login, staff, chapter):
         reverse("admin:members_member_import_roster"), {"chapter": chapter.pk, "file": big}
     )
     assert "the limit is 1024 KB" in response.text
+
+
+def test_invitation_admin_respects_the_rate_limit(login, staff, chapter):
+    from members import services
+
+    trade = ClassificationFactory(name="Baker")
+    client = login(staff)
+    for n in range(services.INVITATIONS_PER_HOUR):
+        services.invitation_create(
+            chapter=chapter, email=f"p{n}@example.test", first_name="P", last_name=str(n),
+            classification=trade, as_applicant=True, invited_by=staff,
+        )  # fmt: skip
+    response = client.post(
+        reverse("admin:members_invitation_add"),
+        {"chapter": chapter.pk, "email": "late@example.test", "first_name": "Late",
+         "last_name": "Comer", "classification": trade.pk, "as_applicant": "on"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "please wait a while" in response.text
+    assert not Invitation.objects.filter(email="late@example.test").exists()
