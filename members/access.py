@@ -211,3 +211,17 @@ def chapter_for_request(request: HttpRequest) -> Chapter:
     if viewer.is_member:
         return viewer.member.chapter
     raise Http404("Choose a chapter: add ?chapter=<slug>.")
+
+
+# --- Added with the members pages (issue 4) ----------------------------------------------------
+
+#: Who may invite people to the chapter (staff always may).
+INVITERS = frozenset({Role.Name.SECRETARY_TREASURER, Role.Name.MEMBERSHIP_COMMITTEE})
+#: Who approves applicants: the membership committee and the vice-president who chairs it.
+APPROVERS = frozenset({Role.Name.MEMBERSHIP_COMMITTEE, Role.Name.VICE_PRESIDENT})
+
+
+def can_approve(viewer: Viewer, member: Member) -> bool:
+    return viewer.is_staff or (
+        viewer.can_see_chapter(member.chapter) and viewer.has_role(APPROVERS)
+    )

@@ -1,6 +1,8 @@
 """People, trades, roles and chapters (DOMAIN.md: the chapter and its week; people, roles)."""
 
 import datetime as dt
+import hashlib
+import secrets
 import zoneinfo
 from decimal import Decimal
 
@@ -408,3 +410,116 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_name_display()}: {self.member}"
+
+
+# --- Status history ---------------------------------------------------------------------------
+
+
+class MemberStatusChange(models.Model):
+    """One change of a member's status (or a renewal), kept forever as the membership audit."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10, choices=Member.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Member.Status.choices)
+    changed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["member", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.from_status or '—'} → {self.to_status}"
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+INVITATION_DAYS = 7
+
+
+def hash_token(token: str) -> str:
+    """Invitation links carry a random token; only its SHA-256 is stored, like a password."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self) -> "InvitationQuerySet":
+        """Not yet accepted (expired ones included: they can be sent again)."""
+        return self.filter(accepted_at__isnull=True)
+
+    def by_token(self, token: str) -> "InvitationQuerySet":
+        return self.filter(token_hash=hash_token(token))
+
+
+class Invitation(models.Model):
+    """A one-time, seven-day link for a person to set a password and take their seat."""
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    classification = models.ForeignKey(
+        Classification, on_delete=models.PROTECT, related_name="invitations"
+    )
+    company = models.CharField(max_length=150, blank=True)
+    as_applicant = models.BooleanField(
+        default=False,
+        help_text="Joins as an applicant for the membership committee to approve, "
+        "instead of as an active member.",
+    )
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    member = models.OneToOneField(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="invitation",
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A double-submitted invite form stores one row: one open invitation per email.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True),
+                name="one_open_invitation_per_email",
+                violation_error_message="This person already has an open invitation.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def new_token(self) -> str:
+        """Give the invitation a fresh token valid seven days from now; returns the raw token."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        self.sent_at = timezone.now()
+        self.expires_at = self.sent_at + dt.timedelta(days=INVITATION_DAYS)
+        return token
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at

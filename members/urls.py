@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "members"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("sphere/", views.sphere, name="sphere"),
+    path("me/edit/", views.edit_profile, name="edit_profile"),
+    path("invite/", views.invite, name="invite"),
+    path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("<int:pk>/", views.profile, name="profile"),
+    path("<int:pk>/approve/", views.approve, name="approve"),
+]

@@ -43,6 +43,24 @@ MATRIX: dict[str, dict] = {
     "reports:chapter": {"get": leaders_only(staff=404)},
     "reports:region": {"get": leaders_only()},
     "reports:my_light": {"get": members_only()},
+    "members:directory": {"get": members_only(staff=404), "post": everyone(405)},
+    "members:profile": {
+        "args": lambda w: [w["member"].pk],
+        "other": lambda w: [w["outsider"].pk],
+        "get": members_only() | {"outsider": 404},
+        "post": everyone(405),
+    },
+    "members:edit_profile": {"get": members_only(staff=302)},
+    "members:sphere": {"get": members_only(staff=302), "post": everyone(405)},
+    "members:invite": {"get": members_only(403, staff=404) | {"membership_committee": 200}},
+    "members:approve": {
+        "args": lambda w: [w["member"].pk],
+        "other": lambda w: [w["outsider"].pk],
+        "get": everyone(405),
+        "post": members_only(403, staff=302)
+        | {"outsider": 404, "vice_president": 302, "membership_committee": 302},
+    },
+    "members:accept_invitation": {"args": lambda w: ["not-a-token"], "get": everyone(404)},
     "reminders:preferences": {"get": members_only(), "post": members_only(302, staff=200)},
     "reminders:sent": {"get": leaders_only(staff=404)},
 }
@@ -108,3 +126,29 @@ def test_permission_matrix(name, method, persona, expected, world, client):
         assert reverse("account_login") in response.headers["Location"]
     else:
         assert response.status_code == expected, (url, persona, response.status_code)
+
+
+def _other_chapter_cases():
+    for name, spec in sorted(MATRIX.items()):
+        if "other" in spec:
+            for method in ("get", "post"):
+                if method in spec:
+                    for persona in PERSONAS:
+                        if persona not in {"anonymous", "staff", "outsider"}:
+                            yield pytest.param(
+                                name, method, persona, id=f"{name}-{method}-{persona}"
+                            )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "persona"), list(_other_chapter_cases()))
+def test_objects_of_another_chapter_answer_404(name, method, persona, world, client):
+    """Guessing the id of another chapter's object gets nothing, not even a 403."""
+    spec = MATRIX[name]
+    who = world[persona]
+    client.force_login(getattr(who, "user", who))
+    response = getattr(client, method)(reverse(name, args=spec["other"](world)))
+    if spec[method].get(persona) == 405 or response.status_code == 405:
+        assert response.status_code == 405
+        return
+    assert response.status_code == 404, (name, persona, response.status_code)

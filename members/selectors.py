@@ -1,0 +1,54 @@
+"""Reads that several pages share: the directory, the contact sphere, who holds a trade."""
+
+from django.db.models import Prefetch, Q
+
+from .models import Chapter, Classification, Member, MemberQuerySet, Role
+
+
+def trade_holder(
+    chapter: Chapter, classification: Classification | int, *, exclude: Member | None = None
+) -> Member | None:
+    """The seated member holding ``classification`` in ``chapter`` (one at most), or None."""
+    holders = Member.objects.seated_in(chapter).filter(classification=classification)
+    if exclude is not None and exclude.pk:
+        holders = holders.exclude(pk=exclude.pk)
+    return holders.select_related("user").first()
+
+
+def _with_current_roles(members: MemberQuerySet, chapter: Chapter) -> MemberQuerySet:
+    return members.prefetch_related(
+        Prefetch("roles", queryset=Role.objects.current(chapter.today()), to_attr="current_roles")
+    )
+
+
+def directory_members(chapter: Chapter, search: str = "") -> MemberQuerySet:
+    """The chapter's seated members (active or on leave) with everything a card shows.
+
+    Two queries whatever the size of the chapter: the members, then their current roles.
+    """
+    members = Member.objects.seated_in(chapter).with_people()
+    search = search.strip()
+    if search:
+        members = members.filter(
+            Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+            | Q(company__icontains=search)
+            | Q(classification__name__icontains=search)
+            | Q(classification__sphere__name__icontains=search)
+        )
+    return _with_current_roles(members.order_by("user__first_name", "user__last_name"), chapter)
+
+
+def sphere_members(member: Member) -> MemberQuerySet:
+    """Seated members of ``member``'s chapter whose trade is in the same contact sphere."""
+    sphere_id = member.classification.sphere_id
+    if sphere_id is None:
+        return Member.objects.none()
+    members = (
+        Member.objects.seated_in(member.chapter)
+        .filter(classification__sphere_id=sphere_id)
+        .exclude(pk=member.pk)
+        .with_people()
+        .order_by("classification__name")
+    )
+    return _with_current_roles(members, member.chapter)

@@ -1,0 +1,185 @@
+"""Member pages: the directory, profiles, "edit my profile", the contact sphere, invitations.
+
+Every page but the invitation link goes through ``members.access``; the invitation link is
+public by design, its random one-time token being the permission.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .access import (
+    INVITERS,
+    can_approve,
+    chapter_for_request,
+    get_member_or_404,
+    member_required,
+    role_required,
+)
+from .forms import InvitationForm, ProfileForm, SetPasswordForm
+from .models import Member, MemberStatusChange
+
+LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+
+
+@require_GET
+@member_required
+def directory(request: HttpRequest) -> HttpResponse:
+    chapter = chapter_for_request(request)
+    search = request.GET.get("q", "")[:80]
+    members = selectors.directory_members(chapter, search)
+    template = "members/directory.html"
+    if request.htmx and request.htmx.target == "member-list":
+        template += "#member_list"
+    may_invite = request.viewer.is_member and (
+        request.viewer.is_staff or request.viewer.has_role(INVITERS)
+    )
+    context = {"chapter": chapter, "members": members, "search": search, "may_invite": may_invite}
+    return render(request, template, context)
+
+
+@require_GET
+@member_required
+def profile(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member_or_404(request.viewer, pk)
+    viewer = request.viewer
+    may_approve = can_approve(viewer, member)
+    context = {
+        "member": member,
+        "roles": member.roles.current(member.chapter.today()),
+        "is_me": viewer.member is not None and viewer.member.pk == member.pk,
+        "may_approve": may_approve and member.status == Member.Status.APPLICANT,
+        "history": (
+            MemberStatusChange.objects.filter(member=member).select_related("changed_by")[:10]
+            if may_approve
+            else ()
+        ),
+    }
+    return render(request, "members/profile.html", context)
+
+
+@member_required
+def edit_profile(request: HttpRequest) -> HttpResponse:
+    """Only ever the viewer's own card: there is no member id to tamper with."""
+    member = request.viewer.member
+    if member is None:
+        return redirect("members:directory")
+    form = ProfileForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile is saved.")
+        return redirect("members:profile", pk=member.pk)
+    return render(request, "members/edit_profile.html", {"form": form, "member": member})
+
+
+@require_GET
+@member_required
+def sphere(request: HttpRequest) -> HttpResponse:
+    """Who's in my contact sphere: the trades that naturally pass me work."""
+    member = request.viewer.member
+    if member is None:
+        return redirect("members:directory")
+    context = {
+        "member": member,
+        "sphere": member.classification.sphere,
+        "members": selectors.sphere_members(member),
+    }
+    return render(request, "members/sphere.html", context)
+
+
+@require_POST
+@member_required
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member_or_404(request.viewer, pk)
+    if not can_approve(request.viewer, member):
+        raise PermissionDenied("Only the membership committee approves applicants.")
+    try:
+        services.member_approve(member=member, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{member.full_name} is now an active member.")
+    return redirect("members:profile", pk=member.pk)
+
+
+@role_required(INVITERS)
+def invite(request: HttpRequest) -> HttpResponse:
+    chapter = request.viewer.chapter_or_404()
+    form = InvitationForm(request.POST or None, chapter=chapter)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                chapter=chapter,
+                invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.full_name} <{invitation.email}>; "
+                "the link works for 7 days.",
+            )
+            return redirect("members:invite")
+    pending = chapter.invitations.open().select_related("classification")[:20]
+    return render(
+        request,
+        "members/invite.html",
+        {"form": form, "chapter": chapter, "pending": pending,
+         "left": services.invitations_left(request.user)},
+    )  # fmt: skip
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@never_cache
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_for_token(token)
+    except services.InvitationUnusable as unusable:
+        return render(
+            request,
+            "members/invitation_unusable.html",
+            {"reason": unusable.reason},
+            status=410 if unusable.reason != "unknown" else 404,
+        )
+    form = SetPasswordForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.invitation_accept(
+                token=token, password=form.cleaned_data["password1"]
+            )
+        except services.InvitationUnusable as unusable:
+            return render(
+                request, "members/invitation_unusable.html", {"reason": unusable.reason}, 410
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, member.user, backend=LOGIN_BACKEND)
+            if member.status == Member.Status.APPLICANT:
+                messages.info(
+                    request,
+                    f"Welcome, {member.user.first_name}. The membership committee of "
+                    f"{member.chapter} will review your application.",
+                )
+                return redirect("home")
+            messages.success(request, f"Welcome to {member.chapter}, {member.user.first_name}!")
+            return redirect(reverse("members:directory"))
+    return render(
+        request, "members/accept_invitation.html", {"form": form, "invitation": invitation}
+    )
