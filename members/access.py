@@ -170,3 +170,23 @@ def can_edit_member(viewer: Viewer, member: Member) -> bool:
     if not viewer.can_see_chapter(member.chapter):
         return False
     return member.pk == viewer.member.pk or viewer.has_role(MEMBERSHIP)
+
+
+def viewer_of(who) -> Viewer:
+    """``viewer_for`` for code without a request (services, tasks): a user, member or viewer."""
+    if isinstance(who, Viewer):
+        return who
+    user = getattr(who, "user", who)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    member = (
+        Member.objects.select_related("user", "chapter", "classification").filter(user=user).first()
+    )
+    roles: frozenset[str] = frozenset()
+    if member is not None:
+        roles = frozenset(
+            Role.objects.current(member.chapter.today())
+            .filter(member=member)
+            .values_list("name", flat=True)
+        )
+    return Viewer(user=user, member=member, roles=roles)
