@@ -92,7 +92,9 @@ def _prefill(me: Member, request: HttpRequest, kind: str) -> dict:
 def log_slip(request: HttpRequest) -> HttpResponse:
     """One page, a tab per slip kind; the tabs are links and htmx swaps only the panel."""
     me = _me(request)
-    kind = _kind(request.POST.get("kind") or request.GET.get("kind"))
+    kind = _kind(
+        request.GET.get("kind")
+    )  # the form posts to ?kind=…; its own "kind" is inside/outside
     form_class = FORMS[kind]
     if request.method == "POST":
         form = form_class(request.POST, me=me)
