@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from referrals.models import Ceu, OneToOne, Referral, Tyfcb
 from referrals import models as slips
+from referrals.models import Ceu, OneToOne, Referral, Tyfcb
 from tests.factories import MemberFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
