@@ -305,12 +305,14 @@ def slip_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     refusal = services.edit_refusal(request.viewer, slip)
     form_class = FORMS[kind]
     owner = _owner(slip)
-    if request.method == "POST" and not refusal:
+    if request.method == "POST":
         form = form_class(request.POST, me=owner, editing=True)
-        if form.is_valid():
-            data = {
-                k: v for k, v in form.cleaned_data.items() if k in services.EDITABLE[type(slip)]
-            }
+        if refusal:
+            form.is_valid()
+            form.add_error(None, refusal)
+        elif form.is_valid():
+            editable = services.EDITABLE[type(slip)]
+            data = {k: v for k, v in form.cleaned_data.items() if k in editable}
             try:
                 services.slip_update(slip=slip, by=request.viewer, data=data)
             except ValidationError as exc:
@@ -320,8 +322,6 @@ def slip_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 return redirect(_after_edit(slip))
     else:
         form = form_class(initial=_initial(slip), me=owner, editing=True)
-        if refusal and request.method == "POST":
-            form.add_error(None, refusal)
     return render(
         request,
         "referrals/slip_edit.html",
@@ -333,7 +333,6 @@ def slip_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "refusal": refusal,
             "correcting": not slip.is_owned_by(request.viewer.member),
         },
-        status=200,
     )
 
 
