@@ -34,11 +34,14 @@ def test_referral_is_won_thanked_and_counted_for_the_giver(phone):
         user=UserFactory(email="ben@example.test", first_name="Ben", last_name="Baker"),
     )
 
+    MemberFactory(chapter=ann.chapter, user=UserFactory(first_name="Cara", last_name="Cooper"))
+
     # Ann passes Ben a referral from her phone.
     log_in(phone, "ann@example.test")
     phone.get_by_role("navigation", name="Main").get_by_role("link", name="Log a slip").click()
     phone.get_by_role("heading", name="Log a slip").wait_for()
     assert fits_the_screen(phone)
+    expect(phone.locator("#id_receiver option")).to_have_count(3)  # "Pick…", Ben, Cara
     phone.get_by_label("Find a member by name or trade").fill("baker")  # htmx narrows the list
     expect(phone.locator("#id_receiver option")).to_have_count(2)
     phone.get_by_label("Referral for").select_option(value=str(ben.pk))
