@@ -51,6 +51,8 @@ class SlipForm(forms.Form):
         self.editing = editing
         if editing:
             del self.fields["token"]
+        # The other member first, then the date, then the kind's own fields.
+        self.order_fields([*self.member_fields, "date"])
         choices = None
         for name in self.member_fields:
             if name not in self.fields:
