@@ -9,6 +9,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from members.access import viewer_for
+from referrals.views import dashboard
+
 from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """A seated member's home is their dashboard; visitors and staff get the welcome page."""
+    if viewer_for(request).is_member:
+        return dashboard(request)
     return render(request, "home.html")
 
 

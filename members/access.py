@@ -97,26 +97,28 @@ def _current_roles(terms: str | None, today: date) -> frozenset[str]:
     return frozenset(current)
 
 
+def _build_viewer(user) -> Viewer:
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    member = (
+        Member.objects.select_related("chapter", "classification")
+        .filter(user=user)
+        .annotate(role_terms=_ROLE_TERMS)
+        .first()
+    )
+    roles: frozenset[str] = frozenset()
+    if member is not None:
+        member.user = user
+        roles = _current_roles(member.role_terms, member.chapter.today())
+    return Viewer(user=user, member=member, roles=roles)
+
+
 def viewer_for(request: HttpRequest) -> Viewer:
     """The request's viewer, computed once (one query) and cached on the request."""
     cached = getattr(request, "_viewer", None)
     if cached is not None:
         return cached
-    user = request.user
-    if not user.is_authenticated:
-        viewer = ANONYMOUS
-    else:
-        member = (
-            Member.objects.select_related("chapter", "classification")
-            .filter(user=user)
-            .annotate(role_terms=_ROLE_TERMS)
-            .first()
-        )
-        roles: frozenset[str] = frozenset()
-        if member is not None:
-            member.user = user
-            roles = _current_roles(member.role_terms, member.chapter.today())
-        viewer = Viewer(user=user, member=member, roles=roles)
+    viewer = _build_viewer(request.user)
     request._viewer = viewer
     return viewer
 
@@ -225,3 +227,10 @@ def can_approve(viewer: Viewer, member: Member) -> bool:
     return viewer.is_staff or (
         viewer.can_see_chapter(member.chapter) and viewer.has_role(APPROVERS)
     )
+
+
+def viewer_of(who) -> Viewer:
+    """``viewer_for`` for code without a request (services, tasks): a user, member or viewer."""
+    if isinstance(who, Viewer):
+        return who
+    return _build_viewer(getattr(who, "user", who))

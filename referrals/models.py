@@ -4,6 +4,8 @@ Every slip carries its ``chapter`` (the chapter of the members it names) so chap
 reports and access checks filter on one indexed column instead of joining through members.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,8 +14,37 @@ from django.db.models import F, Q
 from members.models import Chapter, Member
 
 
+class SlipQuerySet(models.QuerySet):
+    """Reads every slip kind shares; ``parties``/``owners`` on the model name the member fields."""
+
+    def between(self, start: dt.date, end: dt.date) -> "SlipQuerySet":
+        return self.filter(date__gte=start, date__lte=end)
+
+    def naming(self, member: Member, fields: tuple[str, ...] | None = None) -> "SlipQuerySet":
+        """Slips in which ``member`` is one of ``fields`` (default: any party)."""
+        condition = Q()
+        for name in fields or self.model.parties:
+            condition |= Q(**{name: member})
+        return self.filter(condition)
+
+    def visible_to(self, viewer) -> "SlipQuerySet":
+        """What a viewer may read: staff all; the president and vice-president their chapter's;
+        everyone else only the slips that name them (income is confidential, DOMAIN.md)."""
+        if viewer.is_staff:
+            return self
+        if not viewer.is_member:
+            return self.none()
+        mine = self.filter(chapter_id=viewer.member.chapter_id)
+        return mine if viewer.is_leader else mine.naming(viewer.member)
+
+
 class Slip(models.Model):
     """What every slip has: its chapter, its date and who logged it when."""
+
+    #: member fields naming who may read the slip; ``owners`` who may edit it while open.
+    parties: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    kind_slug = ""
 
     chapter = models.ForeignKey(Chapter, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
@@ -27,8 +58,20 @@ class Slip(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SlipQuerySet.as_manager()
+
     class Meta:
         abstract = True
+
+    def is_owned_by(self, member: Member | None) -> bool:
+        return member is not None and any(
+            getattr(self, f"{name}_id") == member.pk for name in self.owners
+        )
+
+    def names(self, member: Member | None) -> bool:
+        return member is not None and any(
+            getattr(self, f"{name}_id") == member.pk for name in self.parties
+        )
 
 
 class Referral(Slip):
@@ -54,6 +97,11 @@ class Referral(Slip):
         NOT_A_FIT = "not_a_fit", "Not a fit"
 
     CLOSED = (Status.WON, Status.LOST, Status.NOT_A_FIT)
+    OPEN = (Status.NEW, Status.CONTACTED, Status.MEETING_BOOKED)
+
+    parties = ("giver", "receiver")
+    owners = ("giver",)
+    kind_slug = "referral"
 
     giver = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="referrals_given")
     receiver = models.ForeignKey(
@@ -102,6 +150,23 @@ class Referral(Slip):
     def __str__(self) -> str:
         return f"{self.giver} → {self.receiver}: {self.contact_name}"
 
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED
+
+    def next_statuses(self) -> list[str]:
+        """Where the receiver may move it: forward through the open steps, or to any outcome.
+
+        A closed referral is final; only the vice-president or president may correct it.
+        """
+        if self.is_closed:
+            return []
+        later = list(self.OPEN[self.OPEN.index(self.status) + 1 :])
+        return [*later, *self.CLOSED]
+
+    def next_status_choices(self) -> list[tuple[str, str]]:
+        return [(value, self.Status(value).label) for value in self.next_statuses()]
+
 
 class ReferralStatusChange(models.Model):
     """One step of a referral's progress, stamped with who and when."""
@@ -127,6 +192,10 @@ class Tyfcb(Slip):
 
     The credit (PALMS's TYFCB column) goes to ``thanked``; the amount is confidential.
     """
+
+    parties = ("writer", "thanked")
+    owners = ("writer",)
+    kind_slug = "tyfcb"
 
     class Business(models.TextChoices):
         NEW = "new", "New business"
@@ -170,6 +239,10 @@ class OneToOne(Slip):
         DONE = "done", "Done"
         CANCELLED = "cancelled", "Cancelled"
 
+    parties = ("member_a", "member_b")
+    owners = ("member_a", "member_b")
+    kind_slug = "one_to_one"
+
     member_a = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
     member_b = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
     time = models.TimeField(null=True, blank=True)
@@ -211,6 +284,10 @@ class OneToOne(Slip):
 class Ceu(Slip):
     """A continuing-education credit a member earned."""
 
+    parties = ("member",)
+    owners = ("member",)
+    kind_slug = "ceu"
+
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="ceus")
     topic = models.CharField(max_length=200)
     credits = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
@@ -233,6 +310,10 @@ class Ceu(Slip):
 class Testimonial(Slip):
     """One member praising another's work at the meeting."""
 
+    parties = ("giver", "receiver")
+    owners = ("giver",)
+    kind_slug = "testimonial"
+
     giver = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="testimonials_given")
     receiver = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="testimonials_received"
@@ -250,3 +331,41 @@ class Testimonial(Slip):
 
     def __str__(self) -> str:
         return f"Testimonial {self.giver} → {self.receiver}"
+
+
+class SlipCorrection(models.Model):
+    """An audit row: a slip changed or deleted by someone other than its owner, or after its
+    week was submitted (only the vice-president or president may then correct it)."""
+
+    class Action(models.TextChoices):
+        EDITED = "edited", "Edited"
+        DELETED = "deleted", "Deleted"
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12)
+    slip_id = models.PositiveBigIntegerField()
+    slip_date = models.DateField(help_text="The slip's date after the change.")
+    week_ending = models.DateField(help_text="The meeting week the slip belonged to.")
+    action = models.CharField(max_length=7, choices=Action.choices)
+    changes = models.JSONField(default=dict, help_text="field: [before, after]")
+    summary = models.CharField(max_length=300)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    corrected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-corrected_at", "-id"]
+        indexes = [
+            models.Index(fields=["chapter", "week_ending"]),
+            models.Index(fields=["kind", "slip_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.kind} #{self.slip_id}: {self.summary}"
+
+
+#: Every slip kind by the slug used in URLs and forms (``?kind=referral``).
+SLIP_KINDS: dict[str, type[Slip]] = {
+    model.kind_slug: model for model in (Referral, Tyfcb, OneToOne, Ceu, Testimonial)
+}

@@ -31,6 +31,7 @@ def leaders_only(code=200, *, staff=200):
 
 
 PUBLIC = everyone(200)
+SLIP_READERS = members_only(404) | {"member": 200, "vice_president": 200, "president": 200}
 
 # name → {"get": {persona: code}, "post": {...}, "args": fn(world) -> args, "query": {...}}
 MATRIX: dict[str, dict] = {
@@ -61,6 +62,54 @@ MATRIX: dict[str, dict] = {
         | {"outsider": 404, "vice_president": 302, "membership_committee": 302},
     },
     "members:accept_invitation": {"args": lambda w: ["not-a-token"], "get": everyone(404)},
+    "referrals:dashboard": {"get": members_only(staff=404)},
+    "referrals:log_slip": {"get": members_only(staff=404), "post": members_only(staff=404)},
+    "referrals:member_search": {
+        "get": members_only(staff=404),
+        "post": members_only(405, staff=405),
+    },
+    "referrals:inbox": {"get": members_only(staff=404)},
+    "referrals:given": {"get": members_only(staff=404)},
+    "referrals:suggestions": {"get": members_only(staff=404)},
+    "referrals:submit_week": {
+        "get": leaders_only(staff=404),
+        "post": leaders_only(404, staff=404),  # no meeting week to submit yet
+    },
+    # Slips between Bob and Alice (member): Alice, leadership and staff see them; no one else.
+    "referrals:detail": {
+        "args": lambda w: [w["referral"].pk],
+        "other": lambda w: [w["other_referral"].pk],
+        "get": SLIP_READERS,
+    },
+    "referrals:tyfcb_detail": {
+        "args": lambda w: [w["tyfcb"].pk],
+        "other": lambda w: [w["other_tyfcb"].pk],
+        "get": SLIP_READERS,
+    },
+    "referrals:set_status": {
+        "args": lambda w: [w["referral"].pk],
+        "other": lambda w: [w["other_referral"].pk],
+        "get": members_only(405, staff=405),
+        "post": SLIP_READERS
+        | {"member": 302, "vice_president": 302, "president": 302, "staff": 302},
+    },
+    "referrals:one_to_one_status": {
+        "args": lambda w: [w["one_to_one"].pk],
+        "other": lambda w: [w["other_one_to_one"].pk],
+        "get": members_only(405, staff=405),
+        "post": SLIP_READERS
+        | {"member": 302, "vice_president": 302, "president": 302, "staff": 302},
+    },
+    "referrals:slip_edit": {
+        "args": lambda w: ["referral", w["referral"].pk],
+        "other": lambda w: ["referral", w["other_referral"].pk],
+        "get": SLIP_READERS | {"member": 403},  # Alice received it: she may read, not edit
+    },
+    "referrals:slip_delete": {
+        "args": lambda w: ["referral", w["referral"].pk],
+        "other": lambda w: ["referral", w["other_referral"].pk],
+        "get": SLIP_READERS | {"member": 403},
+    },
     "reminders:preferences": {"get": members_only(), "post": members_only(302, staff=200)},
     "reminders:sent": {"get": leaders_only(staff=404)},
 }
@@ -94,7 +143,17 @@ def test_every_named_url_has_an_entry_in_the_matrix():
 @pytest.fixture
 def world(chapter, other_chapter, member, outsider, vice_president, president,
           membership_committee, staff):  # fmt: skip
+    from tests.factories import MemberFactory, OneToOneFactory, ReferralFactory, TyfcbFactory
+
+    bob = MemberFactory(chapter=chapter)
+    dan = MemberFactory(chapter=other_chapter)
     return {
+        "referral": ReferralFactory(giver=bob, receiver=member),
+        "tyfcb": TyfcbFactory(writer=bob, thanked=member),
+        "one_to_one": OneToOneFactory(member_a=bob, member_b=member, status="planned"),
+        "other_referral": ReferralFactory(giver=outsider, receiver=dan),
+        "other_tyfcb": TyfcbFactory(writer=dan, thanked=outsider),
+        "other_one_to_one": OneToOneFactory(member_a=dan, member_b=outsider, status="planned"),
         "member": member,
         "outsider": outsider,
         "vice_president": vice_president,

@@ -1,0 +1,138 @@
+"""Admin for every slip: filter by chapter, date (week) and member; a fixed number of queries
+per page whatever the number of rows (members come with their users in one join)."""
+
+from django.contrib import admin
+from django.db.models import Q
+
+from members.models import Member
+
+from .models import (
+    Ceu,
+    OneToOne,
+    Referral,
+    ReferralStatusChange,
+    SlipCorrection,
+    Testimonial,
+    Tyfcb,
+)
+
+MEMBER_SEARCH = ("{}__user__email", "{}__user__first_name", "{}__user__last_name")
+
+
+class MemberFilter(admin.SimpleListFilter):
+    """Slips naming one member (in any role on the slip); one query for the choices.
+
+    Offered once a chapter is picked: a region's whole roster would be thousands of links.
+    """
+
+    title = "member (pick a chapter first)"
+    parameter_name = "member"
+
+    def lookups(self, request, model_admin):
+        chapter = request.GET.get("chapter__id__exact", "")
+        if not chapter.isdigit():
+            return []
+        members = (
+            Member.objects.filter(chapter_id=int(chapter))
+            .select_related("user")
+            .order_by("user__first_name", "user__last_name")
+        )
+        return [(m.pk, f"{m.full_name} ({m.user.email})") for m in members]
+
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        condition = Q()
+        for name in queryset.model.parties:
+            condition |= Q(**{f"{name}_id": int(self.value())})
+        return queryset.filter(condition)
+
+
+def _search(*fields: str) -> tuple[str, ...]:
+    return tuple(pattern.format(f) for f in fields for pattern in MEMBER_SEARCH)
+
+
+class SlipAdmin(admin.ModelAdmin):
+    date_hierarchy = "date"
+    list_filter = ("chapter", ("date", admin.DateFieldListFilter), MemberFilter)
+    list_per_page = 50
+    readonly_fields = ("created_by", "created_at", "updated_at")
+    show_full_result_count = False
+
+
+class ReferralStatusChangeInline(admin.TabularInline):
+    model = ReferralStatusChange
+    extra = 0
+    fields = ("changed_at", "changed_by", "from_status", "to_status", "note")
+    readonly_fields = ("changed_at", "changed_by")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+
+@admin.register(Referral)
+class ReferralAdmin(SlipAdmin):
+    list_display = ("date", "giver", "receiver", "contact_name", "kind", "temperature", "status")
+    list_filter = (*SlipAdmin.list_filter, "status", "kind")
+    list_select_related = ("giver__user", "receiver__user")
+    search_fields = (
+        "contact_name",
+        "contact_company",
+        "contact_email",
+        *_search("giver", "receiver"),
+    )
+    raw_id_fields = ("giver", "receiver")
+    inlines = [ReferralStatusChangeInline]
+
+
+@admin.register(Tyfcb)
+class TyfcbAdmin(SlipAdmin):
+    list_display = ("date", "writer", "thanked", "amount", "business")
+    list_filter = (*SlipAdmin.list_filter, "business")
+    list_select_related = ("writer__user", "thanked__user")
+    search_fields = _search("writer", "thanked")
+    raw_id_fields = ("writer", "thanked", "referral")
+
+
+@admin.register(OneToOne)
+class OneToOneAdmin(SlipAdmin):
+    list_display = ("date", "member_a", "member_b", "status", "place")
+    list_filter = (*SlipAdmin.list_filter, "status")
+    list_select_related = ("member_a__user", "member_b__user")
+    search_fields = ("place", *_search("member_a", "member_b"))
+    raw_id_fields = ("member_a", "member_b")
+
+
+@admin.register(Ceu)
+class CeuAdmin(SlipAdmin):
+    list_display = ("date", "member", "topic", "credits")
+    list_select_related = ("member__user",)
+    search_fields = ("topic", *_search("member"))
+    raw_id_fields = ("member",)
+
+
+@admin.register(Testimonial)
+class TestimonialAdmin(SlipAdmin):
+    list_display = ("date", "giver", "receiver", "short_text")
+    list_select_related = ("giver__user", "receiver__user")
+    search_fields = ("text", *_search("giver", "receiver"))
+    raw_id_fields = ("giver", "receiver")
+
+    @admin.display(description="text")
+    def short_text(self, obj: Testimonial) -> str:
+        return obj.text[:80]
+
+
+@admin.register(SlipCorrection)
+class SlipCorrectionAdmin(admin.ModelAdmin):
+    list_display = ("corrected_at", "corrected_by", "action", "kind", "slip_id", "summary")
+    list_filter = ("chapter", "action", "kind", "week_ending")
+    list_select_related = ("corrected_by",)
+    search_fields = ("summary", "corrected_by__email")
+    readonly_fields = [f.name for f in SlipCorrection._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,325 @@
+"""Reads the slip pages share. Each returns everything a page needs in a fixed number of
+queries, however many slips a member has (the tests pin the counts at 5 and 500 slips)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from meetings.models import Attendance, Meeting
+from meetings.weeks import week_bounds
+from members.models import Member
+
+from .models import Ceu, OneToOne, Referral, SlipCorrection, Testimonial, Tyfcb
+
+SIX_MONTHS = dt.timedelta(weeks=26)
+DASHBOARD_LIST = 20  # rows per dashboard list; the page links to the full lists
+ZERO = Decimal("0.00")
+
+MEMBER_PEOPLE = ("user", "classification")
+
+
+def six_month_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The last 26 weeks ending today, both ends inclusive (as the traffic lights count)."""
+    return today - SIX_MONTHS + dt.timedelta(days=1), today
+
+
+def referrals_for(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    return queryset.select_related("giver__user", "receiver__user")
+
+
+def one_to_ones_for(queryset: QuerySet[OneToOne]) -> QuerySet[OneToOne]:
+    return queryset.select_related("member_a__user", "member_b__user")
+
+
+# --- The member's dashboard -----------------------------------------------------------------
+
+
+@dataclass
+class WeekSlips:
+    start: dt.date
+    end: dt.date
+    referrals: list[Referral]
+    tyfcbs: list[Tyfcb]
+    one_to_ones: list[OneToOne]
+    ceus: list[Ceu]
+    testimonials: list[Testimonial]
+
+    @property
+    def count(self) -> int:
+        return sum(
+            len(rows)
+            for rows in (
+                self.referrals,
+                self.tyfcbs,
+                self.one_to_ones,
+                self.ceus,
+                self.testimonials,
+            )
+        )
+
+
+@dataclass
+class Dashboard:
+    member: Member
+    today: dt.date
+    week: WeekSlips
+    waiting: list[Referral]
+    waiting_count: int
+    next_one_to_ones: list[OneToOne]
+    window: tuple[dt.date, dt.date]
+    business_received: Decimal
+    business_generated: Decimal
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def member_dashboard(member: Member, today: dt.date) -> Dashboard:
+    """This week's slips, referrals waiting for an update, next 1-2-1s and six-month totals."""
+    start, end = week_bounds(member.chapter, today)
+    week = WeekSlips(
+        start=start,
+        end=end,
+        referrals=list(
+            referrals_for(Referral.objects.naming(member).between(start, end))[:DASHBOARD_LIST]
+        ),
+        tyfcbs=list(
+            Tyfcb.objects.naming(member)
+            .between(start, end)
+            .select_related("writer__user", "thanked__user")[:DASHBOARD_LIST]
+        ),
+        one_to_ones=list(
+            one_to_ones_for(OneToOne.objects.naming(member).between(start, end))[:DASHBOARD_LIST]
+        ),
+        ceus=list(Ceu.objects.filter(member=member).between(start, end)[:DASHBOARD_LIST]),
+        testimonials=list(
+            Testimonial.objects.naming(member)
+            .between(start, end)
+            .select_related("giver__user", "receiver__user")[:DASHBOARD_LIST]
+        ),
+    )
+    waiting_qs = Referral.objects.filter(receiver=member).exclude(status__in=Referral.CLOSED)
+    waiting = list(referrals_for(waiting_qs).order_by("date", "id")[:DASHBOARD_LIST])
+    waiting_count = waiting_qs.count()
+    next_one_to_ones = list(
+        one_to_ones_for(
+            OneToOne.objects.naming(member).filter(status=OneToOne.Status.PLANNED, date__gte=today)
+        ).order_by("date", "time", "id")[:5]
+    )
+    window = six_month_window(today)
+    money = (
+        Tyfcb.objects.naming(member)
+        .between(*window)
+        .aggregate(
+            received=Coalesce(Sum("amount", filter=Q(writer=member)), ZERO),
+            generated=Coalesce(Sum("amount", filter=Q(thanked=member)), ZERO),
+            written=Count("id", filter=Q(writer=member)),
+            thanked=Count("id", filter=Q(thanked=member)),
+        )
+    )
+    counts = (
+        Referral.objects.naming(member)
+        .between(*window)
+        .aggregate(
+            given_inside=Count("id", filter=Q(giver=member, kind=Referral.Kind.INSIDE)),
+            given_outside=Count("id", filter=Q(giver=member, kind=Referral.Kind.OUTSIDE)),
+            received_inside=Count("id", filter=Q(receiver=member, kind=Referral.Kind.INSIDE)),
+            received_outside=Count("id", filter=Q(receiver=member, kind=Referral.Kind.OUTSIDE)),
+        )
+    )
+    counts["one_to_ones"] = (
+        OneToOne.objects.naming(member).between(*window).filter(status=OneToOne.Status.DONE).count()
+    )
+    counts["ceu_credits"] = (
+        Ceu.objects.filter(member=member)
+        .between(*window)
+        .aggregate(total=Coalesce(Sum("credits"), 0))["total"]
+    )
+    counts["testimonials_given"] = Testimonial.objects.filter(giver=member).between(*window).count()
+    counts["tyfcbs_written"] = money["written"]
+    counts["tyfcbs_thanked"] = money["thanked"]
+    return Dashboard(
+        member=member,
+        today=today,
+        week=week,
+        waiting=waiting,
+        waiting_count=waiting_count,
+        next_one_to_ones=next_one_to_ones,
+        window=window,
+        business_received=money["received"],
+        business_generated=money["generated"],
+        counts=counts,
+    )
+
+
+# --- Closing the loop -----------------------------------------------------------------------
+
+CLOSED_SHOWN = 20
+
+
+def inbox(member: Member) -> tuple[list[Referral], list[Referral]]:
+    """Referrals passed to ``member``: every open one (oldest first) and the latest closed."""
+    received = referrals_for(Referral.objects.filter(receiver=member))
+    open_ = list(received.exclude(status__in=Referral.CLOSED).order_by("date", "id"))
+    closed = list(
+        received.filter(status__in=Referral.CLOSED).order_by("-date", "-id")[:CLOSED_SHOWN]
+    )
+    return open_, closed
+
+
+def with_history(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    from .models import ReferralStatusChange
+
+    return referrals_for(queryset).prefetch_related(
+        Prefetch(
+            "history",
+            queryset=ReferralStatusChange.objects.select_related("changed_by"),
+        )
+    )
+
+
+def given(member: Member) -> QuerySet[Referral]:
+    """Referrals ``member`` gave, newest first, each with its status history."""
+    return with_history(Referral.objects.filter(giver=member)).order_by("-date", "-id")
+
+
+# --- Who to meet next -----------------------------------------------------------------------
+
+
+def suggestions(member: Member) -> QuerySet[Member]:
+    """Seated members ``member`` has never had a done 1-2-1 with (their contact sphere first),
+    then those met longest ago. One query: the last meeting date is a subquery."""
+    done = OneToOne.objects.filter(status=OneToOne.Status.DONE)
+    last_met = Subquery(
+        done.filter(
+            Q(member_a=member, member_b=OuterRef("pk"))
+            | Q(member_b=member, member_a=OuterRef("pk"))
+        )
+        .order_by("-date")
+        .values("date")[:1]
+    )
+    sphere_id = member.classification.sphere_id
+    same_sphere = (
+        Case(
+            When(classification__sphere_id=sphere_id, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        if sphere_id
+        else Value(1, output_field=IntegerField())
+    )
+    return (
+        Member.objects.seated_in(member.chapter)
+        .exclude(pk=member.pk)
+        .select_related("user", "classification__sphere")
+        .annotate(last_met=last_met, sphere_rank=same_sphere)
+        .order_by(
+            Case(When(last_met__isnull=True, then=Value(0)), default=Value(1)),
+            "last_met",
+            "sphere_rank",
+            "user__first_name",
+            "user__last_name",
+        )
+    )
+
+
+# --- Member search (the picker) ---------------------------------------------------------------
+
+
+def member_choices(member: Member, query: str = "") -> QuerySet[Member]:
+    """The members ``member`` may name on a slip: seated in the chapter, not themself."""
+    members = (
+        Member.objects.seated_in(member.chapter)
+        .exclude(pk=member.pk)
+        .select_related("user", "classification")
+        .order_by("user__first_name", "user__last_name")
+    )
+    for word in query.split()[:4]:
+        members = members.filter(
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(company__icontains=word)
+            | Q(classification__name__icontains=word)
+        )
+    return members
+
+
+# --- The week, for the vice-president -------------------------------------------------------
+
+
+@dataclass
+class WeekReport:
+    meeting: Meeting
+    start: dt.date
+    end: dt.date
+    referrals: list[Referral]
+    tyfcbs: list[Tyfcb]
+    one_to_ones: list[OneToOne]
+    ceus: list[Ceu]
+    testimonials: list[Testimonial]
+    attendance: list[Attendance]
+    corrections: list[SlipCorrection]
+    tyfcb_total: Decimal
+
+    @property
+    def mark_counts(self) -> dict[str, int]:
+        counts = {mark: 0 for mark in Attendance.Mark.values}
+        for row in self.attendance:
+            counts[row.mark] += 1
+        return counts
+
+
+def week_report(meeting: Meeting) -> WeekReport:
+    """Everything logged in a meeting's week, for the vice-president's review."""
+    chapter = meeting.chapter
+    start, end = week_bounds(chapter, meeting.date)
+
+    def of_week(model):
+        return model.objects.filter(chapter=chapter).between(start, end).order_by("date", "id")
+
+    tyfcbs = list(of_week(Tyfcb).select_related("writer__user", "thanked__user"))
+    return WeekReport(
+        meeting=meeting,
+        start=start,
+        end=end,
+        referrals=list(referrals_for(of_week(Referral))),
+        tyfcbs=tyfcbs,
+        one_to_ones=list(one_to_ones_for(of_week(OneToOne))),
+        ceus=list(of_week(Ceu).select_related("member__user")),
+        testimonials=list(of_week(Testimonial).select_related("giver__user", "receiver__user")),
+        attendance=list(
+            Attendance.objects.filter(meeting=meeting)
+            .select_related("member__user")
+            .order_by("member__user__first_name", "member__user__last_name")
+        ),
+        corrections=list(
+            SlipCorrection.objects.filter(chapter=chapter, week_ending=end).select_related(
+                "corrected_by"
+            )
+        ),
+        tyfcb_total=sum((t.amount for t in tyfcbs), ZERO),
+    )
+
+
+def weeks_to_submit(chapter) -> QuerySet[Meeting]:
+    """Recent held meetings, newest first, for the week picker."""
+    return Meeting.objects.filter(chapter=chapter).held().order_by("-date")
+
+
+def default_week(chapter, today: dt.date) -> Meeting | None:
+    """The latest meeting that has taken place and is not yet submitted."""
+    meetings = weeks_to_submit(chapter).filter(submitted_at__isnull=True)
+    return meetings.filter(date__lte=today).first() or meetings.order_by("date").first()

@@ -1,0 +1,504 @@
+"""Writes on slips (STYLE.md: keyword-only, ``@transaction.atomic``, one place per rule).
+
+Every create checks the two members (same chapter, different people, both belonging on the
+slip's date) and dates the slip into the next open week when its own week was already
+submitted (DOMAIN.md "The week's report, submitted"). Edits and deletions are the owner's
+while the week is open; after that only the vice-president or president may correct, and
+each such correction leaves a ``SlipCorrection`` row saying who changed what, and when.
+
+``by`` is whoever acts: a ``Viewer`` (views pass ``request.viewer``), a ``Member`` or a user.
+"""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from meetings.models import Meeting
+from meetings.weeks import is_week_submitted, open_date_for, week_ending
+from members.access import Viewer, viewer_of
+from members.models import Member
+
+from .models import (
+    Ceu,
+    OneToOne,
+    Referral,
+    ReferralStatusChange,
+    Slip,
+    SlipCorrection,
+    Testimonial,
+    Tyfcb,
+)
+
+# The two members a slip names: (the one who logs it, the other one). A CEU names one.
+PAIRS: dict[type[Slip], tuple[str, str]] = {
+    Referral: ("giver", "receiver"),
+    Tyfcb: ("writer", "thanked"),
+    Testimonial: ("giver", "receiver"),
+    OneToOne: ("member_a", "member_b"),
+}
+SELF_MESSAGES = {
+    Referral: "You cannot pass a referral to yourself: pick another member.",
+    Tyfcb: "You cannot thank yourself: pick the member who referred the business.",
+    Testimonial: "You cannot give yourself a testimonial: pick another member.",
+    OneToOne: "A 1-2-1 is with another member: pick someone else.",
+}
+# Fields a slip's edit form may change (the members who own it stay put).
+EDITABLE: dict[type[Slip], tuple[str, ...]] = {
+    Referral: (
+        "date",
+        "receiver",
+        "kind",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "contact_company",
+        "need",
+        "temperature",
+        "told_them_you_would_call",
+        "gave_your_card",
+    ),
+    Tyfcb: ("date", "thanked", "amount", "business"),
+    OneToOne: ("date", "time", "place", "status"),
+    Ceu: ("date", "topic", "credits"),
+    Testimonial: ("date", "receiver", "text"),
+}
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def may_correct(viewer: Viewer, slip: Slip) -> bool:
+    """The vice-president or president of the slip's chapter (or staff) may correct any slip."""
+    return viewer.is_staff or (
+        viewer.is_leader and viewer.is_member and viewer.member.chapter_id == slip.chapter_id
+    )
+
+
+def may_edit(viewer: Viewer, slip: Slip) -> bool:
+    return slip.is_owned_by(viewer.member) or may_correct(viewer, slip)
+
+
+def edit_refusal(viewer: Viewer, slip: Slip) -> str | None:
+    """Why ``viewer`` may not change ``slip`` now (its week is submitted), or ``None``."""
+    if may_correct(viewer, slip):
+        return None
+    if is_week_submitted(slip.chapter, slip.date):
+        end = week_ending(slip.chapter, slip.date)
+        return (
+            f"The week of the meeting on {_day(end)} has been submitted, so this slip is "
+            "locked. Ask the vice-president to correct it."
+        )
+    return None
+
+
+# --- Checks shared by create and update ----------------------------------------------------
+
+
+def _check_members(slip: Slip, *, me: Member | None = None, other_key: str | None = None) -> None:
+    """Both members in the slip's chapter, different, and members on the slip's date.
+
+    Errors name the form field they belong next to: the other member's field, or the date
+    when it is the logging member (``me``) who did not belong that day.
+    """
+    errors: dict[str, str] = {}
+    model = type(slip)
+    day = slip.date
+    if model is Ceu:
+        if slip.member.chapter_id != slip.chapter_id:
+            errors["member"] = "That member is not in this chapter."
+        elif not slip.member.belongs_on(day):
+            errors["date"] = f"{slip.member} was not a member of the chapter on {_day(day)}."
+        if errors:
+            raise ValidationError(errors)
+        return
+    first_field, second_field = PAIRS[model]
+    first, second = getattr(slip, first_field), getattr(slip, second_field)
+    if me is not None and second.pk == me.pk:
+        first, second = second, first
+    key = other_key or second_field
+    if first.pk == second.pk:
+        errors[key] = SELF_MESSAGES[model]
+    elif first.chapter_id != slip.chapter_id or second.chapter_id != slip.chapter_id:
+        errors[key] = f"{second} is not a member of your chapter."
+    else:
+        for who, field in ((first, "date"), (second, key)):
+            if not who.belongs_on(day):
+                errors.setdefault(field, f"{who} was not a member of the chapter on {_day(day)}.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_amount(amount) -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"amount": "Enter an amount such as 1250.00."}) from None
+    if not value.is_finite() or value <= 0:
+        raise ValidationError({"amount": "The amount must be more than 0."})
+    if value.as_tuple().exponent < -2:
+        raise ValidationError({"amount": "Use at most two decimal places, such as 1250.50."})
+    return value
+
+
+def _save(slip: Slip) -> Slip:
+    """Validate the row against its fields and check constraints, then store it.
+
+    A 1-2-1's uniqueness is left to the database (``one_to_one_log`` turns a clash into the
+    existing row), so only its check constraints are validated here.
+    """
+    if isinstance(slip, OneToOne):
+        slip.full_clean(validate_unique=False, validate_constraints=False)
+        slip.validate_constraints(exclude={"date"})
+    else:
+        slip.full_clean(validate_unique=False)
+    slip.save()
+    return slip
+
+
+def _open_date(chapter, day: dt.date) -> dt.date:
+    return open_date_for(chapter, day)
+
+
+# --- Creating slips -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    giver: Member,
+    receiver: Member,
+    date: dt.date,
+    contact_name: str,
+    kind: str = Referral.Kind.INSIDE,
+    contact_phone: str = "",
+    contact_email: str = "",
+    contact_company: str = "",
+    need: str = "",
+    temperature: int = 1,
+    told_them_you_would_call: bool = False,
+    gave_your_card: bool = False,
+    created_by=None,
+) -> Referral:
+    referral = Referral(
+        chapter=giver.chapter,
+        giver=giver,
+        receiver=receiver,
+        date=_open_date(giver.chapter, date),
+        kind=kind,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+        contact_company=contact_company,
+        need=need,
+        temperature=temperature,
+        told_them_you_would_call=told_them_you_would_call,
+        gave_your_card=gave_your_card,
+        created_by=getattr(created_by, "user", created_by),
+    )
+    _check_members(referral)
+    return _save(referral)
+
+
+@transaction.atomic
+def tyfcb_create(
+    *,
+    writer: Member,
+    thanked: Member,
+    date: dt.date,
+    amount,
+    business: str = Tyfcb.Business.NEW,
+    referral: Referral | None = None,
+    created_by=None,
+) -> Tyfcb:
+    """The writer closed business and thanks the member who referred it (the credit is theirs)."""
+    tyfcb = Tyfcb(
+        chapter=writer.chapter,
+        writer=writer,
+        thanked=thanked,
+        date=_open_date(writer.chapter, date),
+        amount=_clean_amount(amount),
+        business=business,
+        referral=referral,
+        created_by=getattr(created_by, "user", created_by),
+    )
+    _check_members(tyfcb)
+    if referral is not None and (
+        referral.receiver_id != writer.pk or referral.giver_id != thanked.pk
+    ):
+        raise ValidationError({"referral": f"That referral was not passed from {thanked} to you."})
+    return _save(tyfcb)
+
+
+@transaction.atomic
+def one_to_one_log(
+    *,
+    member: Member,
+    other: Member,
+    date: dt.date,
+    time: dt.time | None = None,
+    place: str = "",
+    status: str = OneToOne.Status.PLANNED,
+    created_by=None,
+) -> tuple[OneToOne, bool]:
+    """Log a 1-2-1; returns ``(row, created)``.
+
+    The same pair on the same day is one 1-2-1 whichever of them logs it (DOMAIN.md), so a
+    second log — a double submit, or the other member logging it too — returns the existing
+    row and stores nothing.
+    """
+    first, second = sorted((member, other), key=lambda m: m.pk)
+    existing = OneToOne.objects.filter(member_a=first, member_b=second, date=date).first()
+    if existing is not None and member.pk != other.pk:
+        return existing, False
+    one_to_one = OneToOne(
+        chapter=member.chapter,
+        member_a=first,
+        member_b=second,
+        date=_open_date(member.chapter, date),
+        time=time,
+        place=place,
+        status=status,
+        created_by=getattr(created_by, "user", created_by),
+    )
+    _check_members(one_to_one, me=member, other_key="other")
+    _check_not_done_in_future(one_to_one)
+    if one_to_one.date != date:
+        moved = OneToOne.objects.filter(
+            member_a=first, member_b=second, date=one_to_one.date
+        ).first()
+        if moved is not None:
+            return moved, False
+    try:
+        with transaction.atomic():
+            return _save(one_to_one), True
+    except IntegrityError:
+        # The other member logged the same 1-2-1 a moment ago: theirs is the one.
+        return OneToOne.objects.get(member_a=first, member_b=second, date=one_to_one.date), False
+
+
+def _check_not_done_in_future(one_to_one: OneToOne) -> None:
+    if one_to_one.status == OneToOne.Status.DONE and one_to_one.date > one_to_one.chapter.today():
+        raise ValidationError({"status": "A 1-2-1 in the future cannot be done yet."})
+
+
+@transaction.atomic
+def ceu_create(
+    *, member: Member, date: dt.date, topic: str, credits: int = 1, created_by=None
+) -> Ceu:
+    ceu = Ceu(
+        chapter=member.chapter,
+        member=member,
+        date=_open_date(member.chapter, date),
+        topic=topic,
+        credits=credits,
+        created_by=getattr(created_by, "user", created_by),
+    )
+    _check_members(ceu)
+    return _save(ceu)
+
+
+@transaction.atomic
+def testimonial_create(
+    *, giver: Member, receiver: Member, date: dt.date, text: str, created_by=None
+) -> Testimonial:
+    testimonial = Testimonial(
+        chapter=giver.chapter,
+        giver=giver,
+        receiver=receiver,
+        date=_open_date(giver.chapter, date),
+        text=text,
+        created_by=getattr(created_by, "user", created_by),
+    )
+    _check_members(testimonial)
+    return _save(testimonial)
+
+
+# --- Closing the loop -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def referral_set_status(
+    *, referral: Referral, by, to_status: str, note: str = ""
+) -> ReferralStatusChange | None:
+    """The receiver reports progress; the vice-president or president may correct any step.
+
+    The row is locked (``SELECT … FOR UPDATE``) so two updates at once are applied one after
+    the other and each is checked against, and recorded from, the status the other left.
+    The same status again with no note changes nothing (a double tap); with a note it is
+    recorded as a progress note.
+    """
+    viewer = viewer_of(by)
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    correcting = may_correct(viewer, locked)
+    if not (correcting or (viewer.member and locked.receiver_id == viewer.member.pk)):
+        raise PermissionDenied("Only the receiver updates a referral.")
+    if to_status not in Referral.Status.values:
+        raise ValidationError({"to_status": "Pick one of the statuses shown."})
+    note = (note or "").strip()
+    if to_status == locked.status:
+        if not note:
+            referral.status = locked.status
+            return None
+    elif to_status not in locked.next_statuses() and not correcting:
+        if locked.is_closed:
+            message = (
+                f"This referral is closed ({locked.get_status_display()}); "
+                "only the vice-president can correct it."
+            )
+        else:
+            message = (
+                f"A referral that is {locked.get_status_display().lower()} cannot go back "
+                f"to {Referral.Status(to_status).label.lower()}."
+            )
+        raise ValidationError({"to_status": message})
+    change = ReferralStatusChange.objects.create(
+        referral=locked,
+        changed_by=viewer.user,
+        from_status=locked.status,
+        to_status=to_status,
+        note=note,
+    )
+    if to_status != locked.status:
+        locked.status = to_status
+        locked.status_changed_at = change.changed_at
+        locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+    referral.status, referral.status_changed_at = locked.status, locked.status_changed_at
+    return change
+
+
+@transaction.atomic
+def one_to_one_set_status(*, one_to_one: OneToOne, by, status: str) -> OneToOne:
+    """Either member marks the 1-2-1 done or cancelled (while its week is open)."""
+    return slip_update(slip=one_to_one, by=by, data={"status": status})
+
+
+# --- Editing, deleting and the week's lock --------------------------------------------------
+
+
+def _value(value) -> str:
+    if isinstance(value, Member):
+        return value.full_name
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _record(*, slip: Slip, viewer: Viewer, action: str, changes: dict, week: dt.date) -> None:
+    if action == SlipCorrection.Action.DELETED:
+        summary = f"Deleted {slip._meta.verbose_name} “{slip}”"
+    else:
+        summary = "; ".join(f"{k}: {b or '—'} → {a or '—'}" for k, (b, a) in changes.items())
+    SlipCorrection.objects.create(
+        chapter_id=slip.chapter_id,
+        kind=slip.kind_slug,
+        slip_id=slip.pk,
+        slip_date=slip.date,
+        week_ending=week,
+        action=action,
+        changes=changes,
+        summary=summary[:300],
+        corrected_by=viewer.user,
+    )
+
+
+def _lock_for_change(slip: Slip, by) -> tuple[Slip, Viewer, bool]:
+    viewer = viewer_of(by)
+    locked = type(slip).objects.select_for_update().select_related("chapter").get(pk=slip.pk)
+    if not may_edit(viewer, locked):
+        raise PermissionDenied("Only the member who logged this slip may change it.")
+    refusal = edit_refusal(viewer, locked)
+    if refusal:
+        raise ValidationError(refusal)
+    submitted = is_week_submitted(locked.chapter, locked.date)
+    recorded = submitted or not locked.is_owned_by(viewer.member)
+    return locked, viewer, recorded
+
+
+@transaction.atomic
+def slip_update(*, slip: Slip, by, data: dict) -> Slip:
+    """Change a slip's editable fields. Owners only while the week is open; afterwards the
+    vice-president or president corrects it, and the correction is recorded."""
+    locked, viewer, recorded = _lock_for_change(slip, by)
+    model = type(locked)
+    week = week_ending(locked.chapter, locked.date)
+    changes: dict[str, list[str]] = {}
+    for name in EDITABLE[model]:
+        if name not in data:
+            continue
+        value = data[name]
+        if name == "amount":
+            value = _clean_amount(value)
+        before = getattr(locked, name)
+        if before != value:
+            changes[name] = [_value(before), _value(value)]
+            setattr(locked, name, value)
+    if not changes:
+        return locked
+    moved_into_locked_week = "date" in changes and is_week_submitted(locked.chapter, locked.date)
+    if moved_into_locked_week and not may_correct(viewer, locked):
+        raise ValidationError(
+            {"date": "That week has been submitted: pick a date in an open week."}
+        )
+    if model is OneToOne:
+        _check_members(locked, me=viewer.member, other_key="other")
+    else:
+        _check_members(locked)
+    if model is OneToOne:
+        _check_not_done_in_future(locked)
+        clash = (
+            OneToOne.objects.filter(
+                member_a_id=locked.member_a_id, member_b_id=locked.member_b_id, date=locked.date
+            )
+            .exclude(pk=locked.pk)
+            .exists()
+        )
+        if clash:
+            raise ValidationError({"date": "These two members already have a 1-2-1 that day."})
+    _save(locked)
+    if recorded:
+        _record(
+            slip=locked, viewer=viewer, action=SlipCorrection.Action.EDITED, changes=changes,
+            week=week,
+        )  # fmt: skip
+    for name in changes:
+        setattr(slip, name, getattr(locked, name))
+    return locked
+
+
+@transaction.atomic
+def slip_delete(*, slip: Slip, by) -> None:
+    """Delete a slip: the owner while its week is open, else a recorded correction."""
+    locked, viewer, recorded = _lock_for_change(slip, by)
+    if recorded:
+        _record(
+            slip=locked,
+            viewer=viewer,
+            action=SlipCorrection.Action.DELETED,
+            changes={},
+            week=week_ending(locked.chapter, locked.date),
+        )
+    locked.delete()
+
+
+@transaction.atomic
+def week_submit(*, meeting: Meeting, by) -> Meeting:
+    """The vice-president (or president) locks the week's slips and attendance."""
+    viewer = viewer_of(by)
+    locked = Meeting.objects.select_for_update().select_related("chapter").get(pk=meeting.pk)
+    if not (
+        viewer.is_staff or (viewer.is_leader and viewer.member.chapter_id == locked.chapter_id)
+    ):
+        raise PermissionDenied("Only the vice-president or president submits the week.")
+    if locked.is_submitted:
+        raise ValidationError("This week has already been submitted.")
+    if locked.date > locked.chapter.today():
+        raise ValidationError("The meeting has not happened yet: submit its week afterwards.")
+    locked.submitted_at = timezone.now()
+    locked.submitted_by = viewer.user
+    locked.save(update_fields=["submitted_at", "submitted_by"])
+    meeting.submitted_at, meeting.submitted_by = locked.submitted_at, locked.submitted_by
+    return locked

@@ -1,0 +1,452 @@
+"""Slip pages: log a slip, close the loop, the dashboard, the week, who to meet next.
+
+Views parse input, call one service or selector and render. Every object is fetched through
+``members.access`` and ``SlipQuerySet.visible_to``, so a slip that does not name the viewer
+(and is not theirs to lead) answers 404 whatever id is guessed.
+"""
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from meetings.models import Meeting
+from members.access import get_in_chapter_or_404, leadership_required, member_required
+from members.models import Member
+
+from . import selectors, services
+from .forms import FORMS, OneToOneStatusForm, StatusForm, new_token
+from .models import SLIP_KINDS, Referral, Slip, Tyfcb
+
+KIND_TABS = [
+    ("referral", "Referral"),
+    ("tyfcb", "Thank-you"),
+    ("one_to_one", "1-2-1"),
+    ("ceu", "CEU"),
+    ("testimonial", "Testimonial"),
+]
+KIND_NAMES = {
+    "referral": "referral",
+    "tyfcb": "thank-you (TYFCB)",
+    "one_to_one": "1-2-1",
+    "ceu": "CEU",
+    "testimonial": "testimonial",
+}
+TOKEN_SECONDS = 60 * 60 * 24
+
+
+def _me(request: HttpRequest) -> Member:
+    """The viewer's member seat; staff without one have no slips of their own (404)."""
+    request.viewer.chapter_or_404()
+    return request.viewer.member
+
+
+def _kind(raw: str | None) -> str:
+    return raw if raw in FORMS else "referral"
+
+
+# --- Log a slip ---------------------------------------------------------------------------------
+
+
+def _create(kind: str, me: Member, data: dict, by) -> tuple[Slip, bool]:
+    """Dispatch to the kind's service; returns the slip and whether it is new."""
+    data = {k: v for k, v in data.items() if k != "token"}
+    if kind == "referral":
+        return services.referral_create(giver=me, created_by=by.user, **data), True
+    if kind == "tyfcb":
+        return services.tyfcb_create(writer=me, created_by=by.user, **data), True
+    if kind == "one_to_one":
+        return services.one_to_one_log(member=me, created_by=by.user, **data)
+    if kind == "ceu":
+        return services.ceu_create(member=me, created_by=by.user, **data), True
+    return services.testimonial_create(giver=me, created_by=by.user, **data), True
+
+
+def _claim(request: HttpRequest, token: str) -> str | None:
+    """Claim a form's one-off token; ``None`` means it was submitted before (a double click)."""
+    key = f"slip-token:{request.user.pk}:{token}"
+    return key if cache.add(key, 1, TOKEN_SECONDS) else None
+
+
+def _prefill(me: Member, request: HttpRequest, kind: str) -> dict:
+    initial = {"token": new_token(), "date": me.chapter.today()}
+    if kind == "tyfcb" and (raw := request.GET.get("referral", "")).isdigit():
+        referral = Referral.objects.filter(receiver=me, pk=int(raw)).select_related("giver").first()
+        if referral is not None:
+            initial.update(referral=referral.pk, thanked=referral.giver_id)
+    if (raw := request.GET.get("member", "")).isdigit():
+        field = {"referral": "receiver", "tyfcb": "thanked", "one_to_one": "other"}.get(
+            kind, "receiver"
+        )
+        initial.setdefault(field, int(raw))
+    return initial
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def log_slip(request: HttpRequest) -> HttpResponse:
+    """One page, a tab per slip kind; the tabs are links and htmx swaps only the panel."""
+    me = _me(request)
+    kind = _kind(
+        request.GET.get("kind")
+    )  # the form posts to ?kind=…; its own "kind" is inside/outside
+    form_class = FORMS[kind]
+    if request.method == "POST":
+        form = form_class(request.POST, me=me)
+        if form.is_valid():
+            token = form.cleaned_data.get("token") or ""
+            key = _claim(request, token) if token else "untokened"
+            if key is None:
+                messages.info(request, "That slip was already saved; it is stored once.")
+                return redirect(f"{reverse('referrals:log_slip')}?kind={kind}&saved=1")
+            try:
+                slip, created = _create(kind, me, form.cleaned_data, request.viewer)
+            except ValidationError as exc:
+                cache.delete(key)
+                form.add_error(None, exc)
+            else:
+                _confirm(request, kind, slip, created, form.cleaned_data["date"])
+                return redirect(f"{reverse('referrals:log_slip')}?kind={kind}&saved=1")
+    else:
+        form = form_class(initial=_prefill(me, request, kind), me=me)
+    context = {
+        "form": form,
+        "kind": kind,
+        "kind_name": KIND_NAMES[kind],
+        "tabs": KIND_TABS,
+        "saved": request.method == "GET" and request.GET.get("saved") == "1",
+        "currency": me.chapter.currency,
+    }
+    if request.htmx and request.method == "GET":
+        return render(request, "referrals/log_slip.html#slip_panel", context)
+    return render(request, "referrals/log_slip.html", context)
+
+
+def _confirm(request: HttpRequest, kind: str, slip: Slip, created: bool, asked_date) -> None:
+    if not created:
+        messages.info(request, f"That 1-2-1 was already logged ({slip}); it counts once.")
+        return
+    text = f"Saved: your {KIND_NAMES[kind]} dated {slip.date:%a} {slip.date.day} {slip.date:%b}."
+    if slip.date != asked_date:
+        text += " Its week had already been submitted, so it is dated into the next open week."
+    messages.success(request, text)
+
+
+@member_required
+@require_GET
+def member_search(request: HttpRequest) -> HttpResponse:
+    """The picker's ``<option>``s for a name, company or trade typed so far."""
+    me = _me(request)
+    query = request.GET.get("q", "")[:80]
+    selected = request.GET.get("selected", "")
+    members = selectors.member_choices(me, query)
+    return render(
+        request,
+        "referrals/partials/member_options.html",
+        {"members": members, "selected": selected, "query": query},
+    )
+
+
+# --- Closing the loop ---------------------------------------------------------------------------
+
+
+@member_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Referrals for me: open ones first (new ones highlighted), each a tap from updated."""
+    me = _me(request)
+    open_, closed = selectors.inbox(me)
+    return render(
+        request,
+        "referrals/inbox.html",
+        {"open": open_, "closed": closed, "status_form": StatusForm()},
+    )
+
+
+def _visible_referral(request: HttpRequest, pk: int) -> Referral:
+    return get_in_chapter_or_404(
+        request.viewer,
+        selectors.referrals_for(Referral.objects.visible_to(request.viewer)),
+        pk=pk,
+    )
+
+
+@member_required
+@require_POST
+def set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = _visible_referral(request, pk)
+    form = StatusForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.referral_set_status(
+                referral=referral,
+                by=request.viewer,
+                to_status=form.cleaned_data["to_status"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = "Pick one of the statuses shown; a note is at most 500 characters."
+    if request.htmx:
+        return render(
+            request,
+            "referrals/inbox.html#referral_row",
+            {"referral": referral, "error": error, "just_updated": error is None},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"{referral.contact_name}: {referral.get_status_display()}.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("referrals:inbox")
+    return redirect(target)
+
+
+@member_required
+@require_GET
+def given(request: HttpRequest) -> HttpResponse:
+    """Referrals I gave: each one's current status and the history of how it got there."""
+    me = _me(request)
+    page = Paginator(selectors.given(me), 25).get_page(request.GET.get("page"))
+    return render(request, "referrals/given.html", {"page": page})
+
+
+@member_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One referral, for its giver, its receiver and the president/vice-president."""
+    referral = get_in_chapter_or_404(
+        request.viewer,
+        selectors.with_history(Referral.objects.visible_to(request.viewer)),
+        pk=pk,
+    )
+    viewer = request.viewer
+    may_update = (
+        viewer.member is not None and referral.receiver_id == viewer.member.pk
+    ) or services.may_correct(viewer, referral)
+    tyfcbs = (
+        Tyfcb.objects.visible_to(viewer)
+        .filter(referral=referral)
+        .select_related("writer__user", "thanked__user")
+    )
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "may_update": may_update,
+            "is_receiver": viewer.member is not None and referral.receiver_id == viewer.member.pk,
+            "may_edit": services.may_edit(viewer, referral),
+            "correcting": services.may_correct(viewer, referral),
+            "all_statuses": Referral.Status.choices,
+            "tyfcbs": tyfcbs,
+        },
+    )
+
+
+@member_required
+@require_GET
+def tyfcb_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A thank-you slip: its writer, the member thanked and the president/VP only (else 404)."""
+    tyfcb = get_in_chapter_or_404(
+        request.viewer,
+        Tyfcb.objects.visible_to(request.viewer).select_related(
+            "writer__user", "thanked__user", "referral", "chapter"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "referrals/tyfcb_detail.html",
+        {"tyfcb": tyfcb, "may_edit": services.may_edit(request.viewer, tyfcb)},
+    )
+
+
+# --- Editing and deleting -----------------------------------------------------------------------
+
+
+def _editable_slip(request: HttpRequest, kind: str, pk: int) -> Slip:
+    model = SLIP_KINDS.get(kind)
+    if model is None:
+        raise Http404("No such slip kind.")
+    slip = get_object_or_404(
+        model.objects.visible_to(request.viewer).select_related("chapter"), pk=pk
+    )
+    if not services.may_edit(request.viewer, slip):
+        raise PermissionDenied("Only the member who logged this slip may change it.")
+    return slip
+
+
+def _owner(slip: Slip) -> Member:
+    return getattr(slip, slip.owners[0])
+
+
+def _initial(slip: Slip) -> dict:
+    initial = {}
+    for name in services.EDITABLE[type(slip)]:
+        value = getattr(slip, name)
+        initial[name] = value.pk if isinstance(value, Member) else value
+    return initial
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def slip_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """The owner edits while the week is open; the VP/president corrects (recorded) after."""
+    slip = _editable_slip(request, kind, pk)
+    refusal = services.edit_refusal(request.viewer, slip)
+    form_class = FORMS[kind]
+    owner = _owner(slip)
+    if request.method == "POST":
+        form = form_class(request.POST, me=owner, editing=True)
+        if refusal:
+            form.is_valid()
+            form.add_error(None, refusal)
+        elif form.is_valid():
+            editable = services.EDITABLE[type(slip)]
+            data = {k: v for k, v in form.cleaned_data.items() if k in editable}
+            try:
+                services.slip_update(slip=slip, by=request.viewer, data=data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Your {KIND_NAMES[kind]} was updated.")
+                return redirect(_after_edit(slip))
+    else:
+        form = form_class(initial=_initial(slip), me=owner, editing=True)
+    return render(
+        request,
+        "referrals/slip_edit.html",
+        {
+            "form": form,
+            "slip": slip,
+            "kind": kind,
+            "kind_name": KIND_NAMES[kind],
+            "refusal": refusal,
+            "correcting": not slip.is_owned_by(request.viewer.member),
+        },
+    )
+
+
+def _after_edit(slip: Slip) -> str:
+    if isinstance(slip, Referral):
+        return reverse("referrals:detail", args=[slip.pk])
+    if isinstance(slip, Tyfcb):
+        return reverse("referrals:tyfcb_detail", args=[slip.pk])
+    return reverse("home")
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def slip_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    slip = _editable_slip(request, kind, pk)
+    refusal = services.edit_refusal(request.viewer, slip)
+    if request.method == "POST" and not refusal:
+        try:
+            services.slip_delete(slip=slip, by=request.viewer)
+        except ValidationError as exc:
+            refusal = " ".join(exc.messages)
+        else:
+            messages.success(request, f"Your {KIND_NAMES[kind]} was deleted.")
+            return redirect("home")
+    return render(
+        request,
+        "referrals/slip_delete.html",
+        {"slip": slip, "kind": kind, "kind_name": KIND_NAMES[kind], "refusal": refusal},
+    )
+
+
+@member_required
+@require_POST
+def one_to_one_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a 1-2-1 done or cancelled (either member, while its week is open)."""
+    one_to_one = _editable_slip(request, "one_to_one", pk)
+    form = OneToOneStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick done or cancelled.")
+    else:
+        try:
+            services.one_to_one_set_status(
+                one_to_one=one_to_one, by=request.viewer, status=form.cleaned_data["status"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"1-2-1 marked {one_to_one.get_status_display().lower()}.")
+    return redirect("home")
+
+
+# --- The dashboard, suggestions and the week ------------------------------------------------------
+
+
+@member_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The member's home page: this week, what waits for them, and six months in numbers."""
+    me = _me(request)
+    board = selectors.member_dashboard(me, me.chapter.today())
+    return render(
+        request,
+        "referrals/dashboard.html",
+        {"board": board, "currency": me.chapter.currency, "done_form": OneToOneStatusForm()},
+    )
+
+
+@member_required
+@require_GET
+def suggestions(request: HttpRequest) -> HttpResponse:
+    """Who should I meet next: never met (my contact sphere first), then longest ago."""
+    me = _me(request)
+    return render(
+        request,
+        "referrals/suggestions.html",
+        {"members": selectors.suggestions(me), "me": me},
+    )
+
+
+@leadership_required
+@require_http_methods(["GET", "POST"])
+def submit_week(request: HttpRequest) -> HttpResponse:
+    """The vice-president reviews a week's slips and attendance, then locks them."""
+    chapter = request.viewer.chapter_or_404()
+    raw = request.POST.get("meeting") or request.GET.get("meeting") or ""
+    if raw.isdigit():
+        meeting = get_in_chapter_or_404(
+            request.viewer, Meeting.objects.select_related("chapter", "submitted_by"), pk=raw
+        )
+    else:
+        meeting = selectors.default_week(chapter, chapter.today())
+    if request.method == "POST":
+        if meeting is None:
+            raise Http404("No meeting to submit.")
+        try:
+            services.week_submit(meeting=meeting, by=request.viewer)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                f"The week of {meeting.date:%a} {meeting.date.day} {meeting.date:%b} is "
+                "submitted: its slips and attendance are locked.",
+            )
+        return redirect(f"{reverse('referrals:submit_week')}?meeting={meeting.pk}")
+    report = selectors.week_report(meeting) if meeting else None
+    return render(
+        request,
+        "referrals/submit_week.html",
+        {
+            "meeting": meeting,
+            "report": report,
+            "meetings": selectors.weeks_to_submit(chapter)[:26],
+            "currency": chapter.currency,
+            "future": meeting is not None and meeting.date > chapter.today(),
+        },
+    )

@@ -1,0 +1,101 @@
+"""The member's dashboard and inbox: right numbers, a fixed number of queries."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    CeuFactory,
+    MemberFactory,
+    OneToOneFactory,
+    ReferralFactory,
+    TyfcbFactory,
+)
+from tests.referrals.factories import many_slips
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_is_the_dashboard_for_a_member(login, member):
+    response = login(member).get(reverse("home"))
+    assert "referrals/dashboard.html" in [t.name for t in response.templates]
+    assert '<section id="my-standing"></section>' in response.content.decode()
+
+
+def test_home_stays_the_welcome_page_for_staff_without_a_seat(login, staff):
+    response = login(staff).get(reverse("home"))
+    assert "home.html" in [t.name for t in response.templates]
+
+
+def test_dashboard_shows_the_week_waiting_next_and_six_months(login, member, other_member, today):
+    ReferralFactory(giver=member, receiver=other_member, date=today, contact_name="Given Now")
+    ReferralFactory(giver=other_member, receiver=member, date=today, contact_name="Waiting One")
+    ReferralFactory(
+        giver=other_member, receiver=member, contact_name="Closed One", status="won",
+        date=today - dt.timedelta(days=30),
+    )  # fmt: skip
+    OneToOneFactory(
+        member_a=member, member_b=other_member, date=today + dt.timedelta(days=1),
+        status="planned", place="Café Nero",
+    )  # fmt: skip
+    TyfcbFactory(writer=member, thanked=other_member, amount=Decimal("100.00"), date=today)
+    TyfcbFactory(writer=other_member, thanked=member, amount=Decimal("250.50"), date=today)
+    TyfcbFactory(
+        writer=other_member,
+        thanked=member,
+        amount=Decimal("999"),
+        date=today - dt.timedelta(weeks=30),
+    )  # fmt: skip  (outside the six months)
+    CeuFactory(member=member, date=today, credits=2)
+
+    response = login(member).get(reverse("home"))
+    board = response.context["board"]
+    assert [r.contact_name for r in board.waiting] == ["Waiting One"]
+    assert board.business_received == Decimal("100.00")
+    assert board.business_generated == Decimal("250.50")
+    assert board.counts["ceu_credits"] == 2
+    assert board.counts["given_inside"] == 1
+    html = response.content.decode()
+    assert "Café Nero" in html
+    assert "Given Now" in html
+
+
+def _build(member, chapter, today, count):
+    others = [MemberFactory(chapter=chapter) for _ in range(4)]
+    many_slips(member, others, count, today)
+
+
+@pytest.mark.parametrize("count", [5, 500])
+def test_dashboard_query_count_is_fixed(
+    login, chapter, member, today, count, django_assert_num_queries
+):
+    _build(member, chapter, today, count)
+    client = login(member)
+    client.get(reverse("home"))
+    # session, user, viewer (member + roles), 5 week lists, waiting list + count,
+    # next 1-2-1s, money, referral counts, 1-2-1s, CEUs, testimonials
+    with django_assert_num_queries(16):
+        client.get(reverse("home"))
+
+
+@pytest.mark.parametrize("count", [5, 500])
+def test_inbox_query_count_is_fixed(
+    login, chapter, member, today, count, django_assert_num_queries
+):
+    _build(member, chapter, today, count)
+    client = login(member)
+    with django_assert_num_queries(5):
+        response = client.get(reverse("referrals:inbox"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 500])
+def test_given_query_count_is_fixed(
+    login, chapter, member, today, count, django_assert_num_queries
+):
+    _build(member, chapter, today, count)
+    client = login(member)
+    with django_assert_num_queries(6):
+        client.get(reverse("referrals:given"))
