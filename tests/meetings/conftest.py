@@ -33,3 +33,13 @@ def next_meeting(chapter):
     today = chapter.today()
     day = today + dt.timedelta(days=(chapter.meeting_weekday - today.weekday()) % 7 or 7)
     return MeetingFactory(chapter=chapter, date=day)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The public form counts sign-ups per address in the cache: each test starts at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
