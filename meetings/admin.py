@@ -58,12 +58,25 @@ class RotaPlaceAdmin(admin.ModelAdmin):
 
 
 class VisitInline(admin.TabularInline):
+    """Visits are shown, and ``attended`` corrected; they are created from the site's pages.
+
+    Read-only relations keep the page at a fixed number of queries however many visits.
+    """
+
     model = Visit
     extra = 0
-    raw_id_fields = ("meeting", "invited_by")
+    fields = ("meeting", "invited_by", "attended")
+    readonly_fields = ("meeting", "invited_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("meeting__chapter", "invited_by__user")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("visitor", "meeting__chapter", "invited_by__user")
+        )
 
 
 @admin.register(Visitor)
