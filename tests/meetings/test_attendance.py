@@ -33,7 +33,7 @@ def mark_url(meeting, member):
 HTMX = {"HX-Request": "true"}
 
 
-# --- Who may take attendance ---------------------------------------------------------------------
+# --- Who may take attendance ----------------------------------------------------------------------
 
 
 def test_vice_president_opens_the_roster_with_everyone_defaulting_to_p(
@@ -102,7 +102,7 @@ def test_roster_lists_only_members_who_belonged_on_the_date(
     assert "Late " not in html and "Gone " not in html
 
 
-# --- One tap ---------------------------------------------------------------------------------------
+# --- One tap --------------------------------------------------------------------------------------
 
 
 def test_one_tap_with_htmx_saves_and_returns_the_row_and_the_count(
@@ -218,7 +218,7 @@ def test_save_everyone_writes_defaults_for_the_unmarked_only(
     assert Attendance.objects.count() == 3
 
 
-# --- After the week is submitted -------------------------------------------------------------------
+# --- After the week is submitted ------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -268,7 +268,7 @@ def test_edits_before_submission_are_not_change_records(login, vice_president, m
     assert not AttendanceChange.objects.exists()
 
 
-# --- The database keeps one mark per member and meeting --------------------------------------------
+# --- The database keeps one mark per member and meeting -------------------------------------------
 
 
 @pytest.mark.postgres
@@ -287,7 +287,7 @@ def test_two_vice_presidents_marking_the_same_member_at_once_leave_one_row(chapt
         barrier = threading.Barrier(2)
         errors = []
 
-        def tap(leader, mark):
+        def tap(leader, mark, barrier=barrier, errors=errors):
             try:
                 barrier.wait()
                 services.record_attendance(
@@ -319,7 +319,7 @@ def test_the_database_refuses_a_second_mark(meeting, member):
         Attendance.objects.create(meeting=meeting, member=member, mark="A")
 
 
-# --- Query counts ----------------------------------------------------------------------------------
+# --- Query counts ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", [5, 40])

@@ -56,7 +56,7 @@ def test_the_beat_task_keeps_every_chapter_eight_weeks_ahead(chapter, other_chap
     assert Meeting.objects.filter(chapter=other_chapter).count() == 8
 
 
-# --- The rota --------------------------------------------------------------------------------------
+# --- The rota -------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_another_chapters_member_cannot_be_put_on_our_rota(login, president, out
     assert not RotaPlace.objects.exists()
 
 
-# --- Cancelling ----------------------------------------------------------------------------------
+# --- Cancelling -----------------------------------------------------------------------------------
 
 
 def test_leadership_cancels_a_meeting_with_a_reason_and_the_rota_moves_on(
@@ -172,7 +172,7 @@ def test_members_cannot_cancel(login, member, chapter):
     )
 
 
-# --- Pages ---------------------------------------------------------------------------------------
+# --- Pages ----------------------------------------------------------------------------------------
 
 
 def test_meeting_page_shows_presenter_visitors_and_who_is_on_leave(

@@ -107,7 +107,7 @@ def test_review_and_csv_query_counts_are_fixed(
         client.get(reverse("meetings:review_csv"))
 
 
-# --- A member's own history ----------------------------------------------------------------------
+# --- A member's own history -----------------------------------------------------------------------
 
 
 def test_my_attendance_shows_my_marks_and_my_state(login, member, past):

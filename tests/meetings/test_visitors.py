@@ -104,7 +104,7 @@ def test_the_form_needs_a_name_a_trade_and_an_upcoming_meeting(login, member, ch
     assert not Visitor.objects.exists()
 
 
-# --- The visitor host at the meeting -----------------------------------------------------------------
+# --- The visitor host at the meeting --------------------------------------------------------------
 
 
 @pytest.fixture
@@ -204,7 +204,7 @@ def test_an_applicant_may_say_not_interested(login, president, chapter):
     assert visitor.status == Visitor.Status.NOT_INTERESTED
 
 
-# --- The list --------------------------------------------------------------------------------------
+# --- The list -------------------------------------------------------------------------------------
 
 
 def test_visitor_list_filters_by_status_meeting_and_inviter(
@@ -259,7 +259,7 @@ def test_visitor_list_hides_other_chapters(login, president, outsider):
 def test_visitor_list_query_count_is_fixed(
     login, president, chapter, member, next_meeting, size, django_assert_num_queries
 ):
-    for n in range(size):
+    for _ in range(size):
         VisitFactory(
             meeting=next_meeting, visitor=VisitorFactory(chapter=chapter), invited_by=member
         )
