@@ -251,6 +251,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "chapter.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "ensure-upcoming-meetings": {
+        "task": "meetings.tasks.ensure_upcoming_meetings",
+        "schedule": crontab(hour=2, minute=41),
+    },
 }
 
 # A reminder claimed by a worker that then vanished may be claimed again after this long.

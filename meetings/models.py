@@ -150,3 +150,42 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visitor} at {self.meeting}"
+
+
+class RotaPlace(models.Model):
+    """A member's place in the chapter's feature-presenter rota (lowest position goes first)."""
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="rota_places")
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="rota_place")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chapter", "position"], name="one_member_per_rota_place"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.member}"
+
+
+class AttendanceChange(models.Model):
+    """A mark changed after its week was submitted: who changed it, when, from what to what."""
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    from_mark = models.CharField(max_length=1, blank=True, help_text="Empty: no mark before.")
+    to_mark = models.CharField(max_length=1)
+    from_substitute = models.CharField(max_length=120, blank=True)
+    to_substitute = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.attendance}: {self.from_mark or '—'} → {self.to_mark}"

@@ -1,0 +1,126 @@
+"""Forms of the meetings pages; every rule a person can break gets a message by its field."""
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from members.models import Chapter, Classification, Member
+
+from .models import Attendance, Meeting, Visitor
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9 ()\-.]{6,31}$", "Enter a phone number: digits, spaces, +."
+)
+
+
+class MeetingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, meeting: Meeting) -> str:
+        return f"{meeting.date:%a %d %b %Y}"
+
+
+class MemberNameChoiceField(forms.ModelChoiceField):
+    """Members by name only: the public page shows no contact details."""
+
+    def label_from_instance(self, member: Member) -> str:
+        return member.full_name
+
+
+class CancelMeetingForm(forms.Form):
+    reason = forms.CharField(max_length=200, help_text="For example: Bank holiday, venue closed.")
+
+
+class MarkForm(forms.Form):
+    mark = forms.ChoiceField(choices=Attendance.Mark.choices)
+    substitute_name = forms.CharField(max_length=120, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mark") == Attendance.Mark.SUBSTITUTE and not data.get("substitute_name"):
+            self.add_error("substitute_name", "Name the substitute for an S mark.")
+        return data
+
+
+def upcoming_meeting_choices(chapter: Chapter, limit: int | None = None):
+    meetings = Meeting.objects.filter(
+        chapter=chapter, date__gte=chapter.today(), cancelled=False
+    ).order_by("date")
+    if limit:
+        meetings = Meeting.objects.filter(pk__in=meetings[:limit].values("pk")).order_by("date")
+    return meetings
+
+
+class VisitorForm(forms.Form):
+    """A member registers a visitor they invited."""
+
+    name = forms.CharField(max_length=120)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=32, required=False, validators=[phone_validator])
+    company = forms.CharField(max_length=150, required=False)
+    classification = forms.ModelChoiceField(
+        Classification.objects.all(), required=False, label="Trade", empty_label="(not listed)"
+    )
+    trade = forms.CharField(
+        max_length=120, required=False, label="Trade, if not listed", help_text="In their words."
+    )
+    meeting = MeetingChoiceField(Meeting.objects.none(), empty_label=None)
+
+    def __init__(self, *args, chapter: Chapter, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = upcoming_meeting_choices(chapter)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("classification") and not (data.get("trade") or "").strip():
+            self.add_error("trade", "Pick their trade or write it in.")
+        return data
+
+
+class GuestForm(forms.Form):
+    """The public "visit us" form. ``website`` is the honeypot: people never see it."""
+
+    name = forms.CharField(max_length=120, label="Your name")
+    email = forms.EmailField(label="Your email")
+    phone = forms.CharField(max_length=32, required=False, validators=[phone_validator])
+    company = forms.CharField(max_length=150, required=False)
+    trade = forms.CharField(max_length=120, label="Your trade", help_text="What you do.")
+    meeting = MeetingChoiceField(Meeting.objects.none(), empty_label=None, label="Which meeting")
+    invited_by = MemberNameChoiceField(
+        Member.objects.none(), required=False, label="Who invited you?", empty_label="Nobody"
+    )
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, chapter: Chapter, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = upcoming_meeting_choices(chapter, limit=4)
+        self.fields["invited_by"].queryset = Member.objects.seated_in(chapter).select_related(
+            "user"
+        )
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class VisitorStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Visitor.Status.choices)
+
+
+class VisitorFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Visitor.Status.choices], required=False
+    )
+    meeting = MeetingChoiceField(Meeting.objects.none(), required=False, empty_label="Any meeting")
+    invited_by = MemberNameChoiceField(Member.objects.none(), required=False, empty_label="Anyone")
+
+    def __init__(self, *args, chapter: Chapter | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        meetings = Meeting.objects.order_by("-date")
+        members = Member.objects.select_related("user")
+        if chapter is not None:
+            meetings = meetings.filter(chapter=chapter)
+            members = members.filter(chapter=chapter)
+        self.fields["meeting"].queryset = meetings
+        self.fields["invited_by"].queryset = members

@@ -1,0 +1,311 @@
+"""Reads the meetings pages share; each runs a fixed number of queries whatever the size."""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from members.models import Chapter, Classification, Member
+
+from .models import Attendance, Meeting, Visit, Visitor
+from .policy import AT_RISK, PolicyStatus, policy_state, policy_states, state_for
+from .services import default_mark
+
+MARKS = [choice for choice, _ in Attendance.Mark.choices]
+
+
+def upcoming_meetings(chapter: Chapter, *, today: dt.date | None = None) -> QuerySet[Meeting]:
+    today = today or chapter.today()
+    return Meeting.objects.filter(chapter=chapter, date__gte=today).order_by("date")
+
+
+def meetings_overview(chapter: Chapter) -> tuple[list[Meeting], list[Meeting]]:
+    """(upcoming, recent): the next 8 and the last 8 meetings, presenters and visitor counts."""
+    today = chapter.today()
+    base = (
+        Meeting.objects.filter(chapter=chapter)
+        .select_related("presenter__user")
+        .annotate(expected=Count("visits"), marks=Count("attendances", distinct=True))
+    )
+    upcoming = list(base.filter(date__gte=today).order_by("date")[:8])
+    recent = list(base.filter(date__lt=today).order_by("-date")[:8])
+    return upcoming, recent
+
+
+@dataclass
+class Agenda:
+    meeting: Meeting
+    visits: list[Visit]
+    on_leave: list[Member]
+
+
+def meeting_agenda(meeting: Meeting) -> Agenda:
+    visits = list(
+        meeting.visits.select_related("visitor", "invited_by__user").order_by("visitor__name")
+    )
+    on_leave = [
+        m
+        for m in Member.objects.filter(chapter=meeting.chapter, status=Member.Status.ON_LEAVE)
+        .belonging_on(meeting.date)
+        .select_related("user")
+        if m.on_leave_on(meeting.date)
+    ]
+    return Agenda(meeting=meeting, visits=visits, on_leave=on_leave)
+
+
+# --- Taking attendance ---------------------------------------------------------------------------
+
+
+@dataclass
+class RosterRow:
+    member: Member
+    attendance: Attendance | None
+    mark: str
+    error: str = ""
+    substitute_name: str = ""
+    asking_substitute: bool = False
+
+    @property
+    def saved(self) -> bool:
+        return self.attendance is not None
+
+
+def roster_row(meeting: Meeting, member: Member, attendance: Attendance | None) -> RosterRow:
+    mark = attendance.mark if attendance else default_mark(member, meeting.date)
+    return RosterRow(
+        member=member,
+        attendance=attendance,
+        mark=mark,
+        substitute_name=attendance.substitute_name if attendance else "",
+    )
+
+
+def attendance_roster(meeting: Meeting) -> list[RosterRow]:
+    """Everyone who belonged on the meeting's date, with their mark or the default one."""
+    members = (
+        Member.objects.filter(chapter=meeting.chapter)
+        .belonging_on(meeting.date)
+        .select_related("user", "classification")
+    )
+    marks = {a.member_id: a for a in meeting.attendances.all()}
+    return [roster_row(meeting, m, marks.get(m.pk)) for m in members]
+
+
+@dataclass
+class MarkCount:
+    totals: dict[str, int]
+    unsaved: int
+    people: int
+
+
+def mark_count(meeting: Meeting) -> MarkCount:
+    """P/A/L/M/S totals, counting members not yet marked at their default mark."""
+    members = list(
+        Member.objects.filter(chapter=meeting.chapter)
+        .belonging_on(meeting.date)
+        .only("pk", "status", "leave_from", "leave_until")
+    )
+    saved = dict(meeting.attendances.values_list("member_id", "mark"))
+    totals = Counter({mark: 0 for mark in MARKS})
+    unsaved = 0
+    for member in members:
+        if member.pk in saved:
+            totals[saved[member.pk]] += 1
+        else:
+            unsaved += 1
+            totals[default_mark(member, meeting.date)] += 1
+    return MarkCount(totals={m: totals[m] for m in MARKS}, unsaved=unsaved, people=len(members))
+
+
+# --- Review and history --------------------------------------------------------------------------
+
+
+def held_meetings_up_to(chapter: Chapter, as_of: dt.date, count: int) -> list[Meeting]:
+    return list(
+        reversed(
+            Meeting.objects.filter(chapter=chapter, cancelled=False, date__lte=as_of).order_by(
+                "-date"
+            )[:count]
+        )
+    )
+
+
+@dataclass
+class GridRow:
+    member: Member
+    cells: list[str]  # one mark per meeting; "" no mark; "-" did not belong
+    status: PolicyStatus
+
+
+@dataclass
+class ReviewGrid:
+    meetings: list[Meeting]
+    rows: list[GridRow]
+    at_risk: list[GridRow] = field(default_factory=list)
+
+
+def review_grid(chapter: Chapter, as_of: dt.date | None = None) -> ReviewGrid:
+    """Members × the last N held meetings, and who is at risk under the policy (4 queries)."""
+    as_of = as_of or chapter.today()
+    meetings = held_meetings_up_to(chapter, as_of, chapter.policy_window_weeks)
+    if not meetings:
+        return ReviewGrid(meetings=[], rows=[])
+    members = list(
+        Member.objects.filter(chapter=chapter)
+        .belonging_between(meetings[0].date, meetings[-1].date)
+        .select_related("user")
+    )
+    marks = dict(
+        (((a["meeting_id"], a["member_id"]), a["mark"]))
+        for a in Attendance.objects.filter(meeting__in=[m.pk for m in meetings]).values(
+            "meeting_id", "member_id", "mark"
+        )
+    )
+    states = policy_states(chapter, as_of)
+    limit = chapter.absence_limit
+    rows = []
+    for member in members:
+        cells = [
+            marks.get((meeting.pk, member.pk), "" if member.belongs_on(meeting.date) else "-")
+            for meeting in meetings
+        ]
+        status = states.get(member.pk) or PolicyStatus(state_for(0, limit), 0, limit)
+        rows.append(GridRow(member=member, cells=cells, status=status))
+    at_risk = sorted(
+        (row for row in rows if row.status.state in AT_RISK),
+        key=lambda row: (-row.status.absences, row.member.full_name),
+    )
+    return ReviewGrid(meetings=meetings, rows=rows, at_risk=at_risk)
+
+
+@dataclass
+class AttendanceHistory:
+    member: Member
+    rows: list[tuple[Meeting, str]]  # (meeting, mark or "")
+    status: PolicyStatus
+    totals: dict[str, int]
+
+
+def attendance_history(member: Member, as_of: dt.date | None = None) -> AttendanceHistory:
+    """A member's marks at the last N held meetings while they belonged, and their standing."""
+    chapter = member.chapter
+    as_of = as_of or chapter.today()
+    meetings = (
+        Meeting.objects.filter(chapter=chapter, cancelled=False, date__lte=as_of)
+        .filter(date__gte=member.joined_on)
+        .order_by("-date")
+        .prefetch_related(
+            Prefetch(
+                "attendances",
+                queryset=Attendance.objects.filter(member=member),
+                to_attr="own",
+            )
+        )
+    )
+    if member.left_on:
+        meetings = meetings.filter(date__lte=member.left_on)
+    rows = [(m, m.own[0].mark if m.own else "") for m in meetings[: chapter.policy_window_weeks]]
+    totals = Counter(mark for _, mark in rows if mark)
+    return AttendanceHistory(
+        member=member,
+        rows=rows,
+        status=policy_state(member, as_of),
+        totals={m: totals[m] for m in MARKS},
+    )
+
+
+# --- Visitors -------------------------------------------------------------------------------------
+
+
+def with_trade_taken(queryset: QuerySet[Visitor]) -> QuerySet[Visitor]:
+    """Annotate ``trade_taken``: a seated member of the visitor's chapter holds their trade."""
+    return queryset.annotate(
+        trade_taken=Exists(
+            Member.objects.filter(
+                chapter=OuterRef("chapter"),
+                classification=OuterRef("classification"),
+                status__in=Member.SEATED,
+            )
+        )
+    )
+
+
+def visitor_list(
+    chapter_visitors: QuerySet[Visitor],
+    *,
+    status: str = "",
+    meeting: Meeting | None = None,
+    invited_by: Member | None = None,
+) -> QuerySet[Visitor]:
+    visitors = chapter_visitors
+    if status:
+        visitors = visitors.filter(status=status)
+    if meeting is not None:
+        visitors = visitors.filter(visits__meeting=meeting)
+    if invited_by is not None:
+        visitors = visitors.filter(visits__invited_by=invited_by)
+    return (
+        with_trade_taken(visitors.distinct())
+        .select_related("classification")
+        .prefetch_related(
+            Prefetch(
+                "visits",
+                queryset=Visit.objects.select_related("meeting", "invited_by__user").order_by(
+                    "meeting__date"
+                ),
+            )
+        )
+        .order_by("-created_at")
+    )
+
+
+def visits_at(meeting: Meeting) -> list[Visit]:
+    visits = meeting.visits.select_related("invited_by__user", "visitor__classification")
+    trade_taken = set(
+        Member.objects.seated_in(meeting.chapter).values_list("classification_id", flat=True)
+    )
+    result = list(visits.order_by("visitor__name"))
+    for visit in result:
+        visit.visitor.trade_taken = visit.visitor.classification_id in trade_taken
+    return result
+
+
+def visitors_brought(member: Member) -> int:
+    """Visitors this member invited who came (PALMS ``V`` over all time)."""
+    return Visit.objects.filter(invited_by=member, attended=True).count()
+
+
+# --- The public page ------------------------------------------------------------------------------
+
+
+@dataclass
+class PublicChapter:
+    chapter: Chapter
+    next_meetings: list[Meeting]
+    trades_held: list[str]
+    trades_wanted: list[str]
+
+
+def public_chapter(chapter: Chapter) -> PublicChapter:
+    """What a stranger may see: times, place, trades. No member's contact or activity."""
+    held = Member.objects.seated_in(chapter)
+    trades_held = sorted(set(held.values_list("classification__name", flat=True)))
+    spheres = held.exclude(classification__sphere__isnull=True).values("classification__sphere")
+    wanted = (
+        Classification.objects.filter(sphere__in=spheres)
+        .exclude(Q(pk__in=held.values("classification")))
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    next_meetings = list(
+        Meeting.objects.filter(
+            chapter=chapter, date__gte=chapter.today(), cancelled=False
+        ).order_by("date")[:4]
+    )
+    return PublicChapter(
+        chapter=chapter,
+        next_meetings=next_meetings,
+        trades_held=trades_held,
+        trades_wanted=list(wanted),
+    )

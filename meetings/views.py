@@ -1,0 +1,474 @@
+"""Pages of the weekly meeting: thin views that parse, call one service or selector, render."""
+
+import csv
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from members.access import (
+    LEADERSHIP,
+    VISITOR_HOSTS,
+    get_chapter_or_404,
+    get_in_chapter_or_404,
+    leadership_required,
+    member_required,
+    role_required,
+    scope_to_chapter,
+)
+from members.models import Chapter, Member, Role
+
+from . import selectors, services
+from .forms import (
+    CancelMeetingForm,
+    GuestForm,
+    MarkForm,
+    VisitorFilterForm,
+    VisitorForm,
+    VisitorStatusForm,
+)
+from .models import Attendance, Meeting, Visit, Visitor
+
+visitor_host_required = role_required(VISITOR_HOSTS)
+
+
+def _chapter(request: HttpRequest) -> Chapter:
+    """The chapter a page is about: the viewer's own, or for staff ``?chapter=slug``."""
+    viewer = request.viewer
+    slug = request.GET.get("chapter")
+    if viewer.is_member and not slug:
+        return viewer.member.chapter
+    if slug:
+        return get_chapter_or_404(viewer, slug)
+    chapter = Chapter.objects.order_by("name").first()
+    if chapter is None:
+        raise PermissionDenied("There is no chapter yet.")
+    return chapter
+
+
+def _meeting(request: HttpRequest, pk: int) -> Meeting:
+    return get_in_chapter_or_404(request.viewer, Meeting.objects.select_related("chapter"), pk=pk)
+
+
+# --- Meetings ----------------------------------------------------------------------------------
+
+
+@member_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    chapter = _chapter(request)
+    upcoming, recent = selectors.meetings_overview(chapter)
+    return render(
+        request,
+        "meetings/list.html",
+        {
+            "chapter": chapter,
+            "upcoming": upcoming,
+            "recent": recent,
+            "leads": request.viewer.leads(chapter),
+        },
+    )
+
+
+@member_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    return render(
+        request,
+        "meetings/detail.html",
+        {
+            "agenda": selectors.meeting_agenda(meeting),
+            "meeting": meeting,
+            "leads": request.viewer.leads(meeting.chapter),
+            "hosts": request.viewer.is_staff or request.viewer.has_role(VISITOR_HOSTS),
+            "cancel_form": CancelMeetingForm(),
+        },
+    )
+
+
+@leadership_required
+@require_POST
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    form = CancelMeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_meeting(meeting=meeting, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"The meeting on {meeting.date:%d %b} is cancelled.")
+            return redirect("meetings:detail", pk=meeting.pk)
+    return render(
+        request,
+        "meetings/detail.html",
+        {
+            "agenda": selectors.meeting_agenda(meeting),
+            "meeting": meeting,
+            "leads": True,
+            "cancel_form": form,
+        },
+        status=400,
+    )
+
+
+@leadership_required
+@require_http_methods(["GET", "POST"])
+def rota(request: HttpRequest) -> HttpResponse:
+    """The feature-presenter rota: up/down buttons, add and remove members."""
+    chapter = _chapter(request)
+    if request.method == "POST":
+        member = get_in_chapter_or_404(
+            request.viewer, Member.objects.filter(chapter=chapter), pk=request.POST.get("member")
+        )
+        action = request.POST.get("action")
+        if action in {"up", "down"}:
+            services.move_in_rota(chapter=chapter, member=member, up=action == "up")
+        elif action == "add":
+            services.add_to_rota(chapter=chapter, member=member)
+            services.assign_presenters(chapter=chapter, today=chapter.today(), reset=True)
+        elif action == "remove":
+            services.remove_from_rota(chapter=chapter, member=member)
+        url = reverse("meetings:rota")
+        if request.GET.get("chapter"):
+            url += f"?chapter={chapter.slug}"
+        return redirect(url)
+    on_rota = services.rota_members(chapter)
+    others = Member.objects.seated_in(chapter).exclude(rota_place__isnull=False).with_people()
+    upcoming = selectors.upcoming_meetings(chapter).select_related("presenter__user")[:8]
+    return render(
+        request,
+        "meetings/rota.html",
+        {"chapter": chapter, "on_rota": on_rota, "others": others, "upcoming": upcoming},
+    )
+
+
+# --- Attendance --------------------------------------------------------------------------------
+
+
+def _attendance_meeting(request: HttpRequest, pk: int) -> Meeting:
+    """The meeting, if this leader may mark it: after submission only the vice-president."""
+    meeting = _meeting(request, pk)
+    viewer = request.viewer
+    if (
+        meeting.is_submitted
+        and not viewer.is_staff
+        and not viewer.has_role(Role.Name.VICE_PRESIDENT)
+    ):
+        raise PermissionDenied("This week is submitted; only the vice-president corrects it.")
+    return meeting
+
+
+def _attendance_context(meeting: Meeting, rows) -> dict:
+    return {
+        "meeting": meeting,
+        "rows": rows,
+        "count": selectors.mark_count(meeting),
+        "marks": Attendance.Mark.choices,
+    }
+
+
+@role_required(LEADERSHIP)
+def take_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _attendance_meeting(request, pk)
+    context = _attendance_context(meeting, selectors.attendance_roster(meeting))
+    return render(request, "meetings/take_attendance.html", context)
+
+
+@role_required(LEADERSHIP)
+@require_POST
+def mark(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """One tap: store one member's mark. htmx gets the row (and the count); others a redirect."""
+    meeting = _attendance_meeting(request, pk)
+    member = get_object_or_404(
+        Member.objects.filter(chapter=meeting.chapter).select_related("user"), pk=member_pk
+    )
+    form = MarkForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            attendance = services.record_attendance(
+                meeting=meeting,
+                member=member,
+                mark=form.cleaned_data["mark"],
+                substitute_name=form.cleaned_data["substitute_name"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            if request.htmx:
+                row = selectors.roster_row(meeting, member, attendance)
+                return render(
+                    request,
+                    "meetings/take_attendance.html#row_with_count",
+                    {**_attendance_context(meeting, [row]), "row": row},
+                )
+            messages.success(request, f"{member}: {attendance.get_mark_display()}.")
+            url = reverse("meetings:take_attendance", args=[meeting.pk])
+            return redirect(f"{url}#member-{member.pk}")
+    else:
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    row = selectors.roster_row(
+        meeting,
+        member,
+        Attendance.objects.filter(meeting=meeting, member=member).first(),
+    )
+    row.error = error
+    row.asking_substitute = form.data.get("mark") == Attendance.Mark.SUBSTITUTE
+    if request.htmx:
+        # htmx swaps 2xx only by default: the row with its message must still arrive.
+        return render(
+            request,
+            "meetings/take_attendance.html#row",
+            {**_attendance_context(meeting, [row]), "row": row},
+            status=200,
+        )
+    rows = [r if r.member.pk != member.pk else row for r in selectors.attendance_roster(meeting)]
+    return render(
+        request, "meetings/take_attendance.html", _attendance_context(meeting, rows), status=400
+    )
+
+
+@role_required(LEADERSHIP)
+@require_POST
+def mark_everyone(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _attendance_meeting(request, pk)
+    try:
+        written = services.mark_everyone_present(meeting=meeting, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Saved {written} default mark(s); nobody marked themselves.")
+    return redirect("meetings:take_attendance", pk=meeting.pk)
+
+
+@leadership_required
+def review(request: HttpRequest) -> HttpResponse:
+    chapter = _chapter(request)
+    grid = selectors.review_grid(chapter)
+    return render(
+        request,
+        "meetings/review.html",
+        {"chapter": chapter, "grid": grid, "marks": Attendance.Mark.choices},
+    )
+
+
+def _csv_cell(value: str) -> str:
+    """Neutralise spreadsheet formulas: a leading = + - @ tab or CR gets a quote."""
+    return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+
+
+@leadership_required
+def review_csv(request: HttpRequest) -> HttpResponse:
+    chapter = _chapter(request)
+    grid = selectors.review_grid(chapter)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="attendance-{chapter.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["member_email", "member_name", *[m.date.isoformat() for m in grid.meetings]])
+    for row in grid.rows:
+        cells = ["" if cell == "-" else cell for cell in row.cells]
+        writer.writerow([_csv_cell(row.member.email), _csv_cell(row.member.full_name), *cells])
+    return response
+
+
+@member_required
+def my_attendance(request: HttpRequest) -> HttpResponse:
+    if not request.viewer.is_member:
+        raise PermissionDenied("Staff without a seat have no attendance.")
+    history = selectors.attendance_history(request.viewer.member)
+    return render(request, "meetings/my_attendance.html", {"history": history})
+
+
+# --- Visitors ----------------------------------------------------------------------------------
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def visitor_add(request: HttpRequest) -> HttpResponse:
+    chapter = _chapter(request)
+    form = VisitorForm(request.POST or None, chapter=chapter)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = services.register_visit(
+                chapter=chapter,
+                meeting=data["meeting"],
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                company=data["company"],
+                classification=data["classification"],
+                trade=data["trade"],
+                invited_by=request.viewer.member,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            taken = services.trade_held(chapter, visit.visitor.classification)
+            note = " Their trade is already held in the chapter (trade taken)." if taken else ""
+            messages.success(
+                request, f"{visit.visitor.name} is expected on {visit.meeting.date:%d %b}.{note}"
+            )
+            return redirect("meetings:detail", pk=visit.meeting.pk)
+    return render(
+        request,
+        "meetings/visitor_add.html",
+        {"form": form, "chapter": chapter},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@visitor_host_required
+def visitors(request: HttpRequest) -> HttpResponse:
+    chapter = (
+        None if request.viewer.is_staff and not request.viewer.is_member else _chapter(request)
+    )
+    form = VisitorFilterForm(request.GET or None, chapter=chapter)
+    filters = form.cleaned_data if form.is_valid() else {}
+    chapter_visitors = scope_to_chapter(request.viewer, Visitor.objects.all())
+    listing = selectors.visitor_list(
+        chapter_visitors,
+        status=filters.get("status") or "",
+        meeting=filters.get("meeting"),
+        invited_by=filters.get("invited_by"),
+    )[:200]
+    return render(request, "meetings/visitors.html", {"form": form, "visitors": listing})
+
+
+@visitor_host_required
+@require_http_methods(["GET", "POST"])
+def visitor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visitor = get_in_chapter_or_404(
+        request.viewer,
+        selectors.with_trade_taken(Visitor.objects.select_related("classification", "chapter")),
+        pk=pk,
+    )
+    form = VisitorStatusForm(request.POST or None, initial={"status": visitor.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_visitor_status(visitor=visitor, status=form.cleaned_data["status"])
+        except ValidationError as exc:
+            form.add_error("status", exc.message_dict.get("status", exc.messages))
+        else:
+            messages.success(request, f"{visitor.name} is now {visitor.get_status_display()}.")
+            return redirect("meetings:visitor_detail", pk=visitor.pk)
+    visits = visitor.visits.select_related("meeting", "invited_by__user").order_by("meeting__date")
+    next_statuses = sorted(services.FOLLOW_UP.get(visitor.status, set()))
+    return render(
+        request,
+        "meetings/visitor_detail.html",
+        {
+            "visitor": visitor,
+            "visits": visits,
+            "form": form,
+            "next_statuses": [(s, Visitor.Status(s).label) for s in next_statuses],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@visitor_host_required
+def visitors_at(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    return render(
+        request,
+        "meetings/visitors_at.html",
+        {"meeting": meeting, "visits": selectors.visits_at(meeting)},
+    )
+
+
+@visitor_host_required
+@require_POST
+def visit_attended(request: HttpRequest, pk: int) -> HttpResponse:
+    """The visitor host's one tap: came / did not come."""
+    visit = get_in_chapter_or_404(
+        request.viewer,
+        Visit.objects.select_related("meeting__chapter", "visitor", "invited_by__user"),
+        field_name="meeting__chapter",
+        pk=pk,
+    )
+    services.set_visit_attended(visit=visit, attended=request.POST.get("attended") == "1")
+    if request.htmx:
+        visit.visitor.trade_taken = services.trade_held(
+            visit.meeting.chapter, visit.visitor.classification
+        )
+        return render(request, "meetings/visitors_at.html#visit", {"visit": visit})
+    return redirect(f"{reverse('meetings:visitors_at', args=[visit.meeting_id])}#visit-{visit.pk}")
+
+
+# --- The public page ---------------------------------------------------------------------------
+
+GUEST_LIMIT = 5  # sign-ups per address …
+GUEST_WINDOW = 60 * 60  # … per hour
+
+
+def _rate_limited(request: HttpRequest, slug: str) -> bool:
+    """Count this address's sign-ups in the shared cache; True once it is over the limit."""
+    key = f"meetings:visit-us:{slug}:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, GUEST_WINDOW)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, GUEST_WINDOW)
+        used = 1
+    return used > GUEST_LIMIT
+
+
+@require_http_methods(["GET", "POST"])
+def public(request: HttpRequest, slug: str) -> HttpResponse:
+    """The chapter's page for strangers: no login, and no member's contact or activity."""
+    chapter = get_object_or_404(Chapter, slug=slug)
+    form = GuestForm(request.POST or None, chapter=chapter)
+    status = 200
+    if request.method == "POST":
+        if _rate_limited(request, slug):
+            return render(
+                request,
+                "meetings/public.html",
+                {"page": selectors.public_chapter(chapter), "form": form, "limited": True},
+                status=429,
+            )
+        if form.is_bot:
+            # A bot filled the field people cannot see: thank it, store and send nothing.
+            return redirect(f"{reverse('meetings:public', args=[slug])}?registered=1")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.register_guest(
+                    chapter=chapter,
+                    meeting=data["meeting"],
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    company=data["company"],
+                    trade=data["trade"],
+                    invited_by=data["invited_by"],
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for name, errors in exc.message_dict.items():
+                        form.add_error(name if name in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                return redirect(f"{reverse('meetings:public', args=[slug])}?registered=1")
+        status = 400
+    return render(
+        request,
+        "meetings/public.html",
+        {
+            "page": selectors.public_chapter(chapter),
+            "form": form,
+            "registered": request.GET.get("registered") == "1",
+        },
+        status=status,
+    )
