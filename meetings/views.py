@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from members.access import (
     LEADERSHIP,
     VISITOR_HOSTS,
-    get_chapter_or_404,
+    chapter_for_request,
     get_in_chapter_or_404,
     leadership_required,
     member_required,
@@ -36,20 +36,6 @@ from .models import Attendance, Meeting, Visit, Visitor
 visitor_host_required = role_required(VISITOR_HOSTS)
 
 
-def _chapter(request: HttpRequest) -> Chapter:
-    """The chapter a page is about: the viewer's own, or for staff ``?chapter=slug``."""
-    viewer = request.viewer
-    slug = request.GET.get("chapter")
-    if viewer.is_member and not slug:
-        return viewer.member.chapter
-    if slug:
-        return get_chapter_or_404(viewer, slug)
-    chapter = Chapter.objects.order_by("name").first()
-    if chapter is None:
-        raise PermissionDenied("There is no chapter yet.")
-    return chapter
-
-
 def _meeting(request: HttpRequest, pk: int) -> Meeting:
     return get_in_chapter_or_404(request.viewer, Meeting.objects.select_related("chapter"), pk=pk)
 
@@ -59,7 +45,7 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
 
 @member_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    chapter = _chapter(request)
+    chapter = chapter_for_request(request)
     upcoming, recent = selectors.meetings_overview(chapter)
     return render(
         request,
@@ -119,7 +105,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rota(request: HttpRequest) -> HttpResponse:
     """The feature-presenter rota: up/down buttons, add and remove members."""
-    chapter = _chapter(request)
+    chapter = chapter_for_request(request)
     if request.method == "POST":
         member = get_in_chapter_or_404(
             request.viewer, Member.objects.filter(chapter=chapter), pk=request.POST.get("member")
@@ -248,7 +234,7 @@ def mark_everyone(request: HttpRequest, pk: int) -> HttpResponse:
 
 @leadership_required
 def review(request: HttpRequest) -> HttpResponse:
-    chapter = _chapter(request)
+    chapter = chapter_for_request(request)
     grid = selectors.review_grid(chapter)
     return render(
         request,
@@ -264,7 +250,7 @@ def _csv_cell(value: str) -> str:
 
 @leadership_required
 def review_csv(request: HttpRequest) -> HttpResponse:
-    chapter = _chapter(request)
+    chapter = chapter_for_request(request)
     grid = selectors.review_grid(chapter)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{chapter.slug}.csv"'
@@ -290,7 +276,7 @@ def my_attendance(request: HttpRequest) -> HttpResponse:
 @member_required
 @require_http_methods(["GET", "POST"])
 def visitor_add(request: HttpRequest) -> HttpResponse:
-    chapter = _chapter(request)
+    chapter = chapter_for_request(request)
     form = VisitorForm(request.POST or None, chapter=chapter)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -330,7 +316,9 @@ def visitor_add(request: HttpRequest) -> HttpResponse:
 @visitor_host_required
 def visitors(request: HttpRequest) -> HttpResponse:
     chapter = (
-        None if request.viewer.is_staff and not request.viewer.is_member else _chapter(request)
+        None
+        if request.viewer.is_staff and not request.viewer.is_member
+        else chapter_for_request(request)
     )
     form = VisitorFilterForm(request.GET or None, chapter=chapter)
     filters = form.cleaned_data if form.is_valid() else {}

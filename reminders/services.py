@@ -100,7 +100,7 @@ def _enqueue(ids: list[int], now: dt.datetime) -> None:
         try:
             send_reminder.delay(pk)
         except Exception:  # broker down: the rows stay pending and the next sweep retries
-            logger.warning("reminders: broker unavailable; %d left for the next sweep", len(ids))
+            logger.exception("reminders: broker unavailable; %d left for the next sweep", len(ids))
             break
         sent.append(pk)
     if sent:

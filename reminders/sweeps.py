@@ -194,34 +194,54 @@ def _role_holders(chapter_ids, roles, today) -> dict[int, list[tuple[int, int]]]
 
 def policy_notices(now: dt.datetime) -> list[Due]:
     """Reaching ``warning`` or ``at_limit``: to the member; going ``over``: to the membership
-    committee and the vice-president. Once per state and latest absence."""
-    from meetings.policy import policy_states_for_chapters
+    committee and the vice-president. Once per state and latest absence.
 
-    chapters = list(Chapter.objects.values("pk", "time_zone"))
-    as_of = {c["pk"]: _local(now, c["time_zone"]).date() for c in chapters}
-    states = policy_states_for_chapters(as_of)
-    over_chapters = {
-        s.chapter_id for s in states if s.state == "over"
-    }  # who must hear about members over the limit
+    Only chapters with an ``A`` or ``M`` mark in the window can have anyone at risk, so the
+    policy engine (two queries a chapter) runs for those alone.
+    """
+    from meetings.policy import policy_states
+
+    since = now.date() - dt.timedelta(weeks=27)
+    chapters = list(
+        Chapter.objects.filter(
+            pk__in=Attendance.objects.filter(
+                mark__in=[Attendance.Mark.ABSENT, Attendance.Mark.MEDICAL],
+                meeting__date__gte=since,
+            ).values("meeting__chapter_id")
+        )
+    )
+    if not chapters:
+        return []
+    seated = {
+        m["pk"]: m["user_id"]
+        for m in Member.objects.filter(chapter__in=chapters, status__in=Member.SEATED).values(
+            "pk", "user_id"
+        )
+    }
+    at_risk = []
+    for chapter in chapters:
+        for member_id, status in policy_states(
+            chapter, _local(now, chapter.time_zone).date()
+        ).items():
+            if member_id in seated and status.at_risk:
+                at_risk.append((chapter.pk, member_id, status))
     committee = _role_holders(
-        over_chapters,
+        {c for c, _, s in at_risk if s.state == "over"},
         [Role.Name.MEMBERSHIP_COMMITTEE, Role.Name.VICE_PRESIDENT],
         now.date(),
     )
     due = []
-    for s in states:
-        if s.state not in {"warning", "at_limit", "over"}:
+    for chapter_id, member_id, status in at_risk:
+        last = status.absence_dates[-1].isoformat() if status.absence_dates else "none"
+        occurrence = f"{status.state}-{last}"
+        if status.state != "over":
+            due.append(
+                Due(Kind.POLICY, chapter_id, member_id, seated[member_id], occurrence, member_id)
+            )
             continue
-        last = s.absence_dates[-1].isoformat() if s.absence_dates else "none"
-        occurrence = f"{s.state}-{last}"
-        if s.state in {"warning", "at_limit"}:
-            due.append(Due(Kind.POLICY, s.chapter_id, s.member_id, s.user_id, occurrence,
-                           s.member_id))  # fmt: skip
-        else:
-            for member_id, user_id in committee.get(s.chapter_id, []):
-                if member_id != s.member_id:
-                    due.append(Due(Kind.POLICY_OVER, s.chapter_id, s.member_id, user_id,
-                                   occurrence, None))  # fmt: skip
+        for holder_member, holder_user in committee.get(chapter_id, []):
+            if holder_member != member_id:
+                due.append(Due(Kind.POLICY_OVER, chapter_id, member_id, holder_user, occurrence))
     return due
 
 

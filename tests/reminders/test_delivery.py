@@ -5,6 +5,7 @@ a worker killed in the middle of a send, a mail server that refuses, the broker 
 """
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -94,13 +95,15 @@ def test_a_worker_killed_during_a_send_neither_duplicates_nor_loses_it(worker, s
     sink.stall.clear()
     assert sink.messages == []
     worker.start()
-    # The unacknowledged task comes back after the visibility timeout; a later sweep also
-    # re-enqueues the abandoned claim once its lease runs out. Either way: one email each.
-    wait_for(lambda: len(sink.messages) >= 1, timeout=30, message=worker.log())
-    services.run_sweeps(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    # The abandoned claim's lease (3 s here) runs out; the next sweep enqueues it again. (The
+    # unacknowledged task also comes back after the visibility timeout.) Either way: one each.
+    time.sleep(3.5)
+    services.run_sweeps(dt.datetime.now(dt.UTC))
     wait_for(lambda: len(sink.messages) == 2, timeout=30, message=worker.log())
-    services.run_sweeps(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=10))
     wait_for(lambda: ReminderLog.objects.filter(status="sent").count() == 2, timeout=20)
+    time.sleep(3.5)
+    services.run_sweeps(dt.datetime.now(dt.UTC))
+    time.sleep(2)
     assert sorted(m["To"] for m in sink.messages) == ["ann@example.test", "ben@example.test"]
 
 
@@ -114,18 +117,22 @@ def test_a_refusing_mail_server_is_retried_and_the_reminder_sent_once(worker, si
         message=worker.log(),
     )
     sink.refuse = False
-    services.run_sweeps(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    services.run_sweeps(NOW + dt.timedelta(minutes=10))  # a later sweep enqueues them again
     wait_for(lambda: ReminderLog.objects.filter(status="sent").count() == 2, message=worker.log())
     assert len(sink.messages) == 2
 
 
 def test_with_the_broker_down_nothing_is_lost(worker, sink, one_to_one, monkeypatch):
     real_url = celery_app.conf.broker_url
-    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
-    monkeypatch.setattr(celery_app, "_pool", None)
+
+    def point_broker_at(url):
+        monkeypatch.setattr(celery_app.conf, "broker_url", url)
+        monkeypatch.setattr(celery_app, "_pool", None)
+        monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+
+    point_broker_at("redis://127.0.0.1:9/0")  # nothing listens there: the broker is down
     services.run_sweeps(NOW)  # records the due reminders; cannot enqueue; does not fail
     assert ReminderLog.objects.filter(status="pending", enqueued_at__isnull=True).count() == 2
-    monkeypatch.setattr(celery_app.conf, "broker_url", real_url)
-    monkeypatch.setattr(celery_app, "_pool", None)
+    point_broker_at(real_url)
     services.run_sweeps(NOW + dt.timedelta(minutes=10))  # the broker is back
     wait_for(lambda: len(sink.messages) == 2, message=worker.log())
