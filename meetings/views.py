@@ -1,14 +1,12 @@
 """Pages of the weekly meeting: thin views that parse, call one service or selector, render."""
 
-import csv
-
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.access import (
     LEADERSHIP,
@@ -20,6 +18,7 @@ from members.access import (
     role_required,
     scope_to_chapter,
 )
+from members.csvsafe import SafeWriter
 from members.models import Chapter, Member, Role
 
 from . import selectors, services
@@ -44,6 +43,7 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
 
 
 @member_required
+@require_GET
 def meeting_list(request: HttpRequest) -> HttpResponse:
     chapter = chapter_for_request(request)
     upcoming, recent = selectors.meetings_overview(chapter)
@@ -60,6 +60,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
+@require_GET
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     return render(
@@ -158,6 +159,7 @@ def _attendance_context(meeting: Meeting, rows) -> dict:
 
 
 @role_required(LEADERSHIP)
+@require_GET
 def take_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _attendance_meeting(request, pk)
     context = _attendance_context(meeting, selectors.attendance_roster(meeting))
@@ -233,6 +235,7 @@ def mark_everyone(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @leadership_required
+@require_GET
 def review(request: HttpRequest) -> HttpResponse:
     chapter = chapter_for_request(request)
     grid = selectors.review_grid(chapter)
@@ -243,26 +246,23 @@ def review(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas: a leading = + - @ tab or CR gets a quote."""
-    return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
-
-
 @leadership_required
+@require_GET
 def review_csv(request: HttpRequest) -> HttpResponse:
     chapter = chapter_for_request(request)
     grid = selectors.review_grid(chapter)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{chapter.slug}.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(["member_email", "member_name", *[m.date.isoformat() for m in grid.meetings]])
     for row in grid.rows:
         cells = ["" if cell == "-" else cell for cell in row.cells]
-        writer.writerow([_csv_cell(row.member.email), _csv_cell(row.member.full_name), *cells])
+        writer.writerow([row.member.email, row.member.full_name, *cells])
     return response
 
 
 @member_required
+@require_GET
 def my_attendance(request: HttpRequest) -> HttpResponse:
     if not request.viewer.is_member:
         raise PermissionDenied("Staff without a seat have no attendance.")
@@ -314,6 +314,7 @@ def visitor_add(request: HttpRequest) -> HttpResponse:
 
 
 @visitor_host_required
+@require_GET
 def visitors(request: HttpRequest) -> HttpResponse:
     chapter = (
         None
@@ -365,6 +366,7 @@ def visitor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @visitor_host_required
+@require_GET
 def visitors_at(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     return render(

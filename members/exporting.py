@@ -1,10 +1,10 @@
 """The roster as CSV, in the ``roster.csv`` format of DOMAIN.md (what the importer reads)."""
 
-import csv
 import io
 
 from django.db.models import Prefetch
 
+from .csvsafe import SafeWriter
 from .models import Chapter, Member, Role
 
 ROSTER_COLUMNS = (
@@ -53,7 +53,7 @@ def roster_rows(members, on=None) -> list[list[str]]:
 
 def write_roster(members, on=None) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(ROSTER_COLUMNS)
     writer.writerows(roster_rows(members, on))
     return out.getvalue()

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import autodiscover_modules
 
+from .csvsafe import restore_cell
 from .models import Chapter, Member
 
 REGISTRY: list[type["CsvFile"]] = []
@@ -141,7 +142,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     reader.fieldnames = [(name or "").strip().lower() for name in reader.fieldnames or []]
     for row in reader:
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+        yield reader.line_num, {k: restore_cell((v or "").strip()) for k, v in row.items() if k}
 
 
 def _header(path: Path) -> list[str]:

@@ -6,7 +6,6 @@ queries whatever the chapter's size or the window's length, and the same code se
 chapter or a whole region.
 """
 
-import csv
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import IO
 from django.db.models import Count, DecimalField, F, IntegerField, Q, Sum, Value
 
 from meetings.models import Attendance, Visit
+from members.csvsafe import SafeWriter
 from members.models import Chapter, Member
 from referrals.models import Ceu, OneToOne, Referral, Testimonial, Tyfcb
 
@@ -155,17 +155,9 @@ def palms_totals(rows: Iterable[PalmsRow]) -> dict[str, int | Decimal]:
     return totals
 
 
-def safe_cell(value: str) -> str:
-    """Neutralise a cell a spreadsheet would run as a formula (=, +, -, @, tab, CR)."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
 def write_palms_csv(rows: Iterable[PalmsRow], out: IO[str]) -> None:
     """The PALMS CSV: the exact DOMAIN.md header, one line per row, ``\\n`` line endings."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for row in rows:
-        cells = row.csv_cells()
-        writer.writerow([safe_cell(cells[0]), safe_cell(cells[1]), *cells[2:]])
+        writer.writerow(row.csv_cells())

@@ -1,7 +1,6 @@
 """Report pages. Every number comes from ``palms``, ``lights`` or ``health``; views only choose
 the chapter and window (through ``members.access``) and render."""
 
-import csv
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
@@ -9,11 +8,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from members.access import chapter_for_request, leadership_required, member_required
+from members.csvsafe import SafeWriter
 from members.models import Chapter
 
 from .health import chapter_activity, referral_matrix, trend_chart
 from .lights import chapter_light, standings
-from .palms import COLUMNS, palms_rows, palms_totals, safe_cell, write_palms_csv
+from .palms import COLUMNS, palms_rows, palms_totals, write_palms_csv
 from .windows import QUICK_PICKS, window_from_request
 
 SORTABLE = {"name", "email", *COLUMNS}
@@ -141,11 +141,11 @@ def region(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="region.csv"'
-        writer = csv.writer(response, lineterminator="\n")
+        writer = SafeWriter(response, lineterminator="\n")
         writer.writerow(["chapter", "members", "light", "score", *COLUMNS])
         for s in summaries:
             writer.writerow(
-                [safe_cell(s["chapter"].name), s["members"], s["colour"] or "", s["score"] or "",
+                [s["chapter"].name, s["members"], s["colour"] or "", s["score"] or "",
                  *[s["totals"][c] for c in COLUMNS]]
             )  # fmt: skip
         return response
