@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from members.access import viewer_for
 from referrals.views import dashboard
+from reports.lights import member_standing
 
 from .celery import app as celery_app
 
@@ -53,8 +54,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """A seated member's home is their dashboard; visitors and staff get the welcome page."""
-    if viewer_for(request).is_member:
-        return dashboard(request)
+    viewer = viewer_for(request)
+    if viewer.is_member:
+        return dashboard(request, standing=member_standing(viewer.member))
     return render(request, "home.html")
 
 

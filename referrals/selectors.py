@@ -130,25 +130,8 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
             thanked=Count("id", filter=Q(thanked=member)),
         )
     )
-    counts = (
-        Referral.objects.naming(member)
-        .between(*window)
-        .aggregate(
-            given_inside=Count("id", filter=Q(giver=member, kind=Referral.Kind.INSIDE)),
-            given_outside=Count("id", filter=Q(giver=member, kind=Referral.Kind.OUTSIDE)),
-            received_inside=Count("id", filter=Q(receiver=member, kind=Referral.Kind.INSIDE)),
-            received_outside=Count("id", filter=Q(receiver=member, kind=Referral.Kind.OUTSIDE)),
-        )
-    )
-    counts["one_to_ones"] = (
-        OneToOne.objects.naming(member).between(*window).filter(status=OneToOne.Status.DONE).count()
-    )
-    counts["ceu_credits"] = (
-        Ceu.objects.filter(member=member)
-        .between(*window)
-        .aggregate(total=Coalesce(Sum("credits"), 0))["total"]
-    )
-    counts["testimonials_given"] = Testimonial.objects.filter(giver=member).between(*window).count()
+    # Referral, 1-2-1, CEU and testimonial counts come from PALMS (reports) on the home page.
+    counts = {}
     counts["tyfcbs_written"] = money["written"]
     counts["tyfcbs_thanked"] = money["thanked"]
     return Dashboard(

@@ -1,11 +1,12 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
 app_name = "referrals"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", RedirectView.as_view(pattern_name="home"), name="dashboard"),
     path("log/", views.log_slip, name="log_slip"),
     path("members/", views.member_search, name="member_search"),
     path("inbox/", views.inbox, name="inbox"),

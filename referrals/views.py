@@ -389,15 +389,21 @@ def one_to_one_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The member's home page: this week, what waits for them, and six months in numbers."""
+def dashboard(request: HttpRequest, *, standing=None) -> HttpResponse:
+    """The member's home page: this week, what waits for them, and six months in numbers.
+
+    ``standing`` (PALMS row and traffic light) is computed by the reports app, which depends
+    on this one; the project's ``home`` view passes it in.
+    """
     me = _me(request)
     board = selectors.member_dashboard(me, me.chapter.today())
-    return render(
-        request,
-        "referrals/dashboard.html",
-        {"board": board, "currency": me.chapter.currency, "done_form": OneToOneStatusForm()},
-    )
+    context = {
+        "board": board,
+        "currency": me.chapter.currency,
+        "done_form": OneToOneStatusForm(),
+        "standing": standing,
+    }
+    return render(request, "referrals/dashboard.html", context)
 
 
 @member_required

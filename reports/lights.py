@@ -72,6 +72,7 @@ class Standing:
     next_colour: str | None = None
     window_start: dt.date | None = None
     oldest_week_leaves_on: dt.date | None = None
+    palms: PalmsRow | None = None
 
 
 def _score(chapter: Chapter, row: PalmsRow, weeks: int) -> tuple[list[Measure], list[tuple]]:
@@ -160,8 +161,11 @@ def _score(chapter: Chapter, row: PalmsRow, weeks: int) -> tuple[list[Measure], 
     return measures, steps
 
 
-def standings(chapter: Chapter, as_of: dt.date | None = None) -> list[Standing]:
-    """Every member who belongs on ``as_of``, scored over the 26 weeks ending then."""
+def standings(
+    chapter: Chapter, as_of: dt.date | None = None, *, member_ids: list[int] | None = None
+) -> list[Standing]:
+    """Every member who belongs on ``as_of`` (or just ``member_ids``), scored over the 26
+    weeks ending then; best first. Four queries whatever the chapter's size."""
     as_of = as_of or chapter.today()
     start, end = light_window(as_of)
     meeting_dates = list(
@@ -173,46 +177,52 @@ def standings(chapter: Chapter, as_of: dt.date | None = None) -> list[Standing]:
     )
     rows = [
         row
-        for row in palms_rows(chapter, start, end)
+        for row in palms_rows(chapter, start, end, member_ids=member_ids)
         if row.status != Member.Status.APPLICANT
         and row.joined_on <= as_of
         and (row.left_on is None or row.left_on >= as_of)
     ]
+    scored = [_standing(chapter, row, meeting_dates, start) for row in rows]
+    return sorted(scored, key=lambda s: (-s.score, s.name))
+
+
+def member_standing(member: Member, as_of: dt.date | None = None) -> Standing | None:
+    """One member's light, e.g. for their dashboard: the same rules, a quarter of the work."""
+    found = standings(member.chapter, as_of, member_ids=[member.pk])
+    return found[0] if found else None
+
+
+def _standing(chapter: Chapter, row: PalmsRow, meeting_dates: list[dt.date], start) -> Standing:
+    weeks = sum(
+        1 for d in meeting_dates if d >= row.joined_on and (row.left_on is None or d <= row.left_on)
+    )
+    measures, steps = _score(chapter, row, weeks)
+    score = sum(m.points for m in measures)
+    standing = Standing(
+        member_id=row.member_id,
+        name=row.name,
+        email=row.email,
+        status=row.status,
+        weeks=weeks,
+        score=score,
+        colour=colour_for(chapter, score),
+        measures=measures,
+        window_start=start,
+        oldest_week_leaves_on=(
+            meeting_dates[0] + dt.timedelta(weeks=WINDOW_WEEKS) if meeting_dates else None
+        ),
+        palms=row,
+    )
     thresholds = [
         ("green", chapter.green_min),
         ("yellow", chapter.yellow_min),
         ("red", chapter.red_min),
     ]
-    result = []
-    for row in rows:
-        weeks = sum(
-            1
-            for d in meeting_dates
-            if d >= row.joined_on and (row.left_on is None or d <= row.left_on)
-        )
-        measures, steps = _score(chapter, row, weeks)
-        score = sum(m.points for m in measures)
-        colour = colour_for(chapter, score)
-        standing = Standing(
-            member_id=row.member_id,
-            name=row.name,
-            email=row.email,
-            status=row.status,
-            weeks=weeks,
-            score=score,
-            colour=colour,
-            measures=measures,
-            window_start=start,
-            oldest_week_leaves_on=(
-                meeting_dates[0] + dt.timedelta(weeks=WINDOW_WEEKS) if meeting_dates else None
-            ),
-        )
-        better = [(name, least) for name, least in thresholds if least > score]
-        if better:
-            standing.next_colour, target = better[-1]
-            standing.lift = _plan(steps, target - score)
-        result.append(standing)
-    return sorted(result, key=lambda s: (-s.score, s.name))
+    better = [(name, least) for name, least in thresholds if least > score]
+    if better:
+        standing.next_colour, target = better[-1]
+        standing.lift = _plan(steps, target - score)
+    return standing
 
 
 def _plan(steps: list[tuple[Decimal, int, str]], gap: int) -> list[str]:

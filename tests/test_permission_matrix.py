@@ -62,7 +62,7 @@ MATRIX: dict[str, dict] = {
         | {"outsider": 404, "vice_president": 302, "membership_committee": 302},
     },
     "members:accept_invitation": {"args": lambda w: ["not-a-token"], "get": everyone(404)},
-    "referrals:dashboard": {"get": members_only(staff=404)},
+    "referrals:dashboard": {"get": everyone(302)},  # the dashboard is the home page
     "referrals:log_slip": {"get": members_only(staff=404), "post": members_only(staff=404)},
     "referrals:member_search": {
         "get": members_only(staff=404),

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 def test_home_is_the_dashboard_for_a_member(login, member):
     response = login(member).get(reverse("home"))
     assert "referrals/dashboard.html" in [t.name for t in response.templates]
-    assert '<section id="my-standing"></section>' in response.content.decode()
+    assert "My traffic light" in response.content.decode()
+    assert response.context["standing"].member_id == member.pk
 
 
 def test_home_stays_the_welcome_page_for_staff_without_a_seat(login, staff):
@@ -55,8 +56,9 @@ def test_dashboard_shows_the_week_waiting_next_and_six_months(login, member, oth
     assert [r.contact_name for r in board.waiting] == ["Waiting One"]
     assert board.business_received == Decimal("100.00")
     assert board.business_generated == Decimal("250.50")
-    assert board.counts["ceu_credits"] == 2
-    assert board.counts["given_inside"] == 1
+    palms = response.context["standing"].palms
+    assert palms["CEU"] == 2
+    assert palms["RGI"] == 1
     html = response.content.decode()
     assert "Café Nero" in html
     assert "Given Now" in html
@@ -74,9 +76,9 @@ def test_dashboard_query_count_is_fixed(
     _build(member, chapter, today, count)
     client = login(member)
     client.get(reverse("home"))
-    # session, user, viewer (member + roles), 5 week lists, waiting list + count,
-    # next 1-2-1s, money, referral counts, 1-2-1s, CEUs, testimonials
-    with django_assert_num_queries(16):
+    # session, user, viewer, 5 week lists, waiting list + count, next 1-2-1s, money,
+    # and the standing: PALMS members + PALMS union + held meeting dates
+    with django_assert_num_queries(15):
         client.get(reverse("home"))
 
 
