@@ -55,6 +55,8 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         "roles": member.roles.current(member.chapter.today()),
         "is_me": viewer.member is not None and viewer.member.pk == member.pk,
         "may_approve": may_approve and member.status == Member.Status.APPLICANT,
+        # A member's attendance is theirs and leadership's to read, not the whole chapter's.
+        "sees_attendance": viewer.is_staff or viewer.is_leader,
         "history": (
             MemberStatusChange.objects.filter(member=member).select_related("changed_by")[:10]
             if may_approve
