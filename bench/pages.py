@@ -3,6 +3,7 @@
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -95,13 +96,70 @@ def _url(name: str, *args) -> Callable[[Member], str]:
     return lambda member: reverse(name, args=args)
 
 
+def _this_weeks_meeting(member: Member) -> int:
+    from meetings.models import Meeting
+
+    meeting = (
+        Meeting.objects.filter(chapter_id=member.chapter_id, date__lte=member.chapter.today())
+        .order_by("-date")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return meeting
+
+
+def _someone_else(member: Member) -> Member:
+    return (
+        Member.objects.filter(chapter_id=member.chapter_id, status="active")
+        .exclude(pk=member.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _take_attendance(member: Member) -> str:
+    return reverse("meetings:take_attendance", args=[_this_weeks_meeting(member)])
+
+
+def _mark(member: Member) -> str:
+    return reverse("meetings:mark", args=[_this_weeks_meeting(member), _someone_else(member).pk])
+
+
+def _mark_body(member: Member, n: int) -> bytes:
+    return urlencode({"mark": "PL"[n % 2]}).encode()
+
+
+def _referral_body(member: Member, n: int) -> bytes:
+    return urlencode(
+        {
+            "receiver": _RECEIVERS.setdefault(member.pk, _someone_else(member).pk),
+            "kind": "inside",
+            "contact_name": f"Bench contact {n}",
+            "need": "A quote",
+            "temperature": "1",
+            "date": member.chapter.today().isoformat(),
+            "token": f"bench-{member.pk}-{n}-{get_random_string(8)}",
+        }
+    ).encode()
+
+
+_RECEIVERS: dict[int, int] = {}
+
 PAGES: list[Page] = [
     Page("floor", "member", _url("floor")),
     Page("member dashboard", "member", _url("home")),
+    Page("log a slip (GET)", "member", _url("referrals:log_slip")),
+    Page("log a slip (POST)", "member", lambda m: reverse("referrals:log_slip") + "?kind=referral",
+         "POST", _referral_body),
+    Page("referrals inbox", "member", _url("referrals:inbox")),
+    Page("chapter directory", "member", _url("members:directory")),
+    Page("take attendance (GET)", "leader", _take_attendance),
+    Page("take attendance (mark POST)", "leader", _mark, "POST", _mark_body),
     Page("president's chapter page", "leader", _url("reports:chapter")),
     Page("PALMS (6 months)", "leader", _url("reports:palms")),
     Page("traffic lights", "leader", _url("reports:lights")),
-]
+    Page("attendance review", "leader", _url("meetings:review")),
+]  # fmt: skip
 
 
 def query_counts(personas: Personas) -> dict[str, dict[str, int]]:
