@@ -159,3 +159,43 @@ def test_running_the_sweeps_twice_records_each_reminder_once(
             run_sweeps(now)
         assert ReminderLog.objects.count() == 1
         assert not_yet_recorded(due_now(now)) == []
+
+
+def _absent(member, dates):
+    for day in dates:
+        AttendanceFactory(meeting=MeetingFactory(chapter=member.chapter, date=day), member=member,
+                          mark="A")  # fmt: skip
+
+
+def test_policy_warning_goes_to_the_member_and_over_goes_to_the_committee(london):
+    tuesdays = [dt.date(2026, 11, 17) - dt.timedelta(weeks=w) for w in range(4)]
+    warned = MemberFactory(chapter=london)
+    _absent(warned, tuesdays[:2])  # 2 of 3: warning
+    over = MemberFactory(chapter=london)
+    _absent(over, tuesdays)  # 4 of 3: over
+    committee = MemberFactory(chapter=london)
+    RoleFactory(member=committee, name="membership_committee")
+    vice_president = MemberFactory(chapter=london)
+    RoleFactory(member=vice_president, name="vice_president")
+    found = due(Kind.POLICY, at(2026, 11, 18, 9))
+    notices = {(d.kind, d.object_id, d.recipient_id) for d in found}
+    assert notices == {
+        (Kind.POLICY, warned.pk, warned.user_id),
+        (Kind.POLICY_OVER, over.pk, committee.user_id),
+        (Kind.POLICY_OVER, over.pk, vice_president.user_id),
+    }
+
+
+def test_send_due_reminders_dry_run_lists_and_records_nothing(london):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    MemberFactory(chapter=london)
+    MeetingFactory(chapter=london, date=dt.date(2026, 11, 24))
+    out = StringIO()
+    with time_machine.travel(at(2026, 11, 23, 18, 0), tick=False):
+        call_command("send_due_reminders", "--dry-run", stdout=out)
+    assert "meeting_eve" in out.getvalue()
+    assert "1 reminder(s) would be sent." in out.getvalue()
+    assert ReminderLog.objects.count() == 0
