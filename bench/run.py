@@ -139,10 +139,17 @@ def command_timings(personas: Personas) -> dict:
     start, end = light_window(personas.largest.today())
     from members.models import Chapter
 
+    from members.models import Member
+    from reminders.services import due_now
+
     everyone = list(Chapter.objects.values_list("pk", flat=True))
+    members = Member.objects.count()
+    sweeps_ms = timed(lambda: due_now(), 3)
     return {
         "palms_chapter_ms": timed(lambda: palms_rows(personas.largest, start, end), 7),
         "palms_region_ms": timed(lambda: palms_rows(everyone, start, end), 3),
+        "reminder_sweeps_ms": sweeps_ms,
+        "reminder_sweeps_members_per_s": round(members / (sweeps_ms / 1000)),
     }
 
 
@@ -180,7 +187,8 @@ def main() -> None:
               f"{p['c50']['rps']:>9}{p['ratio_p95_c50']:>8}"
               f"{str(q.get('smallest', '-')) + '/' + str(q.get('largest', '-')):>13}")  # fmt: skip
     for key, value in timings.items():
-        print(f"{key:<28}{value:>9} ms")
+        unit = "" if key.endswith("_per_s") else " ms"
+        print(f"{key:<32}{value:>9}{unit}")
     print(f"\nDataset: {info.get('total_rows')} rows; results in {VAR / 'results.json'}")
 
 
