@@ -137,9 +137,7 @@ def command_timings(personas: Personas) -> dict:
     from reports.palms import palms_rows
 
     start, end = light_window(personas.largest.today())
-    from members.models import Chapter
-
-    from members.models import Member
+    from members.models import Chapter, Member
     from reminders.services import due_now
 
     everyone = list(Chapter.objects.values_list("pk", flat=True))
