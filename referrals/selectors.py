@@ -17,6 +17,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 
@@ -112,8 +113,13 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
         ),
     )
     waiting_qs = Referral.objects.filter(receiver=member).exclude(status__in=Referral.CLOSED)
-    waiting = list(referrals_for(waiting_qs).order_by("date", "id")[:DASHBOARD_LIST])
-    waiting_count = waiting_qs.count()
+    # The count rides along as a window function: one query for the list and its total.
+    waiting = list(
+        referrals_for(waiting_qs)
+        .annotate(total=Window(Count("id")))
+        .order_by("date", "id")[:DASHBOARD_LIST]
+    )
+    waiting_count = waiting[0].total if waiting else 0
     next_one_to_ones = list(
         one_to_ones_for(
             OneToOne.objects.naming(member).filter(status=OneToOne.Status.PLANNED, date__gte=today)

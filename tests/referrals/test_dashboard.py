@@ -76,9 +76,9 @@ def test_dashboard_query_count_is_fixed(
     _build(member, chapter, today, count)
     client = login(member)
     client.get(reverse("home"))
-    # session, user, viewer, 5 week lists, waiting list + count, next 1-2-1s, money,
+    # session, user, viewer, 5 week lists, waiting list with its count, next 1-2-1s, money,
     # and the standing: PALMS members + PALMS union + held meeting dates
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         client.get(reverse("home"))
 
 
