@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from reports.palms import CSV_HEADER
 from tests.factories import (
-    AttendanceFactory,
     MeetingFactory,
     MemberFactory,
     ReferralFactory,
@@ -95,13 +94,27 @@ def test_my_light_shows_only_my_own_standing(login, member, other_member):
 
 
 def _grow(chapter, members: int, weeks: int):
+    """A chapter of ``members`` with ``weeks`` of meetings, marks and referrals (bulk-made)."""
+    from meetings.models import Attendance, Meeting
+    from referrals.models import Referral
+
     today = chapter.today()
     people = [MemberFactory(chapter=chapter, joined_on=dt.date(2024, 1, 2)) for _ in range(members)]
-    for week in range(weeks):
-        meeting = MeetingFactory(chapter=chapter, date=today - dt.timedelta(weeks=week))
-        for i, person in enumerate(people):
-            AttendanceFactory(meeting=meeting, member=person, mark="A" if i % 7 == 0 else "P")
-            ReferralFactory(giver=person, receiver=people[i - 1], date=meeting.date)
+    meetings = Meeting.objects.bulk_create(
+        Meeting(chapter=chapter, date=day, starts_at=dt.datetime.combine(day, dt.time(7), dt.UTC))
+        for day in (today - dt.timedelta(weeks=w) for w in range(weeks))
+        if not Meeting.objects.filter(chapter=chapter, date=day).exists()
+    )
+    Attendance.objects.bulk_create(
+        Attendance(meeting=m, member=p, mark="A" if i % 7 == 0 else "P")
+        for m in meetings
+        for i, p in enumerate(people)
+    )
+    Referral.objects.bulk_create(
+        Referral(chapter=chapter, giver=p, receiver=people[i - 1], date=m.date, contact_name="C")
+        for m in meetings
+        for i, p in enumerate(people)
+    )
 
 
 @pytest.mark.parametrize("name", ["reports:palms", "reports:chapter", "reports:lights"])
@@ -110,10 +123,10 @@ def test_report_pages_cost_the_same_queries_for_small_and_large_chapters(
 ):
     client = login(president)
     client.get(reverse(name))  # warm the session
-    _grow(president.chapter, 3, 2)
+    _grow(president.chapter, 10, 4)
     with django_assert_max_num_queries(40) as small:
         client.get(reverse(name))
-    _grow(president.chapter, 25, 12)
+    _grow(president.chapter, 50, 104)  # 60 members and two years of weeks in all
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(reverse(name)).status_code == 200
 
