@@ -12,13 +12,14 @@ import csv
 import datetime as dt
 import io
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from .csvsafe import restore_cell
@@ -75,17 +76,77 @@ class ImportContext:
         }
 
 
+class FileReport:
+    """What happened to one file's rows: outcomes, problems, and a tick for the progress bar."""
+
+    def __init__(self, filename: str, progress: "Progress | None" = None):
+        self.filename = filename
+        self.outcomes: Counter = Counter()
+        self.problems: list[str] = []
+        self._progress = progress
+        self.rows = 0
+
+    def done(self, outcome: str) -> None:
+        self.outcomes[outcome] += 1
+        self._tick()
+
+    def problem(self, line: int | str, exc: Exception | str) -> None:
+        text = exc if isinstance(exc, str) else _message(exc)
+        self.problems.append(f"{self.filename}:{line}: {text}")
+        self._tick()
+
+    def _tick(self) -> None:
+        self.rows += 1
+        if self._progress is not None:
+            self._progress.tick(self.filename, self.rows)
+
+
+class Progress:
+    """Called with ``(filename, rows done, rows expected)`` every ``every`` rows of a file."""
+
+    def __init__(self, show, *, every: int = 1000):
+        self.show, self.every, self.expected = show, every, 0
+
+    def start(self, filename: str, expected: int) -> None:
+        self.expected = expected
+        self.show(filename, 0, expected)
+
+    def tick(self, filename: str, rows: int) -> None:
+        if rows % self.every == 0:
+            self.show(filename, rows, self.expected)
+
+    def finish(self, filename: str, rows: int) -> None:
+        self.show(filename, rows, rows)
+
+
 class CsvFile:
-    """One file of the import directory. Subclasses set the names and handle one row."""
+    """One file of the import directory. Subclasses set the names and handle one row.
+
+    ``import_rows`` stores the rows one at a time, each in a savepoint, so a row that breaks
+    a constraint is reported and the others still get checked. Files with many rows use
+    ``KeyedCsvFile`` instead, which checks every row in Python and writes in bulk.
+    """
 
     filename: str = ""
     columns: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     order: int = 100
 
-    def import_row(self, ctx: ImportContext, row: dict[str, str]) -> str:
+    def import_row(self, ctx: "ImportContext", row: dict[str, str]) -> str:
         """Store one row; return ``"created"``, ``"updated"`` or ``"unchanged"``."""
         raise NotImplementedError
+
+    def import_rows(
+        self, ctx: "ImportContext", rows: Iterable[tuple[int, dict[str, str]]], report: FileReport
+    ) -> None:
+        for line, row in rows:
+            try:
+                with transaction.atomic():
+                    outcome = self.import_row(ctx, row)
+            except (RowError, ValidationError, IntegrityError) as exc:
+                report.problem(line, exc)
+                continue
+            report.done(outcome)
 
     # Parsing helpers shared by every file: each raises RowError naming the column.
     @staticmethod
@@ -137,18 +198,112 @@ class CsvFile:
         return lookup[raw]
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    text = path.read_bytes().decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    reader.fieldnames = [(name or "").strip().lower() for name in reader.fieldnames or []]
-    for row in reader:
-        yield reader.line_num, {k: restore_cell((v or "").strip()) for k, v in row.items() if k}
+class KeyedCsvFile(CsvFile):
+    """A file whose rows are rows of ``model``, found by the natural key ``key_fields``.
+
+    ``existing`` loads the chapter's rows once, keyed as ``parse`` keys a CSV row; ``parse``
+    checks one row in Python (no queries: members come from the context) and returns its key
+    and the values to store. New rows go in with ``bulk_create`` and changed ones with
+    ``bulk_update``: a few queries per file whatever its length, with the same outcomes and
+    line-numbered problems as storing row by row. A row repeated in the file is one row.
+    """
+
+    model: type[models.Model]
+    key_fields: tuple[str, ...] = ()
+    batch_size = 2000
+
+    def existing(self, ctx: "ImportContext") -> dict[Hashable, models.Model]:
+        return {
+            tuple(getattr(obj, name) for name in self.key_fields): obj
+            for obj in self.model.objects.filter(chapter=ctx.chapter).order_by("pk")
+        }
+
+    def parse(self, ctx: "ImportContext", row: dict[str, str]) -> tuple[tuple, dict]:
+        """Check one row: return its natural key and the other values to store."""
+        raise NotImplementedError
+
+    def build(self, ctx: "ImportContext", key: tuple, values: dict) -> models.Model:
+        return self.model(
+            chapter=ctx.chapter, **dict(zip(self.key_fields, key, strict=True)), **values
+        )
+
+    def before_write(self, ctx: "ImportContext", created: list, updated: list) -> None:
+        """Runs before the bulk writes (e.g. to create the rows new objects point to)."""
+
+    def after_write(self, ctx: "ImportContext", created: list, updated: list) -> None:
+        """Runs after the bulk writes (e.g. to record history for what changed)."""
+
+    def import_rows(
+        self, ctx: "ImportContext", rows: Iterable[tuple[int, dict[str, str]]], report: FileReport
+    ) -> None:
+        known = self.existing(ctx)
+        created: list[tuple[int, models.Model]] = []
+        updated: dict[int, models.Model] = {}
+        changed_fields: set[str] = set()
+        for line, row in rows:
+            try:
+                key, values = self.parse(ctx, row)
+            except (RowError, ValidationError) as exc:
+                report.problem(line, exc)
+                continue
+            obj = known.get(key)
+            if obj is None:
+                obj = known[key] = self.build(ctx, key, values)
+                created.append((line, obj))
+                report.done("created")
+                continue
+            changed = [name for name, value in values.items() if getattr(obj, name) != value]
+            if not changed:
+                report.done("unchanged")
+                continue
+            for name in changed:
+                setattr(obj, name, values[name])
+            if obj.pk is not None:
+                updated[obj.pk] = obj
+                changed_fields.update(changed)
+            report.done("updated")
+        if report.problems:
+            return  # nothing will be stored: skip the writes
+        self.before_write(ctx, created, list(updated.values()))
+        self._create(created, report)
+        if updated:
+            if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
+                now = timezone.now()
+                for obj in updated.values():
+                    obj.updated_at = now
+                changed_fields.add("updated_at")
+            self.model.objects.bulk_update(
+                list(updated.values()), sorted(changed_fields), batch_size=self.batch_size
+            )
+        self.after_write(ctx, [obj for _, obj in created], list(updated.values()))
+
+    def _create(self, created: list[tuple[int, models.Model]], report: FileReport) -> None:
+        """``bulk_create``; if the database refuses, find the rows it refuses, one by one."""
+        if not created:
+            return
+        try:
+            with transaction.atomic():
+                self.model.objects.bulk_create(
+                    [obj for _, obj in created], batch_size=self.batch_size
+                )
+        except IntegrityError:
+            for line, obj in created:
+                obj.pk = None
+                try:
+                    with transaction.atomic():
+                        obj.save(force_insert=True)
+                except IntegrityError as exc:
+                    report.problem(line, exc)
 
 
-def _header(path: Path) -> list[str]:
-    text = path.read_bytes().decode("utf-8-sig")
-    first = next(csv.reader(io.StringIO(text, newline="")), [])
-    return [name.strip().lower() for name in first]
+def _rows(reader, header: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    for values in reader:
+        if not values:
+            continue  # a blank line
+        yield (
+            reader.line_num,
+            {k: restore_cell(v.strip()) for k, v in zip(header, values, strict=False) if k},
+        )
 
 
 def _message(exc: Exception) -> str:
@@ -159,34 +314,43 @@ def _message(exc: Exception) -> str:
                 for k, v in exc.message_dict.items()
             )
         return " ".join(exc.messages)
-    return str(exc)
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def import_directory(chapter: Chapter, directory: Path) -> Counter:
-    """Import every known file in ``directory`` into ``chapter``; all or nothing."""
+def import_directory(
+    chapter: Chapter, directory: Path, *, progress: Progress | None = None
+) -> Counter:
+    """Import every known file in ``directory`` into ``chapter``; all or nothing.
+
+    Returns the outcomes as ``{"roster.csv created": 8, ...}``; raises ``ImportFailed``
+    with every problem (and stores nothing) if any row of any file is wrong.
+    """
     problems: list[str] = []
     ctx = ImportContext(chapter=chapter)
     found = [cls() for cls in discover() if (directory / cls.filename).is_file()]
     with transaction.atomic():
         for importer in found:
-            path = directory / importer.filename
+            name = importer.filename
             try:
-                header = _header(path)
+                text = (directory / name).read_bytes().decode("utf-8-sig")
             except UnicodeDecodeError:
-                problems.append(f"{importer.filename}:1: the file is not UTF-8")
+                problems.append(f"{name}:1: the file is not UTF-8")
                 continue
+            reader = csv.reader(io.StringIO(text, newline=""))
+            header = [(column or "").strip().lower() for column in next(reader, [])]
             missing = [c for c in importer.required if c not in header]
             if missing:
-                problems.append(f"{importer.filename}:1: missing column(s) {', '.join(missing)}")
+                problems.append(f"{name}:1: missing column(s) {', '.join(missing)}")
                 continue
-            for line, row in _rows(path):
-                try:
-                    with transaction.atomic():
-                        outcome = importer.import_row(ctx, row)
-                except (RowError, ValidationError, IntegrityError) as exc:
-                    problems.append(f"{importer.filename}:{line}: {_message(exc)}")
-                    continue
-                ctx.counts[f"{importer.filename} {outcome}"] += 1
+            report = FileReport(name, progress)
+            if progress is not None:
+                progress.start(name, max(text.count("\n") - 1, 0))
+            importer.import_rows(ctx, _rows(reader, header), report)
+            if progress is not None:
+                progress.finish(name, report.rows)
+            problems.extend(report.problems)
+            for outcome, count in report.outcomes.items():
+                ctx.counts[f"{name} {outcome}"] += count
             ctx.refresh_members()
         if problems:
             transaction.set_rollback(True)

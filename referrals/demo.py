@@ -22,7 +22,7 @@ PROFILES = {
     "active": (0.9, 0.8, 0.8, 0.08),
     "medium": (0.6, 0.55, 0.5, 0.05),
     "quiet": (0.3, 0.25, 0.2, 0.02),
-    "nearly inactive": (0.04, 0.04, 0.0, 0.0),
+    "nearly inactive": (0.0, 0.0, 0.0, 0.0),  # the newest member, not started yet: grey
 }
 CONTACTS = [
     ("Hannah Price", "Price Dental", "A new patient booking system"),
@@ -100,8 +100,17 @@ def seed(chapter: Chapter) -> None:
     profiles = _profiles(members)
     by_pk = {m.pk: m for m in members}
 
-    def partner(member: Member, day: dt.date) -> Member | None:
-        others = [m for m in members if m.pk != member.pk and m.belongs_on(day)]
+    def partner(member: Member, day: dt.date, *, active_only: bool = False) -> Member | None:
+        """Someone to pass a slip to; with ``active_only`` never the nearly inactive member
+        (who does no 1-2-1s and gives no referrals), so their light is grey, as a real
+        chapter's newest member's often is."""
+        others = [
+            m
+            for m in members
+            if m.pk != member.pk
+            and m.belongs_on(day)
+            and not (active_only and profiles[m.pk] == "nearly inactive")
+        ]
         return rng.choice(others) if others else None
 
     referrals, tyfcbs, one_to_ones, ceus, testimonials = [], [], [], [], []
@@ -135,7 +144,7 @@ def seed(chapter: Chapter) -> None:
                 )
             for _ in range(_count(rng, ones)):
                 day = week_start + dt.timedelta(days=rng.randrange(7))
-                other = partner(member, day) if member.belongs_on(day) else None
+                other = partner(member, day, active_only=True) if member.belongs_on(day) else None
                 if other is None or day > today:
                     continue
                 a, b = sorted((member.pk, other.pk))
@@ -280,7 +289,7 @@ def seed(chapter: Chapter) -> None:
     # Every member has at least one referral waiting, older than a week.
     for member in members:
         day = today - dt.timedelta(days=rng.randrange(8, 13))
-        giver = partner(member, day)
+        giver = partner(member, day, active_only=True)
         if giver is None or not member.belongs_on(day):
             continue
         name, company, need = rng.choice(CONTACTS)

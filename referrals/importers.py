@@ -3,13 +3,15 @@
 Each row is checked like a slip logged in the browser — both members of the chapter, on the
 slip's date, different people, valid values — but keeps the date it carries: imports bring
 history in, so the week's lock does not move them. Rows are found by their natural key, so
-importing a directory twice changes nothing.
+importing a directory twice changes nothing. Each file is checked row by row in Python against
+the chapter's rows loaded once, then written in bulk (``KeyedCsvFile``): no query per row.
 """
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import OuterRef, Subquery
 
-from members.importing import CsvFile, ImportContext, RowError, register
+from members.importing import ImportContext, KeyedCsvFile, RowError, register
 from members.models import Member
 
 from .models import Ceu, OneToOne, Referral, ReferralStatusChange, Testimonial, Tyfcb
@@ -35,26 +37,8 @@ def _text(row, column: str, *, max_length: int, required: bool = False) -> str:
     return value
 
 
-def _store(model, lookup: dict, values: dict) -> tuple[object, str]:
-    """Create the row for ``lookup`` or bring it up to date; say which it was."""
-    row = model.objects.filter(**lookup).first()
-    if row is None:
-        row = model(**lookup, **values)
-        row.full_clean(validate_unique=False, validate_constraints=False)
-        row.save()
-        return row, "created"
-    changed = [name for name, value in values.items() if getattr(row, name) != value]
-    if not changed:
-        return row, "unchanged"
-    for name in changed:
-        setattr(row, name, values[name])
-    row.full_clean(validate_unique=False, validate_constraints=False)
-    row.save()
-    return row, "updated"
-
-
 @register
-class ReferralsCsv(CsvFile):
+class ReferralsCsv(KeyedCsvFile):
     filename = "referrals.csv"
     columns = (
         "date",
@@ -69,8 +53,22 @@ class ReferralsCsv(CsvFile):
     )
     required = ("date", "giver_email", "receiver_email", "contact_name")
     order = 30
+    model = Referral
+    key_fields = ("date", "giver_id", "receiver_id", "contact_name")
 
-    def import_row(self, ctx: ImportContext, row: dict[str, str]) -> str:
+    def existing(self, ctx: ImportContext) -> dict:
+        # Each referral with the status its history last reached, to see what needs a step.
+        last = ReferralStatusChange.objects.filter(referral=OuterRef("pk")).order_by(
+            "-changed_at", "-id"
+        )
+        referrals = Referral.objects.filter(chapter=ctx.chapter).annotate(
+            last_status=Subquery(last.values("to_status")[:1])
+        )
+        return {
+            (r.date, r.giver_id, r.receiver_id, r.contact_name): r for r in referrals.order_by("pk")
+        }
+
+    def parse(self, ctx: ImportContext, row: dict[str, str]) -> tuple[tuple, dict]:
         day = self.date(row, "date")
         giver, receiver = _pair(ctx, row, "giver_email", "receiver_email", day)
         contact_name = _text(row, "contact_name", max_length=120, required=True)
@@ -85,87 +83,78 @@ class ReferralsCsv(CsvFile):
             if (row.get("temperature") or "").strip()
             else 1
         )
-        status = self.choice(row, "status", Referral.Status.choices, default=Referral.Status.NEW)
-        referral, outcome = _store(
-            Referral,
-            {
-                "chapter": ctx.chapter,
-                "date": day,
-                "giver": giver,
-                "receiver": receiver,
-                "contact_name": contact_name,
-            },
-            {
-                "kind": self.choice(row, "kind", Referral.Kind.choices, default="inside"),
-                "contact_phone": _text(row, "contact_phone", max_length=32),
-                "contact_email": contact_email,
-                "temperature": temperature,
-                "status": status,
-            },
+        return (day, giver.pk, receiver.pk, contact_name), {
+            "kind": self.choice(row, "kind", Referral.Kind.choices, default="inside"),
+            "contact_phone": _text(row, "contact_phone", max_length=32),
+            "contact_email": contact_email,
+            "temperature": temperature,
+            "status": self.choice(row, "status", Referral.Status.choices, default="new"),
+        }
+
+    def after_write(self, ctx: ImportContext, created: list, updated: list) -> None:
+        # The history says how the status got where the file says it is.
+        ReferralStatusChange.objects.bulk_create(
+            [
+                ReferralStatusChange(
+                    referral=referral,
+                    from_status=getattr(referral, "last_status", None) or Referral.Status.NEW,
+                    to_status=referral.status,
+                    note="Imported",
+                )
+                for referral in [*created, *updated]
+                if (getattr(referral, "last_status", None) or Referral.Status.NEW)
+                != referral.status
+            ],
+            batch_size=self.batch_size,
         )
-        last = referral.history.order_by("-changed_at", "-id").first()
-        current = last.to_status if last else Referral.Status.NEW
-        if current != referral.status:
-            # The history says how the status got where the file says it is.
-            ReferralStatusChange.objects.create(
-                referral=referral, from_status=current, to_status=referral.status, note="Imported"
-            )
-        return outcome
 
 
 @register
-class TyfcbCsv(CsvFile):
+class TyfcbCsv(KeyedCsvFile):
     filename = "tyfcb.csv"
     columns = ("date", "from_email", "to_email", "amount", "business")
     required = ("date", "from_email", "to_email", "amount")
     order = 40
+    model = Tyfcb
+    key_fields = ("date", "writer_id", "thanked_id", "amount")
 
-    def import_row(self, ctx: ImportContext, row: dict[str, str]) -> str:
+    def parse(self, ctx: ImportContext, row: dict[str, str]) -> tuple[tuple, dict]:
         day = self.date(row, "date")
         writer, thanked = _pair(ctx, row, "from_email", "to_email", day)
         amount = self.amount(row, "amount")
-        _, outcome = _store(
-            Tyfcb,
-            {
-                "chapter": ctx.chapter,
-                "date": day,
-                "writer": writer,
-                "thanked": thanked,
-                "amount": amount,
-            },
-            {"business": self.choice(row, "business", Tyfcb.Business.choices, default="new")},
-        )
-        return outcome
+        business = self.choice(row, "business", Tyfcb.Business.choices, default="new")
+        return (day, writer.pk, thanked.pk, amount), {"business": business}
 
 
 @register
-class OneToOnesCsv(CsvFile):
+class OneToOnesCsv(KeyedCsvFile):
+    """The pair is stored in id order, so either order in the file is the same 1-2-1."""
+
     filename = "one_to_ones.csv"
     columns = ("date", "member_a_email", "member_b_email", "status")
     required = ("date", "member_a_email", "member_b_email")
     order = 50
+    model = OneToOne
+    key_fields = ("date", "member_a_id", "member_b_id")
 
-    def import_row(self, ctx: ImportContext, row: dict[str, str]) -> str:
+    def parse(self, ctx: ImportContext, row: dict[str, str]) -> tuple[tuple, dict]:
         day = self.date(row, "date")
         first, second = _pair(ctx, row, "member_a_email", "member_b_email", day)
-        first, second = sorted((first, second), key=lambda m: m.pk)
+        low, high = sorted((first.pk, second.pk))
         status = self.choice(row, "status", OneToOne.Status.choices, default="done")
-        _, outcome = _store(
-            OneToOne,
-            {"chapter": ctx.chapter, "date": day, "member_a": first, "member_b": second},
-            {"status": status},
-        )
-        return outcome
+        return (day, low, high), {"status": status}
 
 
 @register
-class CeusCsv(CsvFile):
+class CeusCsv(KeyedCsvFile):
     filename = "ceus.csv"
     columns = ("date", "member_email", "credits", "topic")
     required = ("date", "member_email", "topic")
     order = 60
+    model = Ceu
+    key_fields = ("date", "member_id", "topic")
 
-    def import_row(self, ctx: ImportContext, row: dict[str, str]) -> str:
+    def parse(self, ctx: ImportContext, row: dict[str, str]) -> tuple[tuple, dict]:
         day = self.date(row, "date")
         member = ctx.member(row.get("member_email", ""), "member_email")
         if not member.belongs_on(day):
@@ -175,32 +164,21 @@ class CeusCsv(CsvFile):
             if (row.get("credits") or "").strip()
             else 1
         )
-        _, outcome = _store(
-            Ceu,
-            {
-                "chapter": ctx.chapter,
-                "date": day,
-                "member": member,
-                "topic": _text(row, "topic", max_length=200, required=True),
-            },
-            {"credits": credits},
-        )
-        return outcome
+        topic = _text(row, "topic", max_length=200, required=True)
+        return (day, member.pk, topic), {"credits": credits}
 
 
 @register
-class TestimonialsCsv(CsvFile):
+class TestimonialsCsv(KeyedCsvFile):
     filename = "testimonials.csv"
     columns = ("date", "giver_email", "receiver_email", "text")
     required = ("date", "giver_email", "receiver_email", "text")
     order = 70
+    model = Testimonial
+    key_fields = ("date", "giver_id", "receiver_id")
 
-    def import_row(self, ctx: ImportContext, row: dict[str, str]) -> str:
+    def parse(self, ctx: ImportContext, row: dict[str, str]) -> tuple[tuple, dict]:
         day = self.date(row, "date")
         giver, receiver = _pair(ctx, row, "giver_email", "receiver_email", day)
-        _, outcome = _store(
-            Testimonial,
-            {"chapter": ctx.chapter, "date": day, "giver": giver, "receiver": receiver},
-            {"text": _text(row, "text", max_length=2000, required=True)},
-        )
-        return outcome
+        text = _text(row, "text", max_length=2000, required=True)
+        return (day, giver.pk, receiver.pk), {"text": text}

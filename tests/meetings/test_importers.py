@@ -51,7 +51,7 @@ def test_attendance_import_creates_meetings_and_marks_once(tmp_path, chapter, pe
     }
     call_command("import_chapter", chapter.slug, str(tmp_path))
     assert Attendance.objects.count() == 3 and meetings.count() == 2
-    assert "attendance.csv unchanged: 3" in capsys.readouterr().out
+    assert "attendance.csv: 0 created, 0 updated, 3 unchanged" in capsys.readouterr().out
 
 
 def test_a_changed_mark_is_updated_not_duplicated(tmp_path, chapter, people):

@@ -71,7 +71,7 @@ def test_import_stores_every_slip_file_and_twice_changes_nothing(
     assert Tyfcb.objects.get().amount == Decimal("1250.50")
     call_command("import_chapter", "riverside", str(tmp_path))
     assert counts() == [2, 1, 1, 1, 1, 1]
-    assert "referrals.csv unchanged: 2" in capsys.readouterr().out
+    assert "referrals.csv: 0 created, 0 updated, 2 unchanged" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
