@@ -144,11 +144,29 @@ def command_timings(personas: Personas) -> dict:
     members = Member.objects.count()
     sweeps_ms = timed(lambda: due_now(), 3)
     return {
+        **import_timing(),
         "palms_chapter_ms": timed(lambda: palms_rows(personas.largest, start, end), 7),
         "palms_region_ms": timed(lambda: palms_rows(everyone, start, end), 3),
         "reminder_sweeps_ms": sweeps_ms,
         "reminder_sweeps_members_per_s": round(members / (sweeps_ms / 1000)),
     }
+
+
+def import_timing() -> dict:
+    """``import_chapter`` on a generated directory (~50,000 rows) into a new chapter."""
+    import shutil
+
+    from tests.imports.generate import write_chapter
+
+    stamp = int(time.time())
+    directory = VAR / "import-dir"
+    shutil.rmtree(directory, ignore_errors=True)
+    rows = sum(write_chapter(directory, domain=f"import{stamp}.bench").values())
+    started = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        call_command("import_chapter", f"bench-import-{stamp}", str(directory), stdout=quiet)
+    seconds = time.perf_counter() - started
+    return {"import_rows": rows, "import_rows_per_s": round(rows / seconds)}
 
 
 def main() -> None:
@@ -185,7 +203,7 @@ def main() -> None:
               f"{p['c50']['rps']:>9}{p['ratio_p95_c50']:>8}"
               f"{str(q.get('smallest', '-')) + '/' + str(q.get('largest', '-')):>13}")  # fmt: skip
     for key, value in timings.items():
-        unit = "" if key.endswith("_per_s") else " ms"
+        unit = " ms" if key.endswith("_ms") else ""
         print(f"{key:<32}{value:>9}{unit}")
     print(f"\nDataset: {info.get('total_rows')} rows; results in {VAR / 'results.json'}")
 
