@@ -114,18 +114,22 @@ def chapter_page(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "chart": trend_chart(trend),
             "matrix": referral_matrix(chapter, window.start, window.end),
-            "at_risk": _at_risk(chapter, today),
+            "at_risk": _at_risk(chapter, today, {s.member_id: s.name for s in scored}),
         },
     )
 
 
-def _at_risk(chapter: Chapter, today):
-    """Members at warning or worse under the attendance policy (meetings' policy engine)."""
-    try:
-        from meetings.policy import policy_states
-    except ImportError:  # the policy engine arrives with the meetings issue
-        return []
-    return policy_states(chapter, today)
+def _at_risk(chapter: Chapter, today, names: dict[int, str]) -> list[dict]:
+    """Members who belong today and stand at warning or worse under the attendance policy."""
+    from meetings.policy import policy_states
+
+    return [
+        {"name": names[member_id], "status": status}
+        for member_id, status in sorted(
+            policy_states(chapter, today).items(), key=lambda item: -item[1].absences
+        )
+        if status.at_risk and member_id in names
+    ]
 
 
 @require_GET
