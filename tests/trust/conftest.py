@@ -13,6 +13,16 @@ def pytest_configure(config):
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Fault tests run only when asked for (``-m faults``); otherwise deselected, not skipped."""
+    if "faults" in (config.option.markexpr or ""):
+        return
+    kept = [item for item in items if not item.get_closest_marker("faults")]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 class _WideBacklogServer(ThreadedWSGIServer):
     """Fifty clients connect in the same instant: listen() must queue them all, as a real
     server (gunicorn: 2048) does, instead of socketserver's default of five."""
