@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from meetings.models import Attendance
+from tests import factories
 from tests.factories import (
     AttendanceFactory,
     CeuFactory,
@@ -20,7 +21,6 @@ from tests.factories import (
     VisitFactory,
     VisitorFactory,
 )
-from tests.factories import TestimonialFactory as TestimonialMaker
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,9 @@ def hostile(chapter, member, other_member, president, client):
         member_a=member, member_b=bob, date=today, status="planned", place=payload("place")
     )
     CeuFactory(member=member, date=today, topic=payload("ceu"))
-    testimonial = TestimonialMaker(giver=member, receiver=bob, date=today, text=payload("text"))
+    testimonial = factories.TestimonialFactory(
+        giver=member, receiver=bob, date=today, text=payload("text")
+    )
     visitor = VisitorFactory(chapter=chapter, name=payload("visitor"), company=payload("vcompany"))
     VisitFactory(visitor=visitor, meeting=meeting, invited_by=member, attended=True)
     return {
