@@ -16,3 +16,6 @@ urlpatterns = [
     path("reminders/", include("reminders.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+
+# The database being down is a 503 with Retry-After, anything else the static 500 page.
+handler500 = "chapter.views.server_error"

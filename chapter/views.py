@@ -1,11 +1,13 @@
-"""Project-level pages: the home page and the health check."""
+"""Project-level pages: the home page, the health check and the server-error page."""
 
 import logging
+import sys
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -65,3 +67,21 @@ def home(request: HttpRequest) -> HttpResponse:
 def floor(request: HttpRequest) -> HttpResponse:
     """The least a logged-in page can cost: session, user, one line. ``make bench``'s yardstick."""
     return HttpResponse(f"ok {request.user.pk}\n", content_type="text/plain")
+
+
+#: Seconds a client is asked to wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: a database that is down or restarting answers 503 with ``Retry-After``.
+
+    Django calls this inside its ``except`` block, so ``sys.exc_info()`` is the error. Both
+    pages render without the request (no context processors, no user, no database).
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -24,6 +24,7 @@ from .exporting import write_roster
 from .forms import DropForm, InvitationForm, LeaveForm, RosterUploadForm
 from .importing import ImportFailed, import_directory
 from .models import (
+    AuditEvent,
     Chapter,
     Classification,
     ContactSphere,
@@ -152,6 +153,17 @@ class RoleAdmin(admin.ModelAdmin):
     def chapter(self, role):
         return role.member.chapter
 
+    # Every role given, changed or removed here is recorded for the audit page.
+    def save_model(self, request, obj, form, change):
+        services.role_save(role=obj, by=request.user, via="admin")
+
+    def delete_model(self, request, obj):
+        services.role_remove(role=obj, by=request.user, via="admin")
+
+    def delete_queryset(self, request, queryset):
+        for role in queryset:
+            services.role_remove(role=role, by=request.user, via="admin")
+
 
 class RoleInline(admin.TabularInline):
     model = Role
@@ -270,6 +282,18 @@ class MemberAdmin(admin.ModelAdmin):
                 changed_at=obj.status_changed_at,
                 note="Added in the admin.",
             )
+
+    def save_formset(self, request, form, formset, change):
+        """Roles edited inline are saved one by one through the service, so each is audited."""
+        if formset.model is not Role:
+            return super().save_formset(request, form, formset, change)
+        roles = formset.save(commit=False)
+        for role in formset.deleted_objects:
+            services.role_remove(role=role, by=request.user, via="admin")
+        for role in roles:
+            role.member = form.instance
+            services.role_save(role=role, by=request.user, via="admin")
+        return None
 
     # --- Actions: each member through its service; a refusal names the member and why.
 
@@ -476,3 +500,34 @@ class InvitationAdmin(admin.ModelAdmin):
             self.message_user(request, f"Sent {sent} invitation(s).", messages.SUCCESS)
         for problem in refused:
             self.message_user(request, problem, messages.ERROR)
+
+
+class ReadOnlyAuditAdmin(admin.ModelAdmin):
+    """Audit rows are written by the services only; here they are read and filtered."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAuditAdmin):
+    list_display = ("at", "chapter", "action", "summary", "by")
+    list_filter = ("chapter", "action", ("at", admin.DateFieldListFilter))
+    list_select_related = ("chapter", "by")
+    search_fields = ("summary", "by__email")
+    date_hierarchy = "at"
+
+
+@admin.register(MemberStatusChange)
+class MemberStatusChangeAdmin(ReadOnlyAuditAdmin):
+    list_display = ("changed_at", "member", "from_status", "to_status", "changed_by", "note")
+    list_filter = ("member__chapter", "to_status", ("changed_at", admin.DateFieldListFilter))
+    list_select_related = ("member__user", "changed_by")
+    search_fields = ("member__user__first_name", "member__user__last_name", "note")
+    date_hierarchy = "changed_at"

@@ -16,7 +16,7 @@ from .exporting import ROSTER_COLUMNS
 from .importing import CsvFile, ImportContext, RowError, register
 from .models import Classification, Member, MemberStatusChange, Role
 from .selectors import trade_holder
-from .services import save_member
+from .services import role_remove, role_save, save_member
 
 Status = Member.Status
 ROLE_NAMES = [value for value, _ in Role.Name.choices]
@@ -156,13 +156,14 @@ class RosterFile(CsvFile):
                 continue
             changed = True
             if role.started_on >= today:
-                role.delete()
+                role_remove(role=role, by=None, via="roster import")
             else:
                 role.ended_on = today - dt.timedelta(days=1)
-                role.save(update_fields=["ended_on"])
+                role_save(role=role, by=None, via="roster import")
         for name in sorted(wanted - {r.name for r in held}):
-            Role.objects.update_or_create(
-                member=member, name=name, started_on=today, defaults={"ended_on": None}
-            )
+            role = Role.objects.filter(member=member, name=name, started_on=today).first()
+            role = role or Role(member=member, name=name, started_on=today)
+            role.ended_on = None
+            role_save(role=role, by=None, via="roster import")
             changed = True
         return changed

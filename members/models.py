@@ -523,3 +523,38 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+
+# --- Audit ------------------------------------------------------------------------------------
+
+
+class AuditEvent(models.Model):
+    """Changes with no history table of their own: roles given or ended, a member anonymised.
+
+    Status changes, attendance corrections and slip corrections keep their own rows
+    (``MemberStatusChange``, ``meetings.AttendanceChange``, ``referrals.SlipCorrection``); the
+    audit page reads them all.
+    """
+
+    class Action(models.TextChoices):
+        ROLE_ADDED = "role_added", "Role given"
+        ROLE_ENDED = "role_ended", "Role ended"
+        ROLE_CHANGED = "role_changed", "Role term changed"
+        ROLE_REMOVED = "role_removed", "Role removed"
+        ANONYMISED = "anonymised", "Member anonymised"
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="audit_events")
+    member = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    summary = models.CharField(max_length=300)
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["chapter", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.summary}"

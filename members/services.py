@@ -19,7 +19,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Chapter, Classification, Invitation, Member, MemberStatusChange, Role
+from .models import (
+    AuditEvent,
+    Chapter,
+    Classification,
+    Invitation,
+    Member,
+    MemberStatusChange,
+    Role,
+)
 from .selectors import trade_holder
 
 Status = Member.Status
@@ -147,10 +155,10 @@ def member_drop(*, member: Member, by, left_on: dt.date, note: str = "") -> Memb
         raise ValidationError({"left_on": "A member cannot leave before joining."})
     for role in Role.objects.filter(member=locked).exclude(ended_on__lte=left_on):
         if role.started_on > left_on:
-            role.delete()  # a term that had not begun yet
+            role_remove(role=role, by=by, via="dropped")  # a term that had not begun yet
         else:
             role.ended_on = left_on
-            role.save(update_fields=["ended_on"])
+            role_save(role=role, by=by, via="dropped")
     return _change_status(
         member,
         to=Status.DROPPED,
@@ -399,4 +407,96 @@ def invitation_accept(*, token: str, password: str) -> Member:
     invitation.accepted_at = timezone.now()
     invitation.member = member
     invitation.save(update_fields=["accepted_at", "member"])
+    return member
+
+
+# --- Audit: roles and anonymising ---------------------------------------------------------------
+
+
+def audit(*, chapter: Chapter, action: str, summary: str, member: Member | None = None,
+          by=None) -> AuditEvent:  # fmt: skip
+    return AuditEvent.objects.create(
+        chapter=chapter, member=member, action=action, summary=summary[:300], by=by
+    )
+
+
+def _term(role: Role) -> str:
+    until = f" to {role.ended_on:%d %b %Y}" if role.ended_on else ""
+    return f"{role.get_name_display()} from {role.started_on:%d %b %Y}{until}"
+
+
+@transaction.atomic
+def role_save(*, role: Role, by, via: str) -> Role:
+    """Save a role term (admin, import) and record who gave, changed or ended it."""
+    before = Role.objects.filter(pk=role.pk).first() if role.pk else None
+    role.full_clean(exclude=["member"])
+    role.save()
+    member = Member.objects.select_related("user", "chapter").get(pk=role.member_id)
+    if before is None:
+        action, what = AuditEvent.Action.ROLE_ADDED, f"{member.full_name} given {_term(role)}"
+    elif before.ended_on is None and role.ended_on is not None:
+        action, what = AuditEvent.Action.ROLE_ENDED, f"{member.full_name}: {_term(role)}"
+    elif (before.name, before.started_on, before.ended_on) != (
+        role.name, role.started_on, role.ended_on
+    ):  # fmt: skip
+        action = AuditEvent.Action.ROLE_CHANGED
+        what = f"{member.full_name}: {_term(before)} became {_term(role)}"
+    else:
+        return role
+    audit(chapter=member.chapter, member=member, action=action, summary=f"{what} ({via}).", by=by)
+    return role
+
+
+@transaction.atomic
+def role_remove(*, role: Role, by, via: str) -> None:
+    member = Member.objects.select_related("user", "chapter").get(pk=role.member_id)
+    summary = f"{member.full_name}: {_term(role)} removed ({via})."
+    role.delete()
+    audit(
+        chapter=member.chapter, member=member, action=AuditEvent.Action.ROLE_REMOVED,
+        summary=summary, by=by,
+    )  # fmt: skip
+
+
+def anonymised_email(member: Member) -> str:
+    return f"former-{member.pk}@invalid"
+
+
+@transaction.atomic
+def member_anonymise(*, member: Member, by) -> Member:
+    """Remove a dropped member's personal data for good; their slips and marks stay.
+
+    Name, email, phone, website, company and ideal referral go; the login is disabled with
+    an unusable password (which also ends its sessions) and its allauth email addresses go. Slips,
+    attendance, roles and status history keep pointing at the (now nameless) seat, so every
+    report over any past window counts the same. Irreversible, and recorded.
+    """
+    from allauth.account.models import EmailAddress
+
+    locked = _locked(member)
+    if locked.status != Status.DROPPED:
+        raise ValidationError(
+            f"{locked.full_name} is {locked.get_status_display().lower()}; only a dropped "
+            "member can be anonymised."
+        )
+    user = locked.user
+    if user.email == anonymised_email(locked):
+        raise ValidationError("This member has already been anonymised.")
+    user.first_name, user.last_name = "Former member", f"#{locked.pk}"
+    user.email = anonymised_email(locked)
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    EmailAddress.objects.filter(user=user).delete()  # the new password hash ends sessions
+    locked.phone = locked.website = locked.company = locked.ideal_referral = ""
+    locked.save(update_fields=["phone", "website", "company", "ideal_referral"])
+    Invitation.objects.filter(member=locked).update(
+        email=user.email, first_name=user.first_name, last_name=user.last_name, company=""
+    )
+    audit(
+        chapter=locked.chapter, member=locked, action=AuditEvent.Action.ANONYMISED,
+        summary=f"Member #{locked.pk} anonymised: personal data removed, history kept.", by=by,
+    )  # fmt: skip
+    member.refresh_from_db()
+    member.user.refresh_from_db()
     return member

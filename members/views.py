@@ -7,23 +7,25 @@ public by design, its random one-time token being the permission.
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import audit, selectors, services
 from .access import (
     INVITERS,
     can_approve,
     chapter_for_request,
     get_member_or_404,
+    leadership_required,
     member_required,
     role_required,
 )
 from .forms import InvitationForm, ProfileForm, SetPasswordForm
-from .models import Member, MemberStatusChange
+from .models import Member, MemberStatusChange, Role
+from .mydata import member_data
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
@@ -57,6 +59,9 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         "may_approve": may_approve and member.status == Member.Status.APPLICANT,
         # A member's attendance is theirs and leadership's to read, not the whole chapter's.
         "sees_attendance": viewer.is_staff or viewer.is_leader,
+        "may_anonymise": member.status == Member.Status.DROPPED
+        and not member.user.email.endswith("@invalid")
+        and (viewer.is_staff or viewer.has_role(Role.Name.MEMBERSHIP_COMMITTEE)),
         "history": (
             MemberStatusChange.objects.filter(member=member).select_related("changed_by")[:10]
             if may_approve
@@ -185,3 +190,47 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "members/accept_invitation.html", {"form": form, "invitation": invitation}
     )
+
+
+# --- Data safety and audit (issue 9) --------------------------------------------------------
+
+
+@require_GET
+@member_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Download my data: everything stored about the viewer, as one JSON file."""
+    request.viewer.chapter_or_404()  # staff without a seat have no data of their own
+    member = request.viewer.member
+    response = JsonResponse(member_data(member), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="slipstream-my-data-{member.pk}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(Role.Name.MEMBERSHIP_COMMITTEE)
+def anonymise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then remove a dropped member's personal data for good (history stays)."""
+    member = get_member_or_404(request.viewer, pk)
+    if request.method == "POST":
+        try:
+            services.member_anonymise(member=member, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, f"Member #{member.pk} is anonymised; their slips and marks remain."
+            )
+        return redirect("members:profile", pk=member.pk)
+    return render(request, "members/anonymise.html", {"member": member})
+
+
+@require_GET
+@leadership_required
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    """Who changed what after the fact: status, roles, submitted attendance, slip corrections."""
+    chapter = chapter_for_request(request)
+    raw = request.GET.get("page", "1")
+    page = min(max(int(raw), 1), 1000) if raw.isdigit() else 1
+    entries, has_older = audit.audit_page(chapter, page)
+    context = {"chapter": chapter, "entries": entries, "page": page, "has_older": has_older}
+    return render(request, "members/audit.html", context)

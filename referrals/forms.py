@@ -2,11 +2,13 @@
 leave the rules that need the database (who belonged when, the week's lock) to the services,
 whose errors come back next to the same fields."""
 
+import datetime as dt
 import secrets
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 
+from meetings.forms import phone_validator
 from members.models import Member
 
 from .models import OneToOne, Referral, Tyfcb
@@ -31,6 +33,12 @@ class MemberChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Member) -> str:
         return f"{obj.full_name} · {obj.classification.name}"
+
+
+#: How far back a slip may be dated: a year covers any late entry a chapter would accept.
+MAX_DAYS_BACK = 366
+#: How far ahead a planned 1-2-1 may be dated (other slips record what already happened).
+MAX_DAYS_AHEAD = 90
 
 
 class SlipForm(forms.Form):
@@ -68,9 +76,23 @@ class SlipForm(forms.Form):
             field.widget.choices = choices
 
     def clean_date(self):
+        """A typo in the year (2015 for 2025) is refused here rather than stored."""
         day = self.cleaned_data["date"]
-        if not self.allow_future and day > self.me.chapter.today():
+        today = self.me.chapter.today()
+        if not self.allow_future and day > today:
             raise forms.ValidationError("A slip cannot be dated in the future.")
+        latest, earliest = (
+            today + dt.timedelta(days=MAX_DAYS_AHEAD),
+            today - dt.timedelta(days=MAX_DAYS_BACK),
+        )
+        if day > latest:
+            raise forms.ValidationError(
+                f"Plan it at most {MAX_DAYS_AHEAD} days ahead (by {latest:%d %b %Y})."
+            )
+        if day < earliest:
+            raise forms.ValidationError(
+                f"That is more than a year ago; a slip may be dated back to {earliest:%d %b %Y}."
+            )
         return day
 
 
@@ -86,7 +108,9 @@ class ReferralForm(SlipForm):
         label="Contact name",
         error_messages={"required": "Who is the contact? Enter their name."},
     )
-    contact_phone = forms.CharField(max_length=32, required=False, label="Contact phone")
+    contact_phone = forms.CharField(
+        max_length=32, required=False, label="Contact phone", validators=[phone_validator]
+    )
     contact_email = forms.EmailField(
         required=False,
         label="Contact email",

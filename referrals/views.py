@@ -5,6 +5,8 @@ Views parse input, call one service or selector and render. Every object is fetc
 (and is not theirs to lead) answers 404 whatever id is guessed.
 """
 
+import logging
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,6 +40,8 @@ KIND_NAMES = {
     "testimonial": "testimonial",
 }
 TOKEN_SECONDS = 60 * 60 * 24
+UNCLAIMED = "unclaimed"
+logger = logging.getLogger(__name__)
 
 
 def _me(request: HttpRequest) -> Member:
@@ -68,9 +72,27 @@ def _create(kind: str, me: Member, data: dict, by) -> tuple[Slip, bool]:
 
 
 def _claim(request: HttpRequest, token: str) -> str | None:
-    """Claim a form's one-off token; ``None`` means it was submitted before (a double click)."""
+    """Claim a form's one-off token; ``None`` means it was submitted before (a double click).
+
+    With the cache (Redis) down the slip is still saved, unclaimed: a lost slip is worse than
+    the rare double click the token guards against.
+    """
     key = f"slip-token:{request.user.pk}:{token}"
-    return key if cache.add(key, 1, TOKEN_SECONDS) else None
+    try:
+        return key if cache.add(key, 1, TOKEN_SECONDS) else None
+    except Exception:
+        logger.warning("slip token not claimed: the cache is unavailable", exc_info=True)
+        return UNCLAIMED
+
+
+def _release(key: str) -> None:
+    """Free a claimed token so the same form may be sent again after a failure."""
+    if key in (UNCLAIMED, "untokened"):
+        return
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("slip token not released: the cache is unavailable", exc_info=True)
 
 
 def _prefill(me: Member, request: HttpRequest, kind: str) -> dict:
@@ -107,8 +129,11 @@ def log_slip(request: HttpRequest) -> HttpResponse:
             try:
                 slip, created = _create(kind, me, form.cleaned_data, request.viewer)
             except ValidationError as exc:
-                cache.delete(key)
+                _release(key)
                 form.add_error(None, exc)
+            except Exception:
+                _release(key)  # the database failed: nothing was stored, so a retry must work
+                raise
             else:
                 _confirm(request, kind, slip, created, form.cleaned_data["date"])
                 return redirect(f"{reverse('referrals:log_slip')}?kind={kind}&saved=1")

@@ -170,6 +170,18 @@ MATRIX: dict[str, dict] = {
     "meetings:public": {"args": lambda w: ["riverside"], "get": PUBLIC},
     "reminders:preferences": {"get": members_only(), "post": members_only(302, staff=200)},
     "reminders:sent": {"get": leaders_only(staff=404)},
+    "members:my_data": {
+        "get": members_only(staff=404),
+        "post": everyone(405),
+    },
+    # Alice is active, so the committee sees the refusal and a POST changes nothing.
+    "members:anonymise": {
+        "args": lambda w: [w["member"].pk],
+        "other": lambda w: [w["outsider"].pk],
+        "get": members_only(403) | {"membership_committee": 200},
+        "post": members_only(403, staff=302) | {"membership_committee": 302},
+    },
+    "members:audit": {"get": leaders_only(staff=404), "post": everyone(405)},
 }
 
 
