@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
 
+from django.db import connection
 from django.db.models import Count, DecimalField, F, IntegerField, Q, Sum, Value
 
 from meetings.models import Attendance, Visit
@@ -93,6 +94,27 @@ def palms_rows(
     }
     if not rows:
         return []
+    sql, params = _activity_sql(chapter_ids, start, end)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        records = cursor.fetchall()
+    for mid, *values in records:
+        row = rows.get(mid)
+        if row is None:
+            continue
+        for name, value in zip(COLUMNS, values, strict=True):
+            if value:
+                row.values[name] += _decimal(value) if name == "TYFCB" else value
+    for row in rows.values():
+        row.values["TYFCB"] = Decimal(row.values["TYFCB"]).quantize(CENT)
+    return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
+
+
+def _activity_queryset(chapter_ids: list[int], start: dt.date, end: dt.date):
+    """Every source grouped by member, glued with UNION ALL: one round trip for all columns.
+
+    Each part fills its own columns and zeros the rest, so the union's columns line up.
+    """
     in_window = {"date__gte": start, "date__lte": end, "chapter_id__in": chapter_ids}
     held_in_window = {
         "meeting__chapter_id__in": chapter_ids,
@@ -129,21 +151,41 @@ def palms_rows(
         (Ceu.objects.filter(**in_window), "member_id", {"CEU": Sum("credits")}),
         (Testimonial.objects.filter(**in_window), "giver_id", {"T": Count("pk")}),
     ]
-    # One grouped SELECT per source, glued with UNION ALL into a single round trip; each part
-    # fills its own columns and zeros the rest, so the union's columns line up.
     parts = []
     for queryset, key, columns in sources:
         select = {f"c{i}": columns.get(name, _zero(name)) for i, name in enumerate(COLUMNS)}
         parts.append(queryset.order_by().values(mid=F(key)).annotate(**select))
-    for record in parts[0].union(*parts[1:], all=True).order_by():
-        row = rows.get(record["mid"])
-        if row is None:
-            continue
-        for i, name in enumerate(COLUMNS):
-            row.values[name] += record[f"c{i}"] or 0
-    for row in rows.values():
-        row.values["TYFCB"] = Decimal(row.values["TYFCB"]).quantize(CENT)
-    return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
+    return parts[0].union(*parts[1:], all=True).order_by()
+
+
+# Compiling the union through the ORM costs more than running it, so its SQL is compiled once
+# per shape (how many chapters, which database) with stand-in values, and each call swaps its
+# own chapters and dates into the parameters.
+_SQL_CACHE: dict[tuple[str, int], tuple[str, list]] = {}
+_START, _END = dt.date(1111, 1, 1), dt.date(1111, 1, 2)
+
+
+def _chapter_stand_in(i: int) -> int:
+    return -7_000_000 - i
+
+
+def _activity_sql(chapter_ids: list[int], start: dt.date, end: dt.date) -> tuple[str, list]:
+    key = (connection.vendor, len(chapter_ids))
+    if key not in _SQL_CACHE:
+        stand_ins = [_chapter_stand_in(i) for i in range(len(chapter_ids))]
+        query = _activity_queryset(stand_ins, _START, _END).query
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        _SQL_CACHE[key] = (sql, list(params))
+    sql, template = _SQL_CACHE[key]
+    swap = {_START: start, _END: end, _START.isoformat(): start.isoformat(),
+            _END.isoformat(): end.isoformat()}  # fmt: skip
+    swap |= {_chapter_stand_in(i): pk for i, pk in enumerate(chapter_ids)}
+    return sql, [swap.get(p, p) if isinstance(p, int | str | dt.date) else p for p in template]
+
+
+def _decimal(value) -> Decimal:
+    """A money sum as the database returned it (SQLite hands back floats) to exact cents."""
+    return (Decimal(repr(value)) if isinstance(value, float) else Decimal(value)).quantize(CENT)
 
 
 def palms_totals(rows: Iterable[PalmsRow]) -> dict[str, int | Decimal]:
