@@ -12,6 +12,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and double-submit tokens live in the cache: no test inherits any."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _require_marked_services(request):
     """Marked tests check their services first: fail under CI=true, skip (saying why) elsewhere."""
     if request.node.get_closest_marker("postgres"):
