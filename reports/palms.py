@@ -104,7 +104,8 @@ def palms_rows(
             continue
         for name, value in zip(COLUMNS, values, strict=True):
             if value:
-                row.values[name] += _decimal(value) if name == "TYFCB" else value
+                # PostgreSQL's SUM of counts is numeric: counts come back as whole numbers.
+                row.values[name] += _decimal(value) if name == "TYFCB" else int(value)
     for row in rows.values():
         row.values["TYFCB"] = Decimal(row.values["TYFCB"]).quantize(CENT)
     return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
@@ -175,6 +176,9 @@ def _activity_sql(chapter_ids: list[int], start: dt.date, end: dt.date) -> tuple
         stand_ins = [_chapter_stand_in(i) for i in range(len(chapter_ids))]
         query = _activity_queryset(stand_ins, _START, _END).query
         sql, params = query.get_compiler(connection=connection).as_sql()
+        # Add the parts up per member in the database: one row per member comes back.
+        sums = ", ".join(f"SUM(c{i})" for i in range(len(COLUMNS)))
+        sql = f"SELECT mid, {sums} FROM ({sql}) AS parts GROUP BY mid"  # noqa: S608
         _SQL_CACHE[key] = (sql, list(params))
     sql, template = _SQL_CACHE[key]
     swap = {_START: start, _END: end, _START.isoformat(): start.isoformat(),
