@@ -59,7 +59,7 @@ def ensure_dataset() -> dict:
     from members.models import Chapter
 
     call_command("migrate", verbosity=0)
-    have = Chapter.objects.filter(slug__startswith="bench-").count()
+    have = Chapter.objects.filter(slug__regex=r"^bench-[0-9]+$").count()
     marker = VAR / "dataset.json"
     if have == SCALE and marker.exists():
         info = json.loads(marker.read_text())
@@ -164,7 +164,7 @@ def import_timing() -> dict:
     rows = sum(write_chapter(directory, domain=f"import{stamp}.bench").values())
     started = time.perf_counter()
     with open(os.devnull, "w") as quiet:
-        call_command("import_chapter", f"bench-import-{stamp}", str(directory), stdout=quiet)
+        call_command("import_chapter", f"imported-{stamp}", str(directory), stdout=quiet)
     seconds = time.perf_counter() - started
     return {"import_rows": rows, "import_rows_per_s": round(rows / seconds)}
 

@@ -1,0 +1,57 @@
+"""Print ``var/bench/results.json`` as the Markdown tables of the README's Performance section."""
+
+import json
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench" / "results.json"
+PRESIDENTS = {"president's chapter page", "PALMS (6 months)", "traffic lights", "attendance review"}
+HEADER = (
+    "| page | c1 p50 ms | c50 p95 ms | c50 req/s | × floor (p95, c50) | target "
+    "| queries (smallest / largest chapter) |"
+)
+
+
+def main() -> None:
+    results = json.loads((Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS).read_text())
+    print(HEADER)
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for p in results["pages"]:
+        target = "—" if p["page"] == "floor" else ("≤ 6×" if p["page"] in PRESIDENTS else "≤ 3×")
+        q = p.get("queries") or {}
+        queries = f"{q.get('smallest', '—')} / {q.get('largest', '—')}"
+        print(
+            f"| {p['page']} | {p['c1']['p50_ms']} | {p['c50']['p95_ms']} | {p['c50']['rps']} "
+            f"| {p['ratio_p95_c50']} | {target} | {queries} |"
+        )
+    c = results["commands"]
+    rows = [
+        ("`palms` for one chapter (6 months), median", f"{c['palms_chapter_ms']} ms", "≤ 150 ms"),
+        ("`palms` for the whole region, median", f"{c['palms_region_ms']} ms", "≤ 3,000 ms"),
+        (
+            "reminder sweeps over every member, median",
+            f"{c['reminder_sweeps_ms']} ms ({c['reminder_sweeps_members_per_s']} members/s)",
+            "≤ 30,000 ms",
+        ),
+        (
+            f"`import_chapter`, {c['import_rows']} rows",
+            f"{c['import_rows_per_s']} rows/s",
+            "≥ 20,000 rows/s",
+        ),
+    ]
+    print()
+    print("| measure | result | target |")
+    print("|---|---:|---:|")
+    for measure, result, target in rows:
+        print(f"| {measure} | {result} | {target} |")
+    d, machine = results["dataset"], results["machine"]
+    print()
+    print(
+        f"Dataset: {d['chapters']} chapters, {d['rows']['members']} members, "
+        f"{d['total_rows']:,} rows (loaded at {d['rows_per_second']:,} rows/s); "
+        f"{machine['cores']} cores, Python {machine['python']}."
+    )
+
+
+if __name__ == "__main__":
+    main()
