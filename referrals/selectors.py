@@ -88,6 +88,9 @@ class Dashboard:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+CENTS = Decimal("0.01")  # SQLite sums money without its two places
+
+
 def member_dashboard(member: Member, today: dt.date) -> Dashboard:
     """This week's slips, referrals waiting for an update, next 1-2-1s and six-month totals."""
     start, end = week_bounds(member.chapter, today)
@@ -148,8 +151,8 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
         waiting_count=waiting_count,
         next_one_to_ones=next_one_to_ones,
         window=window,
-        business_received=money["received"],
-        business_generated=money["generated"],
+        business_received=Decimal(money["received"]).quantize(CENTS),
+        business_generated=Decimal(money["generated"]).quantize(CENTS),
         counts=counts,
     )
 
