@@ -94,6 +94,15 @@ CENTS = Decimal("0.01")  # SQLite sums money without its two places
 def member_dashboard(member: Member, today: dt.date) -> Dashboard:
     """This week's slips, referrals waiting for an update, next 1-2-1s and six-month totals."""
     start, end = week_bounds(member.chapter, today)
+    # This week's 1-2-1s and the next planned ones come from one query, split below.
+    planned = OneToOne.Status.PLANNED
+    one_to_ones = list(
+        one_to_ones_for(
+            OneToOne.objects.naming(member).filter(
+                Q(date__gte=start, date__lte=end) | Q(status=planned, date__gte=today)
+            )
+        ).order_by("date", "time", "id")[: 2 * DASHBOARD_LIST + 5]
+    )
     week = WeekSlips(
         start=start,
         end=end,
@@ -105,9 +114,9 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
             .between(start, end)
             .select_related("writer__user", "thanked__user")[:DASHBOARD_LIST]
         ),
-        one_to_ones=list(
-            one_to_ones_for(OneToOne.objects.naming(member).between(start, end))[:DASHBOARD_LIST]
-        ),
+        one_to_ones=sorted(
+            [o for o in one_to_ones if start <= o.date <= end], key=lambda o: (o.date, o.pk)
+        )[::-1][:DASHBOARD_LIST],
         ceus=list(Ceu.objects.filter(member=member).between(start, end)[:DASHBOARD_LIST]),
         testimonials=list(
             Testimonial.objects.naming(member)
@@ -123,11 +132,9 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
         .order_by("date", "id")[:DASHBOARD_LIST]
     )
     waiting_count = waiting[0].total if waiting else 0
-    next_one_to_ones = list(
-        one_to_ones_for(
-            OneToOne.objects.naming(member).filter(status=OneToOne.Status.PLANNED, date__gte=today)
-        ).order_by("date", "time", "id")[:5]
-    )
+    next_one_to_ones = [
+        o for o in one_to_ones if o.status == OneToOne.Status.PLANNED and o.date >= today
+    ][:5]
     window = six_month_window(today)
     money = (
         Tyfcb.objects.naming(member)
