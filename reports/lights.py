@@ -8,6 +8,7 @@ a floating-point hair. Points and thresholds come from the chapter's settings.
 
 import datetime as dt
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -165,25 +166,48 @@ def standings(
     chapter: Chapter, as_of: dt.date | None = None, *, member_ids: list[int] | None = None
 ) -> list[Standing]:
     """Every member who belongs on ``as_of`` (or just ``member_ids``), scored over the 26
-    weeks ending then; best first. Four queries whatever the chapter's size."""
-    as_of = as_of or chapter.today()
+    weeks ending then; best first. Three queries whatever the chapter's size."""
+    return _standings_for([chapter], as_of or chapter.today(), member_ids)[chapter.pk]
+
+
+def region_standings(chapters: list[Chapter]) -> dict[int, list[Standing]]:
+    """Every chapter's standings, each as of its own today: three queries per distinct
+    local date (one or two across a region), not per chapter."""
+    by_day: dict[dt.date, list[Chapter]] = defaultdict(list)
+    for chapter in chapters:
+        by_day[chapter.today()].append(chapter)
+    result: dict[int, list[Standing]] = {}
+    for as_of, group in by_day.items():
+        result |= _standings_for(group, as_of)
+    return result
+
+
+def _standings_for(
+    chapters: list[Chapter], as_of: dt.date, member_ids: list[int] | None = None
+) -> dict[int, list[Standing]]:
     start, end = light_window(as_of)
-    meeting_dates = list(
+    meeting_dates: dict[int, list[dt.date]] = defaultdict(list)
+    for chapter_id, day in (
         Meeting.objects.held()
-        .filter(chapter=chapter)
+        .filter(chapter__in=chapters)
         .between(start, end)
         .order_by("date")
-        .values_list("date", flat=True)
-    )
-    rows = [
-        row
-        for row in palms_rows(chapter, start, end, member_ids=member_ids)
-        if row.status != Member.Status.APPLICANT
-        and row.joined_on <= as_of
-        and (row.left_on is None or row.left_on >= as_of)
-    ]
-    scored = [_standing(chapter, row, meeting_dates, start) for row in rows]
-    return sorted(scored, key=lambda s: (-s.score, s.name))
+        .values_list("chapter_id", "date")
+    ):
+        meeting_dates[chapter_id].append(day)
+    by_id = {chapter.pk: chapter for chapter in chapters}
+    scored: dict[int, list[Standing]] = {chapter.pk: [] for chapter in chapters}
+    for row in palms_rows(chapters, start, end, member_ids=member_ids):
+        if (
+            row.status != Member.Status.APPLICANT
+            and row.joined_on <= as_of
+            and (row.left_on is None or row.left_on >= as_of)
+        ):
+            chapter = by_id[row.chapter_id]
+            scored[chapter.pk].append(_standing(chapter, row, meeting_dates[chapter.pk], start))
+    for found in scored.values():
+        found.sort(key=lambda s: (-s.score, s.name))
+    return scored
 
 
 def member_standing(member: Member, as_of: dt.date | None = None) -> Standing | None:

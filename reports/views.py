@@ -12,7 +12,7 @@ from members.csvsafe import SafeWriter
 from members.models import Chapter
 
 from .health import chapter_activity, referral_matrix, trend_chart
-from .lights import chapter_light, standings
+from .lights import chapter_light, region_standings, standings
 from .palms import COLUMNS, palms_rows, palms_totals, write_palms_csv
 from .windows import QUICK_PICKS, window_from_request
 
@@ -166,10 +166,10 @@ def _region_summaries(chapters, window):
     by_chapter: dict[int, list] = {}
     for row in rows:
         by_chapter.setdefault(row.chapter_id, []).append(row)
+    scored_by_chapter = region_standings(chapters)
     summaries = []
     for chapter in chapters:
-        scored = standings(chapter)
-        light = chapter_light(chapter, scored)
+        light = chapter_light(chapter, scored_by_chapter[chapter.pk])
         totals = palms_totals(by_chapter.get(chapter.pk, []))
         summaries.append(
             {

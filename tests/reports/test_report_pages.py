@@ -155,3 +155,33 @@ def test_matrix_counts_who_gave_to_whom_with_the_balance(login, president, membe
     assert matrix[member.pk].balance == 2
     assert matrix[president.pk].balance == -2
     assert "<svg" in response.text and "<title>" in response.text
+
+
+def test_region_view_costs_the_same_queries_for_3_or_30_chapters(
+    login, staff, django_assert_max_num_queries
+):
+    from tests.factories import ChapterFactory
+
+    client = login(staff)
+    for _ in range(3):
+        _grow(ChapterFactory(), 3, 2)
+    client.get(reverse("reports:region"))
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("reports:region"))
+    for _ in range(27):
+        _grow(ChapterFactory(), 3, 2)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("reports:region"))
+    assert response.content.decode().count("reports/chapter/?chapter=") == 30
+
+
+def test_region_lights_equal_each_chapters_own(login, staff, chapter, other_chapter):
+    from reports.lights import region_standings, standings
+
+    _grow(chapter, 4, 3)
+    _grow(other_chapter, 2, 3)
+    region = region_standings([chapter, other_chapter])
+    for c in (chapter, other_chapter):
+        assert [(s.member_id, s.score) for s in region[c.pk]] == [
+            (s.member_id, s.score) for s in standings(c)
+        ]
