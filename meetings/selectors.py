@@ -65,6 +65,7 @@ class RosterRow:
     error: str = ""
     substitute_name: str = ""
     asking_substitute: bool = False
+    buttons: str = ""  # the P/A/L/M/S buttons' HTML, shared by rows with the same mark
 
     @property
     def saved(self) -> bool:

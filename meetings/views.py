@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -150,11 +151,20 @@ def _attendance_meeting(request: HttpRequest, pk: int) -> Meeting:
 
 
 def _attendance_context(meeting: Meeting, rows) -> dict:
+    # The buttons differ only by the row's current mark: render each variant once, not per row.
+    buttons = {
+        mark: render_to_string(
+            "meetings/partials/mark_buttons.html",
+            {"current": mark, "marks": Attendance.Mark.choices},
+        )
+        for mark in {row.mark for row in rows}
+    }
+    for row in rows:
+        row.buttons = buttons[row.mark]
     return {
         "meeting": meeting,
         "rows": rows,
         "count": selectors.mark_count(meeting),
-        "marks": Attendance.Mark.choices,
     }
 
 

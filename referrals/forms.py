@@ -7,6 +7,8 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from meetings.forms import phone_validator
 from members.models import Member
@@ -22,10 +24,34 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+class MemberSelect(forms.Select):
+    """A ``<select>`` whose options are joined in Python, not rendered one template include
+    each: a 30-member chapter's list cost 4 ms a page through the template engine."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = widget["optgroups"]
+        if any(group_name for group_name, _options, _index in groups):
+            return super().render(name, value, attrs, renderer)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], flatatt(option["attrs"]), option["label"])
+                for _name, group, _index in groups
+                for option in group
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+        )
+
+
 class MemberChoiceField(forms.ModelChoiceField):
     """Any member of the viewer's chapter validates (the service then says precisely what is
     wrong: yourself, not a member on that date); the list offers only seated colleagues."""
 
+    widget = MemberSelect
     default_error_messages = {
         "invalid_choice": "Pick a member of your chapter from the list.",
         "required": "Pick a member.",

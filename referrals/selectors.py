@@ -166,17 +166,48 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
 
 # --- Closing the loop -----------------------------------------------------------------------
 
-CLOSED_SHOWN = 20
+CLOSED_SHOWN = 10
+OPEN_PER_PAGE = 20
 
 
-def inbox(member: Member) -> tuple[list[Referral], list[Referral]]:
-    """Referrals passed to ``member``: every open one (oldest first) and the latest closed."""
+@dataclass
+class Inbox:
+    """One page of the open referrals passed to a member (oldest first), and the latest closed."""
+
+    open: list[Referral]
+    open_total: int
+    page: int
+    pages: int
+    closed: list[Referral]
+
+    @property
+    def previous_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next_page(self) -> int | None:
+        return self.page + 1 if self.page < self.pages else None
+
+
+def inbox(member: Member, page: int = 1) -> Inbox:
+    """Referrals passed to ``member``: a page of the open ones and the latest closed.
+
+    A page, not every open referral: a member with two years of unanswered referrals must not
+    make the page grow. The total rides on the page's rows as a window count (one query); a
+    page past the end shows the last one.
+    """
     received = referrals_for(Referral.objects.filter(receiver=member))
-    open_ = list(received.exclude(status__in=Referral.CLOSED).order_by("date", "id"))
+    waiting = received.exclude(status__in=Referral.CLOSED).annotate(total=Window(Count("id")))
+    page = max(page, 1)
+    open_ = list(waiting.order_by("date", "id")[(page - 1) * OPEN_PER_PAGE : page * OPEN_PER_PAGE])
+    if not open_ and page > 1:
+        return inbox(member, 1)
+    total = open_[0].total if open_ else 0
     closed = list(
         received.filter(status__in=Referral.CLOSED).order_by("-date", "-id")[:CLOSED_SHOWN]
     )
-    return open_, closed
+    pages = max(1, -(-total // OPEN_PER_PAGE))
+    return Inbox(open=open_, open_total=total, page=page, pages=pages, closed=closed)
 
 
 def with_history(queryset: QuerySet[Referral]) -> QuerySet[Referral]:

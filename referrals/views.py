@@ -185,12 +185,9 @@ def member_search(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     """Referrals for me: open ones first (new ones highlighted), each a tap from updated."""
     me = _me(request)
-    open_, closed = selectors.inbox(me)
-    return render(
-        request,
-        "referrals/inbox.html",
-        {"open": open_, "closed": closed, "status_form": StatusForm()},
-    )
+    raw = request.GET.get("page", "1")
+    page = int(raw) if raw.isdigit() and len(raw) < 6 else 1
+    return render(request, "referrals/inbox.html", {"inbox": selectors.inbox(me, page)})
 
 
 def _visible_referral(request: HttpRequest, pk: int) -> Referral:

@@ -94,7 +94,7 @@ def palms_rows(
     }
     if not rows:
         return []
-    sql, params = _activity_sql(chapter_ids, start, end)
+    sql, params = _activity_sql(chapter_ids, start, end, None if member_ids is None else list(rows))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         records = cursor.fetchall()
@@ -111,10 +111,13 @@ def palms_rows(
     return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
 
 
-def _activity_queryset(chapter_ids: list[int], start: dt.date, end: dt.date):
+def _activity_queryset(
+    chapter_ids: list[int], start: dt.date, end: dt.date, member_ids: list[int] | None = None
+):
     """Every source grouped by member, glued with UNION ALL: one round trip for all columns.
 
-    Each part fills its own columns and zeros the rest, so the union's columns line up.
+    Each part fills its own columns and zeros the rest, so the union's columns line up. With
+    ``member_ids`` each part reads only those members' rows (through their own indexes).
     """
     in_window = {"date__gte": start, "date__lte": end, "chapter_id__in": chapter_ids}
     held_in_window = {
@@ -154,15 +157,17 @@ def _activity_queryset(chapter_ids: list[int], start: dt.date, end: dt.date):
     ]
     parts = []
     for queryset, key, columns in sources:
+        if member_ids is not None:
+            queryset = queryset.filter(**{f"{key}__in": member_ids})
         select = {f"c{i}": columns.get(name, _zero(name)) for i, name in enumerate(COLUMNS)}
         parts.append(queryset.order_by().values(mid=F(key)).annotate(**select))
     return parts[0].union(*parts[1:], all=True).order_by()
 
 
 # Compiling the union through the ORM costs more than running it, so its SQL is compiled once
-# per shape (how many chapters, which database) with stand-in values, and each call swaps its
-# own chapters and dates into the parameters.
-_SQL_CACHE: dict[tuple[str, int], tuple[str, list]] = {}
+# per shape (which database, how many chapters, how many members if only some) with stand-in
+# values, and each call swaps its own chapters, members and dates into the parameters.
+_SQL_CACHE: dict[tuple[str, int, int | None], tuple[str, list]] = {}
 _START, _END = dt.date(1111, 1, 1), dt.date(1111, 1, 2)
 
 
@@ -170,11 +175,18 @@ def _chapter_stand_in(i: int) -> int:
     return -7_000_000 - i
 
 
-def _activity_sql(chapter_ids: list[int], start: dt.date, end: dt.date) -> tuple[str, list]:
-    key = (connection.vendor, len(chapter_ids))
+def _member_stand_in(i: int) -> int:
+    return -8_000_000 - i
+
+
+def _activity_sql(
+    chapter_ids: list[int], start: dt.date, end: dt.date, member_ids: list[int] | None = None
+) -> tuple[str, list]:
+    key = (connection.vendor, len(chapter_ids), None if member_ids is None else len(member_ids))
     if key not in _SQL_CACHE:
         stand_ins = [_chapter_stand_in(i) for i in range(len(chapter_ids))]
-        query = _activity_queryset(stand_ins, _START, _END).query
+        members = None if member_ids is None else [_member_stand_in(i) for i in range(key[2])]
+        query = _activity_queryset(stand_ins, _START, _END, members).query
         sql, params = query.get_compiler(connection=connection).as_sql()
         # Add the parts up per member in the database: one row per member comes back.
         sums = ", ".join(f"SUM(c{i})" for i in range(len(COLUMNS)))
@@ -184,6 +196,7 @@ def _activity_sql(chapter_ids: list[int], start: dt.date, end: dt.date) -> tuple
     swap = {_START: start, _END: end, _START.isoformat(): start.isoformat(),
             _END.isoformat(): end.isoformat()}  # fmt: skip
     swap |= {_chapter_stand_in(i): pk for i, pk in enumerate(chapter_ids)}
+    swap |= {_member_stand_in(i): pk for i, pk in enumerate(member_ids or ())}
     return sql, [swap.get(p, p) if isinstance(p, int | str | dt.date) else p for p in template]
 
 

@@ -101,3 +101,39 @@ def test_given_query_count_is_fixed(
     client = login(member)
     with django_assert_num_queries(5):
         client.get(reverse("referrals:given"))
+
+
+def test_inbox_pages_the_open_referrals_oldest_first(login, member, other_member, today):
+    """Two years of unanswered referrals must not make the page grow: 20 a page, the total
+    from the same query, then the next page; a page past the end shows the first."""
+    for i in range(45):
+        ReferralFactory(
+            giver=other_member, receiver=member, contact_name=f"Open {i:02d}",
+            date=today - dt.timedelta(days=100 - i),
+        )  # fmt: skip
+    for i in range(12):
+        ReferralFactory(
+            giver=other_member, receiver=member, contact_name=f"Closed {i:02d}", status="lost",
+            date=today - dt.timedelta(days=i),
+        )  # fmt: skip
+    client = login(member)
+    first = client.get(reverse("referrals:inbox"))
+    inbox = first.context["inbox"]
+    assert inbox.open_total == 45 and inbox.pages == 3
+    assert [r.contact_name for r in inbox.open] == [f"Open {i:02d}" for i in range(20)]
+    assert len(inbox.closed) == 10
+    html = first.content.decode()
+    assert "Waiting for your update (45)" in html
+    assert 'href="?page=2"' in html and "page 1 of 3" in html
+    third = client.get(reverse("referrals:inbox"), {"page": "3"}).context["inbox"]
+    assert [r.contact_name for r in third.open] == [f"Open {i:02d}" for i in range(40, 45)]
+    assert third.previous_page == 2 and third.next_page is None
+    for junk in ("99", "0", "-1", "abc", "9" * 40):
+        page = client.get(reverse("referrals:inbox"), {"page": junk}).context["inbox"]
+        assert page.page == 1 and len(page.open) == 20
+
+
+def test_inbox_with_nothing_open_says_so(login, member):
+    html = login(member).get(reverse("referrals:inbox")).content.decode()
+    assert "Nothing waits for you" in html
+    assert "Waiting for your update (0)" in html

@@ -1,0 +1,42 @@
+"""The member picker's ``<select>`` is joined in Python; it must be the HTML Django's own
+``Select`` template renders, for every slip form, blank, filled in and with errors."""
+
+import pytest
+from django import forms
+from django.test.html import parse_html
+
+from referrals.forms import FORMS, MemberSelect
+from tests.factories import MemberFactory
+
+
+def _both(bound_field) -> tuple[str, str]:
+    widget = bound_field.field.widget
+    fast = str(bound_field)
+    widget.__class__ = forms.Select
+    try:
+        slow = str(bound_field)
+    finally:
+        widget.__class__ = MemberSelect
+    return fast, slow
+
+
+@pytest.mark.parametrize("kind", ["referral", "tyfcb", "one_to_one", "testimonial"])
+@pytest.mark.parametrize("state", ["blank", "chosen", "invalid"])
+def test_member_select_renders_as_djangos_select(chapter, member, kind, state):
+    others = [MemberFactory(chapter=chapter) for _ in range(3)]
+    form_class = FORMS[kind]
+    data = None
+    if state != "blank":
+        field = form_class.member_fields[0]
+        data = {field: str(others[1].pk) if state == "chosen" else "not-a-member <b>"}
+    form = form_class(data, me=member, initial={"date": chapter.today()})
+    if data:
+        form.is_valid()
+    for name in form.member_fields:
+        fast, slow = _both(form[name])
+        assert parse_html(fast) == parse_html(slow)
+        assert "<b>" not in fast
+        for other in others:
+            assert f'value="{other.pk}"' in fast
+        if state == "chosen":
+            assert f'value="{others[1].pk}" selected' in fast
