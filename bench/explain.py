@@ -6,12 +6,12 @@ PostgreSQL's plan with actual times, against the generated region.
 
 import sys
 
-import bench.run  # noqa: F401 - the production environment and django.setup()
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+import bench.run  # noqa: F401 - the production environment and django.setup()
 from bench.pages import PAGES, Personas
 
 

@@ -10,11 +10,11 @@ import statistics
 import sys
 import time
 
-import bench.run  # noqa: F401 - sets the production environment and django.setup()
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+import bench.run  # sets the production environment and django.setup()
 from bench.pages import PAGES, Personas
 
 REPEAT = int(os.environ.get("BENCH_PROFILE_REPEAT", "30"))
@@ -46,7 +46,7 @@ def main() -> None:
         client.force_login(login.member.user)
         path = page.path(login.member)
 
-        def hit(n: int) -> None:
+        def hit(n: int, page=page, client=client, path=path, login=login) -> None:
             if page.method == "POST":
                 response = client.post(
                     path, data=page.body(login.member, n),
