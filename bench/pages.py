@@ -135,7 +135,7 @@ def _mark_body(member: Member, n: int) -> bytes:
 def _referral_body(member: Member, n: int) -> bytes:
     return urlencode(
         {
-            "receiver": _RECEIVERS.setdefault(member.pk, _someone_else(member).pk),
+            "receiver": _receiver(member),
             "kind": "inside",
             "contact_name": f"Bench contact {n}",
             "need": "A quote",
@@ -147,6 +147,14 @@ def _referral_body(member: Member, n: int) -> bytes:
 
 
 _RECEIVERS: dict[int, int] = {}
+
+
+def _receiver(member: Member) -> int:
+    """Looked up once per member: the load driver must not query the database per request."""
+    if member.pk not in _RECEIVERS:
+        _RECEIVERS[member.pk] = _someone_else(member).pk
+    return _RECEIVERS[member.pk]
+
 
 PAGES: list[Page] = [
     Page("floor", "member", _url("floor")),

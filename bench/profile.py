@@ -58,7 +58,7 @@ def main() -> None:
 
         for n in range(3):
             hit(n)
-        walls, sqls, per_query = [], [], []
+        walls, cpus, sqls, per_query = [], [], [], []
         profiler = None
         if cprofile:
             import cProfile
@@ -67,16 +67,18 @@ def main() -> None:
         for n in range(REPEAT):
             timer = Timer()
             with connection.execute_wrapper(timer):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 if profiler:
                     profiler.enable()
                 hit(n + 10)
                 if profiler:
                     profiler.disable()
                 walls.append((time.perf_counter() - started) * 1000)
+                cpus.append((time.process_time() - cpu) * 1000)
             sqls.append(sum(t for _, t in timer.queries))
             per_query.append(timer.queries)
         print(f"{page.label:<28} wall {statistics.median(walls):6.2f} ms   "
+              f"python cpu {statistics.median(cpus):6.2f} ms   "
               f"sql {statistics.median(sqls):6.2f} ms   queries {len(per_query[-1])}")  # fmt: skip
         if "--queries" in sys.argv:
             for i, (sql, _) in enumerate(per_query[-1]):

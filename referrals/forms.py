@@ -3,6 +3,7 @@ leave the rules that need the database (who belonged when, the week's lock) to t
 whose errors come back next to the same fields."""
 
 import datetime as dt
+import functools
 import secrets
 from decimal import Decimal, InvalidOperation
 
@@ -57,7 +58,8 @@ class MemberChoiceField(forms.ModelChoiceField):
         "required": "Pick a member.",
     }
 
-    def label_from_instance(self, obj: Member) -> str:
+    @staticmethod
+    def label_from_instance(obj: Member) -> str:
         return f"{obj.full_name} · {obj.classification.name}"
 
 
@@ -87,7 +89,13 @@ class SlipForm(forms.Form):
             del self.fields["token"]
         # The other member first, then the date, then the kind's own fields.
         self.order_fields([*self.member_fields, "date"])
-        choices = None
+        # The list is read only if the form is drawn: a POST that validates never queries it.
+        choices = functools.cache(
+            lambda: (
+                [("", "Pick a member…")]
+                + [(m.pk, MemberChoiceField.label_from_instance(m)) for m in member_choices(me)]
+            )
+        )
         for name in self.member_fields:
             if name not in self.fields:
                 continue
@@ -95,10 +103,6 @@ class SlipForm(forms.Form):
             field.queryset = Member.objects.filter(chapter_id=me.chapter_id).select_related(
                 "user", "classification"
             )
-            if choices is None:
-                choices = [("", "Pick a member…")] + [
-                    (m.pk, field.label_from_instance(m)) for m in member_choices(me)
-                ]
             field.widget.choices = choices
 
     def clean_date(self):

@@ -1,0 +1,112 @@
+"""Every page ``make bench`` measures runs the same number of queries for a chapter of 4
+members with two weeks of history as for one of 40 with a dozen weeks, and never more than 12.
+
+The pages and their users are ``bench.pages.PAGES`` themselves, so the suite pins exactly what
+the benchmark measures: a regression (an N+1, a query per row) fails here, not in a bench run.
+"""
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.pages import PAGES
+from members.models import Role
+from tests import factories
+from tests.factories import (
+    AttendanceFactory,
+    CeuFactory,
+    MeetingFactory,
+    MemberFactory,
+    OneToOneFactory,
+    ReferralFactory,
+    RoleFactory,
+    TyfcbFactory,
+    VisitFactory,
+    VisitorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+#: Queries per page: the user (the session is in the cache), the viewer, then the page's own.
+EXPECTED = {
+    "floor": 1,
+    "member dashboard": 12,
+    "log a slip (GET)": 3,
+    "log a slip (POST)": 5,
+    "referrals inbox": 4,
+    "chapter directory": 4,
+    "take attendance (GET)": 7,
+    "take attendance (mark POST)": 6,
+    "president's chapter page": 10,
+    "PALMS (6 months)": 4,
+    "traffic lights": 5,
+    "attendance review": 7,
+}
+
+
+def _chapter(size: int, weeks: int):
+    """A chapter of ``size`` members with ``weeks`` weekly meetings of history and slips."""
+    from tests.factories import ChapterFactory
+
+    chapter = ChapterFactory(slug=f"size-{size}")
+    members = [MemberFactory(chapter=chapter) for _ in range(size)]
+    leader, plain = members[0], members[1]
+    RoleFactory(member=leader, name=Role.Name.VICE_PRESIDENT)
+    today = chapter.today()
+    pairs = itertools.cycle(itertools.permutations(members, 2))
+    for week in range(weeks):
+        day = today - dt.timedelta(weeks=week)
+        meeting = MeetingFactory(chapter=chapter, date=day)
+        for m in members:
+            AttendanceFactory(meeting=meeting, member=m, mark="P" if week % 3 else "A")
+        VisitFactory(visitor=VisitorFactory(chapter=chapter), meeting=meeting)
+        for giver, receiver in itertools.islice(pairs, size):
+            ReferralFactory(giver=giver, receiver=receiver, date=day)
+            TyfcbFactory(writer=giver, thanked=receiver, date=day)
+            CeuFactory(member=giver, date=day)
+        for giver, receiver in itertools.islice(pairs, size // 2):
+            OneToOneFactory(member_a=giver, member_b=receiver, date=day)
+            factories.TestimonialFactory(giver=giver, receiver=receiver, date=day)
+    # The plain member is on both ends of plenty of it.
+    for other in members[2:]:
+        ReferralFactory(giver=other, receiver=plain, date=today)
+        ReferralFactory(giver=plain, receiver=other, date=today)
+    return chapter, leader, plain
+
+
+@pytest.fixture(params=[(4, 2), (40, 12)], ids=["4 members, 2 weeks", "40 members, 12 weeks"])
+def sized(request):
+    return _chapter(*request.param)
+
+
+def test_every_bench_page_is_pinned():
+    assert set(EXPECTED) == {page.label for page in PAGES}
+    assert max(EXPECTED.values()) <= 12
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.label for page in PAGES])
+def test_page_query_count_does_not_grow_with_the_chapter(page, sized, django_assert_num_queries):
+    _chapter, leader, plain = sized
+    who = leader if page.who == "leader" else plain
+    client = Client()
+    client.force_login(who.user)
+    path = page.path(who)
+    client.get(path)  # fill what the first request caches (the session)
+    body = page.body(who, 1) if page.body else b""
+    with CaptureQueriesContext(connection) as captured:
+        if page.method == "POST":
+            response = client.post(
+                path, data=body, content_type="application/x-www-form-urlencoded"
+            )
+        else:
+            response = client.get(path)
+    assert response.status_code in (200, 302), response.status_code
+    # The test's own transaction turns each atomic block into savepoints; production has none.
+    queries = [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
+    assert len(queries) == EXPECTED[page.label], "\n\n".join(queries)
+    if page.method == "POST":
+        assert "error" not in response.get("Location", "")
