@@ -102,11 +102,15 @@ def _current_roles(terms: str | None, today: date) -> frozenset[str]:
 def _build_viewer(user) -> Viewer:
     if user is None or not user.is_authenticated:
         return ANONYMOUS
-    member = (
-        Member.objects.select_related("chapter", "classification")
-        .filter(user=user)
-        .annotate(role_terms=_role_terms())
-        .first()
+    # No ordering: a user has at most one seat, and Member's default order joins the users.
+    member = next(
+        iter(
+            Member.objects.select_related("chapter", "classification")
+            .filter(user=user)
+            .annotate(role_terms=_role_terms())
+            .order_by()[:1]
+        ),
+        None,
     )
     roles: frozenset[str] = frozenset()
     if member is not None:

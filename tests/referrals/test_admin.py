@@ -51,7 +51,12 @@ def test_changelist_query_count_does_not_grow(
 
 def test_referral_admin_filters_by_member_and_searches(login, staff, member, other_member):
     ReferralFactory(giver=member, receiver=other_member, contact_name="Hannah Price")
-    ReferralFactory(giver=other_member, receiver=MemberFactory(chapter=member.chapter))
+    # A fixed name: a random one ("Shannah …") could match the search below.
+    ReferralFactory(
+        giver=other_member,
+        receiver=MemberFactory(chapter=member.chapter),
+        contact_name="Omar Reyes",
+    )
     client = login(staff)
     url = reverse("admin:referrals_referral_changelist")
     response = client.get(url, {"chapter__id__exact": member.chapter_id, "member": member.pk})
