@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from .models import Chapter, Member, Role
+from .precompiled import Precompiled
 
 LEADERSHIP = frozenset({Role.Name.PRESIDENT, Role.Name.VICE_PRESIDENT})
 MEMBERSHIP = frozenset(
@@ -99,19 +100,22 @@ def _current_roles(terms: str | None, today: date) -> frozenset[str]:
     return frozenset(current)
 
 
+#: The user's seat with its chapter, trade and role terms: one query, compiled once. No
+#: ordering: a user has at most one seat, and Member's default order joins the users.
+_SEAT = Precompiled(
+    lambda user_id: (
+        Member.objects.select_related("chapter", "classification")
+        .filter(user_id=user_id)
+        .annotate(role_terms=_role_terms())
+        .order_by()[:1]
+    )
+)
+
+
 def _build_viewer(user) -> Viewer:
     if user is None or not user.is_authenticated:
         return ANONYMOUS
-    # No ordering: a user has at most one seat, and Member's default order joins the users.
-    member = next(
-        iter(
-            Member.objects.select_related("chapter", "classification")
-            .filter(user=user)
-            .annotate(role_terms=_role_terms())
-            .order_by()[:1]
-        ),
-        None,
-    )
+    member = next(iter(_SEAT(user.pk)), None)
     roles: frozenset[str] = frozenset()
     if member is not None:
         member.user = user

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from meetings.models import Attendance, Meeting
 from meetings.weeks import week_bounds
 from members.models import Member
+from members.precompiled import Precompiled
 
 from .models import Ceu, OneToOne, Referral, SlipCorrection, Testimonial, Tyfcb
 
@@ -109,80 +110,100 @@ class Dashboard:
 CENTS = Decimal("0.01")  # SQLite sums money without its two places
 
 
-def member_dashboard(member: Member, today: dt.date) -> Dashboard:
-    """This week's slips, referrals waiting for an update, next 1-2-1s and six-month totals."""
-    start, end = week_bounds(member.chapter, today)
-    # This week's 1-2-1s and the next planned ones come from one query, split below.
-    planned = OneToOne.Status.PLANNED
-    one_to_ones = list(
+# The dashboard's queries, compiled once (``members.precompiled``): each runs on every visit
+# to the home page with only the member, the week and today changing.
+_PLANNED, _CLOSED = OneToOne.Status.PLANNED, list(Referral.CLOSED)
+# This week's 1-2-1s and the next planned ones come from one query, split below.
+_ONE_TO_ONES = Precompiled(
+    lambda member_id, start, end, today: listed(
+        OneToOne.objects.naming(member_id).filter(
+            Q(date__gte=start, date__lte=end) | Q(status=_PLANNED, date__gte=today)
+        ),
+        "member_a",
+        "member_b",
+        fields=("time", "place", "status"),
+    ).order_by("date", "time", "id")[: 2 * DASHBOARD_LIST + 5]
+)
+_WEEK_REFERRALS = Precompiled(
+    lambda member_id, start, end: listed(
+        Referral.objects.naming(member_id).between(start, end),
+        "giver",
+        "receiver",
+        fields=("contact_name",),
+    )[:DASHBOARD_LIST]
+)
+_WEEK_TYFCBS = Precompiled(
+    lambda member_id, start, end: listed(
+        Tyfcb.objects.naming(member_id).between(start, end),
+        "writer",
+        "thanked",
+        fields=("amount",),
+    )[:DASHBOARD_LIST]
+)
+_WEEK_CEUS = Precompiled(
+    lambda member_id, start, end: (
+        Ceu.objects.filter(member_id=member_id)
+        .between(start, end)
+        .only("pk", "chapter_id", "date", "member_id", "topic", "credits")[:DASHBOARD_LIST]
+    )
+)
+_WEEK_TESTIMONIALS = Precompiled(
+    lambda member_id, start, end: listed(
+        Testimonial.objects.naming(member_id).between(start, end), "giver", "receiver"
+    )[:DASHBOARD_LIST]
+)
+# The count rides along as a window function: one query for the list and its total.
+_WAITING = Precompiled(
+    lambda member_id: (
         listed(
-            OneToOne.objects.naming(member).filter(
-                Q(date__gte=start, date__lte=end) | Q(status=planned, date__gte=today)
-            ),
-            "member_a",
-            "member_b",
-            fields=("time", "place", "status"),
-        ).order_by("date", "time", "id")[: 2 * DASHBOARD_LIST + 5]
-    )
-    week = WeekSlips(
-        start=start,
-        end=end,
-        referrals=list(
-            listed(
-                Referral.objects.naming(member).between(start, end),
-                "giver",
-                "receiver",
-                fields=("contact_name",),
-            )[:DASHBOARD_LIST]
-        ),
-        tyfcbs=list(
-            listed(
-                Tyfcb.objects.naming(member).between(start, end),
-                "writer",
-                "thanked",
-                fields=("amount",),
-            )[:DASHBOARD_LIST]
-        ),
-        one_to_ones=sorted(
-            [o for o in one_to_ones if start <= o.date <= end], key=lambda o: (o.date, o.pk)
-        )[::-1][:DASHBOARD_LIST],
-        ceus=list(
-            Ceu.objects.filter(member=member)
-            .between(start, end)
-            .only("pk", "chapter_id", "date", "member_id", "topic", "credits")[:DASHBOARD_LIST]
-        ),
-        testimonials=list(
-            listed(Testimonial.objects.naming(member).between(start, end), "giver", "receiver")[
-                :DASHBOARD_LIST
-            ]
-        ),
-    )
-    waiting_qs = Referral.objects.filter(receiver=member).exclude(status__in=Referral.CLOSED)
-    # The count rides along as a window function: one query for the list and its total.
-    waiting = list(
-        listed(waiting_qs, "giver", fields=("contact_name", "status"))
+            Referral.objects.filter(receiver_id=member_id).exclude(status__in=_CLOSED),
+            "giver",
+            fields=("contact_name", "status"),
+        )
         .annotate(total=Window(Count("id")))
         .order_by("date", "id")[:DASHBOARD_LIST]
     )
-    waiting_count = waiting[0].total if waiting else 0
-    next_one_to_ones = [
-        o for o in one_to_ones if o.status == OneToOne.Status.PLANNED and o.date >= today
-    ][:5]
-    window = six_month_window(today)
-    money = (
-        Tyfcb.objects.naming(member)
-        .between(*window)
-        .aggregate(
-            received=Coalesce(Sum("amount", filter=Q(writer=member)), ZERO),
-            generated=Coalesce(Sum("amount", filter=Q(thanked=member)), ZERO),
-            written=Count("id", filter=Q(writer=member)),
-            thanked=Count("id", filter=Q(thanked=member)),
+)
+# Grouped by chapter (a member's slips are all their chapter's): one row, or none.
+_MONEY = Precompiled(
+    lambda member_id, start, end: (
+        Tyfcb.objects.naming(member_id)
+        .between(start, end)
+        .order_by()
+        .values("chapter_id")
+        .annotate(
+            received=Coalesce(Sum("amount", filter=Q(writer_id=member_id)), ZERO),
+            generated=Coalesce(Sum("amount", filter=Q(thanked_id=member_id)), ZERO),
+            written=Count("id", filter=Q(writer_id=member_id)),
+            thanked=Count("id", filter=Q(thanked_id=member_id)),
         )
     )
+)
+
+
+def member_dashboard(member: Member, today: dt.date) -> Dashboard:
+    """This week's slips, referrals waiting for an update, next 1-2-1s and six-month totals."""
+    start, end = week_bounds(member.chapter, today)
+    one_to_ones = _ONE_TO_ONES(member.pk, start, end, today)
+    week = WeekSlips(
+        start=start,
+        end=end,
+        referrals=_WEEK_REFERRALS(member.pk, start, end),
+        tyfcbs=_WEEK_TYFCBS(member.pk, start, end),
+        one_to_ones=sorted(
+            [o for o in one_to_ones if start <= o.date <= end], key=lambda o: (o.date, o.pk)
+        )[::-1][:DASHBOARD_LIST],
+        ceus=_WEEK_CEUS(member.pk, start, end),
+        testimonials=_WEEK_TESTIMONIALS(member.pk, start, end),
+    )
+    waiting = _WAITING(member.pk)
+    waiting_count = waiting[0].total if waiting else 0
+    next_one_to_ones = [o for o in one_to_ones if o.status == _PLANNED and o.date >= today][:5]
+    window = six_month_window(today)
+    found = _MONEY(member.pk, *window)
+    money = found[0] if found else {"received": 0, "generated": 0, "written": 0, "thanked": 0}
     # Referral, 1-2-1, CEU and testimonial counts come from PALMS (reports) on the home page.
-    counts = {}
-    counts["tyfcbs_written"] = money["written"]
-    counts["tyfcbs_thanked"] = money["thanked"]
+    counts = {"tyfcbs_written": money["written"], "tyfcbs_thanked": money["thanked"]}
     return Dashboard(
         member=member,
         today=today,

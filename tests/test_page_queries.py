@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.pages import PAGES
 from members.models import Role
+from members.precompiled import Precompiled
 from tests import factories
 from tests.factories import (
     AttendanceFactory,
@@ -108,5 +109,7 @@ def test_page_query_count_does_not_grow_with_the_chapter(page, sized, django_ass
     # The test's own transaction turns each atomic block into savepoints; production has none.
     queries = [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
     assert len(queries) == EXPECTED[page.label], "\n\n".join(queries)
+    # Every precompiled query the page ran was compiled once, none fell back to the ORM.
+    assert not {w for w in Precompiled.fell_back if "/tests/" not in w}
     if page.method == "POST":
         assert "error" not in response.get("Location", "")
