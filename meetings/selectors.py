@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from members.models import Chapter, Classification, Member
+from members.precompiled import Precompiled
 
 from .models import Attendance, Meeting, Visit, Visitor
 from .policy import AT_RISK, PolicyStatus, policy_state, policy_states, state_for
@@ -82,14 +83,23 @@ def roster_row(meeting: Meeting, member: Member, attendance: Attendance | None) 
     )
 
 
-def attendance_roster(meeting: Meeting) -> list[RosterRow]:
-    """Everyone who belonged on the meeting's date, with their mark or the default one."""
-    members = (
-        Member.objects.filter(chapter=meeting.chapter)
-        .belonging_on(meeting.date)
+def _belonging_members(chapter_id, day):
+    return (
+        Member.objects.filter(chapter_id=chapter_id)
+        .belonging_on(day)
         .select_related("user", "classification")
     )
-    marks = {a.member_id: a for a in meeting.attendances.all()}
+
+
+# The roster is read on every tap of the take-attendance page: compiled once.
+_ROSTER = Precompiled(_belonging_members)
+_MARKS = Precompiled(lambda meeting_id: Attendance.objects.filter(meeting_id=meeting_id))
+
+
+def attendance_roster(meeting: Meeting) -> list[RosterRow]:
+    """Everyone who belonged on the meeting's date, with their mark or the default one."""
+    members = _ROSTER(meeting.chapter_id, meeting.date)
+    marks = {a.member_id: a for a in _MARKS(meeting.pk)}
     return [roster_row(meeting, m, marks.get(m.pk)) for m in members]
 
 
@@ -98,6 +108,14 @@ class MarkCount:
     totals: dict[str, int]
     unsaved: int
     people: int
+
+
+def count_rows(rows: list[RosterRow]) -> MarkCount:
+    """The count of a whole roster already read: each row's mark, saved or by default."""
+    totals = Counter({mark: 0 for mark in MARKS})
+    totals.update(row.mark for row in rows)
+    unsaved = sum(1 for row in rows if not row.saved)
+    return MarkCount(totals={m: totals[m] for m in MARKS}, unsaved=unsaved, people=len(rows))
 
 
 def mark_count(meeting: Meeting) -> MarkCount:

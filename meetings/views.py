@@ -150,7 +150,7 @@ def _attendance_meeting(request: HttpRequest, pk: int) -> Meeting:
     return meeting
 
 
-def _attendance_context(meeting: Meeting, rows) -> dict:
+def _attendance_context(meeting: Meeting, rows, *, whole_roster: bool = False) -> dict:
     # The buttons differ only by the row's current mark: render each variant once, not per row.
     buttons = {
         mark: render_to_string(
@@ -164,7 +164,8 @@ def _attendance_context(meeting: Meeting, rows) -> dict:
     return {
         "meeting": meeting,
         "rows": rows,
-        "count": selectors.mark_count(meeting),
+        # The whole roster counts itself; one row's answer needs the meeting's count read.
+        "count": selectors.count_rows(rows) if whole_roster else selectors.mark_count(meeting),
     }
 
 
@@ -172,7 +173,7 @@ def _attendance_context(meeting: Meeting, rows) -> dict:
 @require_GET
 def take_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _attendance_meeting(request, pk)
-    context = _attendance_context(meeting, selectors.attendance_roster(meeting))
+    context = _attendance_context(meeting, selectors.attendance_roster(meeting), whole_roster=True)
     return render(request, "meetings/take_attendance.html", context)
 
 

@@ -8,8 +8,12 @@ stand-in sits among the SQL parameters, and afterwards runs that SQL with the ca
 through Django's own row loading (``select_related``, annotations, converters all apply).
 
 ``build`` must use its arguments only as filter values: no ``if`` on them, no arithmetic, no
-text lookups that rewrite them (``icontains``). When a stand-in does not come back unchanged
-among the parameters the shape is not cached and every call runs ``build`` as usual.
+text lookups that rewrite them (``icontains``). A list of ints (for ``__in``) is one stand-in
+per item, compiled once per length. The first ``fixed`` arguments are not stand-ins but part
+of the shape, passed as they are (a page number that sets the OFFSET); at most
+``MAX_SHAPES`` shapes are kept, later ones run through the ORM. When a stand-in does not come
+back unchanged among the parameters the shape is not cached and every call runs ``build``
+as usual.
 """
 
 import datetime as dt
@@ -62,43 +66,56 @@ class Precompiled:
     #: Where each build was defined, for those that could not be precompiled (tests check it).
     fell_back: set[str] = set()
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    MAX_SHAPES = 64
+
+    def __init__(self, build: Callable[..., QuerySet], *, fixed: int = 0):
         self.build = build
+        self.fixed = fixed
         self._shapes: dict[tuple, tuple | None] = {}
 
     def __call__(self, *args) -> list:
-        kinds = tuple(type(a) for a in args)
-        key = (*kinds, connections[DEFAULT_DB_ALIAS].vendor)
-        if key not in self._shapes:
-            self._shapes[key] = self._compile(kinds)
-        shape = self._shapes[key]
+        fixed, args = args[: self.fixed], args[self.fixed :]
+        kinds = tuple((list, len(a)) if isinstance(a, list | tuple) else type(a) for a in args)
+        key = (fixed, *kinds, connections[DEFAULT_DB_ALIAS].vendor)
+        if key not in self._shapes and len(self._shapes) < self.MAX_SHAPES:
+            self._shapes[key] = self._compile(fixed, kinds)
+        shape = self._shapes.get(key)
         if shape is None:
-            return list(self.build(*args))
+            return list(self.build(*fixed, *args))
         template, compiler, sql, params, slots = shape
+        flat = [item for arg in args for item in (arg if isinstance(arg, list | tuple) else [arg])]
         values = list(params)
-        for position, arg_index, as_text in slots:
-            values[position] = args[arg_index].isoformat() if as_text else args[arg_index]
+        for position, index, as_text in slots:
+            values[position] = flat[index].isoformat() if as_text else flat[index]
         queryset = template._chain()
         replay = _Replay(compiler, sql, values)
         queryset.query.get_compiler = lambda *a, **kw: replay
         return list(queryset)
 
-    def _compile(self, kinds: tuple[type, ...]) -> tuple | None:
-        stand_ins = [_stand_in(kind, i) for i, kind in enumerate(kinds)]
-        template = self.build(*stand_ins)
+    def _compile(self, fixed: tuple, kinds: tuple) -> tuple | None:
+        stand_ins, flat = [], []
+        for kind in kinds:
+            if isinstance(kind, tuple):  # a list of ints, one stand-in each
+                items = [_stand_in(int, len(flat) + i) for i in range(kind[1])]
+                stand_ins.append(items)
+                flat.extend(items)
+            else:
+                stand_ins.append(_stand_in(kind, len(flat)))
+                flat.append(stand_ins[-1])
+        template = self.build(*fixed, *stand_ins)
         compiler = template.query.get_compiler(using=template.db)
         sql, params = compiler.as_sql()
         slots, seen = [], set()
         for position, value in enumerate(params):
-            for arg_index, stand_in in enumerate(stand_ins):
+            for index, stand_in in enumerate(flat):
                 if type(value) is type(stand_in) and value == stand_in:
-                    slots.append((position, arg_index, False))
+                    slots.append((position, index, False))
                 elif isinstance(stand_in, dt.date) and value == stand_in.isoformat():
-                    slots.append((position, arg_index, True))
+                    slots.append((position, index, True))
                 else:
                     continue
-                seen.add(arg_index)
-        if len(seen) != len(stand_ins):
+                seen.add(index)
+        if len(seen) != len(flat):
             code = self.build.__code__
             where = f"{code.co_filename}:{code.co_firstlineno}"
             logger.warning("Precompiled at %s: an argument is not a plain parameter", where)

@@ -245,28 +245,40 @@ class Inbox:
         return self.page + 1 if self.page < self.pages else None
 
 
+def _received(member_id):
+    return listed(Referral.objects.filter(receiver_id=member_id), "giver", fields=INBOX_FIELDS)
+
+
+_OPEN_PAGE = Precompiled(
+    lambda page, member_id: (
+        _received(member_id)
+        .exclude(status__in=_CLOSED)
+        .annotate(total=Window(Count("id")))
+        .order_by("date", "id")[(page - 1) * OPEN_PER_PAGE : page * OPEN_PER_PAGE]
+    ),
+    fixed=1,
+)
+_LATEST_CLOSED = Precompiled(
+    lambda member_id: (
+        _received(member_id).filter(status__in=_CLOSED).order_by("-date", "-id")[:CLOSED_SHOWN]
+    )
+)
+
+
 def inbox(member: Member, page: int = 1) -> Inbox:
     """Referrals passed to ``member``: a page of the open ones and the latest closed.
 
     A page, not every open referral: a member with two years of unanswered referrals must not
     make the page grow. The total rides on the page's rows as a window count (one query); a
-    page past the end shows the last one.
+    page past the end shows the first.
     """
-    received = listed(
-        Referral.objects.filter(receiver=member),
-        "giver",
-        fields=INBOX_FIELDS,
-    )
-    waiting = received.exclude(status__in=Referral.CLOSED).annotate(total=Window(Count("id")))
     page = max(page, 1)
-    open_ = list(waiting.order_by("date", "id")[(page - 1) * OPEN_PER_PAGE : page * OPEN_PER_PAGE])
+    open_ = _OPEN_PAGE(page, member.pk)
     if not open_ and page > 1:
         return inbox(member, 1)
     total = open_[0].total if open_ else 0
-    closed = list(
-        received.filter(status__in=Referral.CLOSED).order_by("-date", "-id")[:CLOSED_SHOWN]
-    )
     pages = max(1, -(-total // OPEN_PER_PAGE))
+    closed = _LATEST_CLOSED(member.pk)
     return Inbox(open=open_, open_total=total, page=page, pages=pages, closed=closed)
 
 

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from meetings.models import Meeting
 from members.models import Chapter, Member
+from members.precompiled import Precompiled
 
 from .palms import PalmsRow, palms_rows
 
@@ -182,18 +183,28 @@ def region_standings(chapters: list[Chapter]) -> dict[int, list[Standing]]:
     return result
 
 
+def _held(chapter_ids, start, end):
+    return (
+        Meeting.objects.held()
+        .filter(chapter_id__in=chapter_ids)
+        .between(start, end)
+        .order_by("date")
+        .values_list("chapter_id", "date")
+    )
+
+
+#: One chapter's held meeting dates: asked on every dashboard visit, compiled once.
+_HELD = Precompiled(_held)
+
+
 def _standings_for(
     chapters: list[Chapter], as_of: dt.date, member_ids: list[int] | None = None
 ) -> dict[int, list[Standing]]:
     start, end = light_window(as_of)
     meeting_dates: dict[int, list[dt.date]] = defaultdict(list)
-    for chapter_id, day in (
-        Meeting.objects.held()
-        .filter(chapter__in=chapters)
-        .between(start, end)
-        .order_by("date")
-        .values_list("chapter_id", "date")
-    ):
+    ids = [chapter.pk for chapter in chapters]
+    held = _HELD(ids, start, end) if len(ids) == 1 else list(_held(ids, start, end))
+    for chapter_id, day in held:
         meeting_dates[chapter_id].append(day)
     by_id = {chapter.pk: chapter for chapter in chapters}
     scored: dict[int, list[Standing]] = {chapter.pk: [] for chapter in chapters}

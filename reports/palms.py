@@ -18,6 +18,7 @@ from django.db.models import Count, DecimalField, F, IntegerField, Q, Sum, Value
 from meetings.models import Attendance, Visit
 from members.csvsafe import SafeWriter
 from members.models import Chapter, Member
+from members.precompiled import Precompiled
 from referrals.models import Ceu, OneToOne, Referral, Testimonial, Tyfcb
 
 MARKS = ("P", "A", "L", "M", "S")
@@ -76,9 +77,6 @@ def palms_rows(
     each slip counts by its date; TYFCB is credited to the member thanked.
     """
     chapter_ids = _chapter_ids(chapters)
-    members = Member.objects.filter(chapter_id__in=chapter_ids).belonging_between(start, end)
-    if member_ids is not None:
-        members = members.filter(pk__in=list(member_ids))
     rows = {
         m["pk"]: PalmsRow(
             member_id=m["pk"],
@@ -90,7 +88,7 @@ def palms_rows(
             left_on=m["left_on"],
             status=m["status"],
         )
-        for m in members.values(*MEMBER_FIELDS)
+        for m in _members(chapter_ids, start, end, member_ids)
     }
     if not rows:
         return []
@@ -109,6 +107,27 @@ def palms_rows(
     for row in rows.values():
         row.values["TYFCB"] = Decimal(row.values["TYFCB"]).quantize(CENT)
     return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
+
+
+def _belonging(chapter_ids, start, end, member_ids=None):
+    members = Member.objects.filter(chapter_id__in=chapter_ids).belonging_between(start, end)
+    if member_ids is not None:
+        members = members.filter(pk__in=member_ids)
+    return members.values(*MEMBER_FIELDS)
+
+
+# A chapter's page asks the same question on every visit: compiled once (members.precompiled).
+_CHAPTER_MEMBERS = Precompiled(_belonging)
+_SOME_MEMBERS = Precompiled(_belonging)
+
+
+def _members(chapter_ids: list[int], start, end, member_ids) -> list[dict]:
+    """The members who belonged in the window: one query, compiled once for one chapter."""
+    if len(chapter_ids) > 1:  # a region: its size varies, so the ORM compiles it each time
+        return list(_belonging(chapter_ids, start, end, member_ids and list(member_ids)))
+    if member_ids is None:
+        return _CHAPTER_MEMBERS(chapter_ids, start, end)
+    return _SOME_MEMBERS(chapter_ids, start, end, list(member_ids))
 
 
 def _activity_queryset(

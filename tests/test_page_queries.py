@@ -40,7 +40,7 @@ EXPECTED = {
     "log a slip (POST)": 5,
     "referrals inbox": 4,
     "chapter directory": 4,
-    "take attendance (GET)": 7,
+    "take attendance (GET)": 5,
     "take attendance (mark POST)": 6,
     "president's chapter page": 10,
     "PALMS (6 months)": 4,

@@ -334,3 +334,21 @@ def test_roster_page_query_count_does_not_grow(
         assert client.get(page(meeting)).status_code == 200
     with django_assert_max_num_queries(13):
         client.post(mark_url(meeting, members[1]), {"mark": "L"}, headers=HTMX)
+
+
+def test_the_roster_counts_itself_as_the_meeting_count_does(chapter, meeting, vice_president):
+    """The page counts its own rows (no second read); it must agree with ``mark_count``."""
+    from meetings import selectors
+
+    resting = MemberFactory(
+        chapter=chapter, status="on_leave", leave_from=MEETING_DAY - dt.timedelta(days=3)
+    )
+    late, absent, _unmarked = (MemberFactory(chapter=chapter) for _ in range(3))
+    AttendanceFactory(meeting=meeting, member=late, mark="L")
+    AttendanceFactory(meeting=meeting, member=absent, mark="A")
+    AttendanceFactory(meeting=meeting, member=resting, mark="S", substitute_name="Sam")
+    rows = selectors.attendance_roster(meeting)
+    counted = selectors.count_rows(rows)
+    assert counted == selectors.mark_count(meeting)
+    assert counted.totals["L"] == counted.totals["A"] == counted.totals["S"] == 1
+    assert counted.unsaved == counted.people - 3

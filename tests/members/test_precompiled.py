@@ -86,3 +86,26 @@ def test_queries_are_counted_like_any_other(chapter, member, django_assert_num_q
 def test_only_ints_dates_and_strings():
     with pytest.raises(TypeError):
         Precompiled(lambda flag: Member.objects.filter(pk=flag))(True)
+
+
+def test_lists_of_ids_are_compiled_once_per_length(chapter, member, other_member):
+    third = MemberFactory(chapter=chapter)
+    query = Precompiled(lambda ids: Member.objects.filter(pk__in=ids).order_by("pk"))
+    assert [m.pk for m in query([member.pk, third.pk])] == sorted([member.pk, third.pk])
+    assert [m.pk for m in query([other_member.pk, third.pk])] == sorted([other_member.pk, third.pk])
+    assert [m.pk for m in query([other_member.pk])] == [other_member.pk]
+    assert len(query._shapes) == 2
+
+
+def test_fixed_arguments_are_part_of_the_shape(chapter, member, other_member):
+    query = Precompiled(
+        lambda page, chapter_id: Member.objects.filter(chapter_id=chapter_id).order_by("pk")[
+            page : page + 1
+        ],
+        fixed=1,
+    )
+    everyone = sorted([member.pk, other_member.pk])
+    assert [m.pk for m in query(0, chapter.pk)] == everyone[:1]
+    assert [m.pk for m in query(1, chapter.pk)] == everyone[1:]
+    assert query(2, chapter.pk) == []
+    assert len(query._shapes) == 3
