@@ -32,7 +32,9 @@ _SEATED = Precompiled(
 )
 _CURRENT_ROLES = Precompiled(
     lambda chapter_id, day: (
-        Role.objects.filter(member__chapter_id=chapter_id).current(day).order_by("pk")
+        Role.objects.filter(member__chapter_id=chapter_id)
+        .current(day)
+        .order_by("name", "started_on")
     )
 )
 
