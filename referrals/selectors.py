@@ -341,15 +341,26 @@ def suggestions(member: Member) -> QuerySet[Member]:
 # --- Member search (the picker) ---------------------------------------------------------------
 
 
-def member_choices(member: Member, query: str = "") -> QuerySet[Member]:
-    """The members ``member`` may name on a slip: seated in the chapter, not themself."""
-    members = (
-        Member.objects.seated_in(member.chapter)
-        .exclude(pk=member.pk)
+def _colleagues(chapter_id, member_id):
+    return (
+        Member.objects.filter(chapter_id=chapter_id, status__in=list(Member.SEATED))
+        .exclude(pk=member_id)
         .select_related("user", "classification")
         .order_by("user__first_name", "user__last_name")
     )
-    for word in query.split()[:4]:
+
+
+#: Every slip form lists the member's colleagues: compiled once.
+_COLLEAGUES = Precompiled(_colleagues)
+
+
+def member_choices(member: Member, query: str = "") -> list[Member] | QuerySet[Member]:
+    """The members ``member`` may name on a slip: seated in the chapter, not themself."""
+    words = query.split()[:4]
+    if not words:
+        return _COLLEAGUES(member.chapter_id, member.pk)
+    members = _colleagues(member.chapter_id, member.pk)
+    for word in words:
         members = members.filter(
             Q(user__first_name__icontains=word)
             | Q(user__last_name__icontains=word)
