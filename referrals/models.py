@@ -145,6 +145,7 @@ class Referral(Slip):
             models.Index(fields=["chapter", "date"]),
             models.Index(fields=["receiver", "status"]),
             models.Index(fields=["giver", "date"]),
+            models.Index(fields=["receiver", "date"]),
         ]
 
     def __str__(self) -> str:
@@ -266,6 +267,7 @@ class OneToOne(Slip):
         ]
         indexes = [
             models.Index(fields=["chapter", "date"]),
+            models.Index(fields=["member_a", "date"]),
             models.Index(fields=["member_b", "date"]),
         ]
 
