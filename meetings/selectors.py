@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.safestring import mark_safe
 
 from members.models import Chapter, Classification, Member
 from members.precompiled import Precompiled
@@ -155,6 +156,20 @@ class GridRow:
     member: Member
     cells: list[str]  # one mark per meeting; "" no mark; "-" did not belong
     status: PolicyStatus
+
+    @property
+    def cells_html(self) -> str:
+        """The row's cells in one join: 30 members × 26 weeks is 780 cells, too many to render
+        a template node at a time; a cell is one of seven fixed snippets."""
+        return mark_safe("".join(_CELL_HTML[cell] for cell in self.cells))  # noqa: S308
+
+
+#: Every cell a heat map row can hold: constants, never user input.
+_CELL_HTML = {
+    "-": '<td class="cell mark-out" title="not a member then"></td>',
+    "": '<td class="cell mark-none">·</td>',
+    **{mark: f'<td class="cell mark-{mark}">{mark}</td>' for mark in Attendance.Mark.values},
+}
 
 
 @dataclass
