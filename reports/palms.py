@@ -14,6 +14,7 @@ from typing import IO
 
 from django.db import connection
 from django.db.models import Count, DecimalField, F, IntegerField, Q, Sum, Value
+from django.utils.html import format_html_join
 
 from meetings.models import Attendance, Visit
 from members.csvsafe import SafeWriter
@@ -43,6 +44,11 @@ class PalmsRow:
 
     def __getitem__(self, column: str) -> int | Decimal:
         return self.values[column]
+
+    @property
+    def cells_html(self) -> str:
+        """The row's number cells in one join (30 rows × 17 columns is 510 template nodes)."""
+        return format_html_join("", '<td class="num">{}</td>', ((v,) for v in self.csv_cells()[2:]))
 
     def csv_cells(self) -> list[str]:
         cells = [self.email, self.name]
