@@ -16,6 +16,7 @@ back unchanged among the parameters the shape is not cached and every call runs 
 as usual.
 """
 
+import copy
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -41,7 +42,11 @@ class _Replay:
     """The compiler of the query compiled once, answering with this call's parameters."""
 
     def __init__(self, compiler, sql: str, params: list):
-        self._compiler, self._sql, self._params = compiler, sql, params
+        # Connections are per thread: the compiled state is shared, the connection is this
+        # thread's own.
+        self._compiler = copy.copy(compiler)
+        self._compiler.connection = connections[compiler.using]
+        self._sql, self._params = sql, params
 
     def __getattr__(self, name):
         return getattr(self._compiler, name)

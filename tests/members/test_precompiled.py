@@ -109,3 +109,33 @@ def test_fixed_arguments_are_part_of_the_shape(chapter, member, other_member):
     assert [m.pk for m in query(1, chapter.pk)] == everyone[1:]
     assert query(2, chapter.pk) == []
     assert len(query._shapes) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_compiled_in_one_thread_runs_in_another():
+    """gunicorn's threads share the compiled query; each must use its own connection."""
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import ChapterFactory
+
+    chapter = ChapterFactory()
+    member = MemberFactory(chapter=chapter)
+    query = Precompiled(lambda pk: Member.objects.select_related("chapter").filter(pk=pk))
+    assert query(member.pk)[0].chapter == chapter  # compiled here, in the main thread
+    found, errors = [], []
+
+    def other_thread():
+        try:
+            found.extend(query(member.pk))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert errors == []
+    assert [m.pk for m in found] == [member.pk]
