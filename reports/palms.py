@@ -102,14 +102,13 @@ def palms_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         records = cursor.fetchall()
-    for mid, *values in records:
+    tyfcb = COLUMNS.index("TYFCB")
+    for mid, *values in records:  # one record per member: the parts are summed in SQL
         row = rows.get(mid)
         if row is None:
             continue
-        for name, value in zip(COLUMNS, values, strict=True):
-            if value:
-                # PostgreSQL's SUM of counts is numeric: counts come back as whole numbers.
-                row.values[name] += _decimal(value) if name == "TYFCB" else int(value)
+        values[tyfcb] = _decimal(values[tyfcb] or 0)
+        row.values = dict(zip(COLUMNS, values, strict=True))
     for row in rows.values():
         row.values["TYFCB"] = Decimal(row.values["TYFCB"]).quantize(CENT)
     return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
@@ -214,7 +213,11 @@ def _activity_sql(
         query = _activity_queryset(stand_ins, _START, _END, members).query
         sql, params = query.get_compiler(connection=connection).as_sql()
         # Add the parts up per member in the database: one row per member comes back.
-        sums = ", ".join(f"SUM(c{i})" for i in range(len(COLUMNS)))
+        # Counts come back as whole numbers (PostgreSQL's SUM of counts is numeric otherwise).
+        sums = ", ".join(
+            f"SUM(c{i})" if name == "TYFCB" else f"CAST(SUM(c{i}) AS BIGINT)"
+            for i, name in enumerate(COLUMNS)
+        )
         sql = f"SELECT mid, {sums} FROM ({sql}) AS parts GROUP BY mid"  # noqa: S608
         _SQL_CACHE[key] = (sql, list(params))
     sql, template = _SQL_CACHE[key]
