@@ -95,7 +95,15 @@ class Attendance(models.Model):
                 condition=Q(mark__in=["P", "A", "L", "M", "S"]), name="attendance_mark_valid"
             ),
         ]
-        indexes = [models.Index(fields=["member", "meeting"])]
+        indexes = [
+            models.Index(fields=["member", "meeting"]),
+            # The attendance policy reads only absences and medical marks, over all history.
+            models.Index(
+                fields=["meeting", "member"],
+                condition=Q(mark__in=["A", "M"]),
+                name="attendance_absent_or_medical",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} {self.mark} {self.meeting.date}"

@@ -12,6 +12,8 @@ allowance. Only meetings while the member belonged (``joined_on`` … ``left_on`
 
 One SQL statement (a gaps-and-islands query with window functions) answers for a whole
 chapter, so reminders and reports can reuse ``policy_states`` without a loop over meetings.
+It reads only A and M marks (a partial index holds just those), so two years of history
+cost a few hundred rows, not every mark ever taken.
 """
 
 import datetime as dt
@@ -77,7 +79,8 @@ marks AS (
     FROM {attendance} a
     JOIN held h ON h.id = a.meeting_id
     JOIN {member} m ON m.id = a.member_id
-    WHERE m.joined_on <= h.date AND (m.left_on IS NULL OR m.left_on >= h.date) {member_filter}
+    WHERE a.mark IN ('A', 'M')
+      AND m.joined_on <= h.date AND (m.left_on IS NULL OR m.left_on >= h.date) {member_filter}
 ),
 medical AS (
     SELECT member_id, date, seq,
