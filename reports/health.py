@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from meetings.models import Visit
 from members.models import Chapter, Member
+from members.precompiled import Precompiled
 from referrals.models import OneToOne, Referral, Tyfcb
 
 from .lights import WINDOW_WEEKS, light_window
@@ -41,11 +42,12 @@ def _zero(name: str) -> Value:
     return Value(0, output_field=IntegerField())
 
 
-def chapter_activity(chapter: Chapter, as_of: dt.date) -> tuple[dict[str, Totals], list[WeekPoint]]:
-    """Totals for this week / last 4 weeks / 6 months, and 26 weekly points ending ``as_of``."""
-    start, end = light_window(as_of)
-    window = {"chapter": chapter, "date__gte": start, "date__lte": end}
-    series = ("referrals", "tyfcb", "one_to_ones", "visitors")
+SERIES = ("referrals", "tyfcb", "one_to_ones", "visitors")
+
+
+def _activity_by_day(chapter_id, start, end):
+    """Each source grouped by day over ``[start, end]``, glued with UNION ALL: one round trip."""
+    window = {"chapter_id": chapter_id, "date__gte": start, "date__lte": end}
     sources = [
         (Referral.objects.filter(**window), "date", "referrals", Count("pk")),
         (Tyfcb.objects.filter(**window), "date", "tyfcb", Sum("amount")),
@@ -58,7 +60,7 @@ def chapter_activity(chapter: Chapter, as_of: dt.date) -> tuple[dict[str, Totals
         (
             Visit.objects.filter(
                 attended=True,
-                meeting__chapter=chapter,
+                meeting__chapter_id=chapter_id,
                 meeting__cancelled=False,
                 meeting__date__gte=start,
                 meeting__date__lte=end,
@@ -68,45 +70,47 @@ def chapter_activity(chapter: Chapter, as_of: dt.date) -> tuple[dict[str, Totals
             Count("pk"),
         ),
     ]
-    # One round trip: each source grouped by day, glued with UNION ALL.
     parts = [
         queryset.order_by()
         .values(day=F(date_field))
-        .annotate(**{name: value if name == own else _zero(name) for name in series})
+        .annotate(**{name: value if name == own else _zero(name) for name in SERIES})
         for queryset, date_field, own, value in sources
     ]
-    by_day: dict[str, dict[dt.date, int | Decimal]] = {name: {} for name in series}
-    for record in parts[0].union(*parts[1:], all=True).order_by():
-        for name in series:
-            if record[name]:
-                by_day[name][record["day"]] = by_day[name].get(record["day"], 0) + record[name]
-    referrals, tyfcb = by_day["referrals"], by_day["tyfcb"]
-    one_to_ones, visitors = by_day["one_to_ones"], by_day["visitors"]
-    spans = {
-        "week": as_of - dt.timedelta(days=6),
-        "4w": as_of - dt.timedelta(weeks=4) + dt.timedelta(days=1),
-        "6m": start,
-    }
-    totals = {key: Totals() for key in spans}
-    for key, since in spans.items():
-        t = totals[key]
-        t.referrals = sum(n for d, n in referrals.items() if d >= since)
-        t.visitors = sum(n for d, n in visitors.items() if d >= since)
-        t.one_to_ones = sum(n for d, n in one_to_ones.items() if d >= since)
-        t.tyfcb = sum((a for d, a in tyfcb.items() if d >= since), Decimal("0.00"))
-    trend = []
-    for week in range(WINDOW_WEEKS - 1, -1, -1):
-        week_end = as_of - dt.timedelta(weeks=week)
-        week_start = week_end - dt.timedelta(days=6)
-        trend.append(
-            WeekPoint(
-                week_ending=week_end,
-                referrals=sum(n for d, n in referrals.items() if week_start <= d <= week_end),
-                tyfcb=sum(
-                    (a for d, a in tyfcb.items() if week_start <= d <= week_end), Decimal("0.00")
-                ),
-            )
+    return parts[0].union(*parts[1:], all=True).order_by()
+
+
+#: The president's page asks it on every visit: compiled once (members.precompiled).
+_ACTIVITY = Precompiled(_activity_by_day)
+
+
+def chapter_activity(chapter: Chapter, as_of: dt.date) -> tuple[dict[str, Totals], list[WeekPoint]]:
+    """Totals for this week / last 4 weeks / 6 months, and 26 weekly points ending ``as_of``."""
+    start, end = light_window(as_of)
+    # Each day's counts go to its week (0 = the week ending as_of), in one pass.
+    weeks = [Totals() for _ in range(WINDOW_WEEKS)]
+    for record in _ACTIVITY(chapter.pk, start, end):
+        day = record["day"]
+        if isinstance(day, str):  # SQLite hands back a union's dates as text
+            day = dt.date.fromisoformat(day)
+        week = weeks[(as_of - day).days // 7]
+        week.referrals += record["referrals"] or 0
+        week.visitors += record["visitors"] or 0
+        week.one_to_ones += record["one_to_ones"] or 0
+        week.tyfcb += Decimal(record["tyfcb"] or 0)
+    spans = {"week": weeks[:1], "4w": weeks[:4], "6m": weeks}
+    totals = {
+        key: Totals(
+            referrals=sum(w.referrals for w in span),
+            visitors=sum(w.visitors for w in span),
+            one_to_ones=sum(w.one_to_ones for w in span),
+            tyfcb=sum((w.tyfcb for w in span), Decimal("0.00")),
         )
+        for key, span in spans.items()
+    }
+    trend = [
+        WeekPoint(week_ending=as_of - dt.timedelta(weeks=i), referrals=w.referrals, tyfcb=w.tyfcb)
+        for i, w in reversed(list(enumerate(weeks)))
+    ]
     return totals, trend
 
 
