@@ -185,3 +185,47 @@ def test_region_lights_equal_each_chapters_own(login, staff, chapter, other_chap
         assert [(s.member_id, s.score) for s in region[c.pk]] == [
             (s.member_id, s.score) for s in standings(c)
         ]
+
+
+def test_chapter_activity_totals_and_trend_by_hand(chapter, member, other_member):
+    """This week / 4 weeks / 6 months and the 26 weekly points, against slips placed on the
+    edges of each span (a week is the 7 days ending on today, then each 7 before it)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from reports.health import chapter_activity
+    from tests.factories import (
+        MeetingFactory,
+        OneToOneFactory,
+        ReferralFactory,
+        TyfcbFactory,
+        VisitFactory,
+        VisitorFactory,
+    )
+
+    today = chapter.today()
+    days = {"today": 0, "week edge": 6, "4w first": 7, "4w edge": 27, "6m": 28, "6m edge": 181}
+    for label, back in days.items():
+        day = today - dt.timedelta(days=back)
+        ReferralFactory(giver=member, receiver=other_member, date=day, contact_name=label)
+    ReferralFactory(giver=member, receiver=other_member, date=today - dt.timedelta(days=182))
+    TyfcbFactory(writer=member, thanked=other_member, date=today, amount=Decimal("10.50"))
+    TyfcbFactory(writer=member, thanked=other_member, date=today - dt.timedelta(days=20))
+    OneToOneFactory(member_a=member, member_b=other_member, date=today - dt.timedelta(days=3))
+    OneToOneFactory(
+        member_a=member, member_b=other_member, date=today - dt.timedelta(days=2), status="planned"
+    )
+    meeting = MeetingFactory(chapter=chapter, date=today - dt.timedelta(days=8))
+    VisitFactory(visitor=VisitorFactory(chapter=chapter), meeting=meeting)
+
+    totals, trend = chapter_activity(chapter, today)
+    assert (totals["week"].referrals, totals["4w"].referrals, totals["6m"].referrals) == (2, 4, 6)
+    assert totals["week"].tyfcb == Decimal("10.50")
+    assert totals["4w"].tyfcb == Decimal("260.50")
+    assert (totals["week"].one_to_ones, totals["6m"].one_to_ones) == (1, 1)
+    assert (totals["week"].visitors, totals["4w"].visitors) == (0, 1)
+    assert len(trend) == 26
+    assert trend[-1].week_ending == today and trend[0].week_ending == today - dt.timedelta(weeks=25)
+    assert [p.referrals for p in trend[-5:]] == [1, 1, 0, 1, 2]
+    assert trend[0].referrals == 1  # 181 days back: the first day of the oldest week
+    assert sum(p.referrals for p in trend) == 6
