@@ -10,11 +10,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from html import escape
 from typing import IO
 
 from django.db import connection
 from django.db.models import Count, DecimalField, F, IntegerField, Q, Sum, Value
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from meetings.models import Attendance, Visit
 from members.csvsafe import SafeWriter
@@ -48,7 +49,8 @@ class PalmsRow:
     @property
     def cells_html(self) -> str:
         """The row's number cells in one join (30 rows × 17 columns is 510 template nodes)."""
-        return format_html_join("", '<td class="num">{}</td>', ((v,) for v in self.csv_cells()[2:]))
+        cells = self.csv_cells()[2:]  # numbers only: nothing a browser would read as markup
+        return mark_safe("".join(f'<td class="num">{escape(v)}</td>' for v in cells))  # noqa: S308
 
     def csv_cells(self) -> list[str]:
         cells = [self.email, self.name]

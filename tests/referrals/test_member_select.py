@@ -23,7 +23,8 @@ def _both(bound_field) -> tuple[str, str]:
 @pytest.mark.parametrize("kind", ["referral", "tyfcb", "one_to_one", "testimonial"])
 @pytest.mark.parametrize("state", ["blank", "chosen", "invalid"])
 def test_member_select_renders_as_djangos_select(chapter, member, kind, state):
-    others = [MemberFactory(chapter=chapter) for _ in range(3)]
+    others = [MemberFactory(chapter=chapter) for _ in range(2)]
+    others.append(MemberFactory(chapter=chapter, user__first_name='<b>Bo & "Co"</b>'))
     form_class = FORMS[kind]
     data = None
     if state != "blank":
@@ -36,6 +37,7 @@ def test_member_select_renders_as_djangos_select(chapter, member, kind, state):
         fast, slow = _both(form[name])
         assert parse_html(fast) == parse_html(slow)
         assert "<b>" not in fast
+        assert "&lt;b&gt;Bo &amp; &quot;Co&quot;&lt;/b&gt;" in fast
         for other in others:
             assert f'value="{other.pk}"' in fast
         if state == "chosen":
