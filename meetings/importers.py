@@ -7,6 +7,7 @@ from members.importing import (
     FileReport,
     ImportContext,
     KeyedCsvFile,
+    NewRow,
     RowError,
     register,
 )
@@ -57,10 +58,8 @@ class AttendanceFile(KeyedCsvFile):
             raise RowError(f"the meeting on {day.isoformat()} was cancelled: it takes no marks")
         return (day, member.pk), {"mark": raw_mark, "substitute_name": substitute}
 
-    def build(self, ctx: ImportContext, key: tuple, values: dict) -> Attendance:
-        attendance = Attendance(member_id=key[1], **values)
-        attendance.meeting_date = key[0]
-        return attendance
+    def build(self, ctx: ImportContext, key: tuple, values: dict) -> NewRow:
+        return NewRow(member_id=key[1], meeting_date=key[0], **values)
 
     def before_write(self, ctx: ImportContext, created: list, updated: list) -> None:
         """Create the meetings new marks are for (one per date), then point the marks at them."""
@@ -75,7 +74,7 @@ class AttendanceFile(KeyedCsvFile):
             (m.date, m) for m in Meeting.objects.filter(chapter=ctx.chapter, date__in=new_dates)
         )
         for _, attendance in created:
-            attendance.meeting = self.meetings[attendance.meeting_date]
+            attendance.meeting_id = self.meetings[attendance.meeting_date].pk
 
 
 @register

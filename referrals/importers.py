@@ -11,10 +11,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import OuterRef, Subquery
 
-from members.importing import ImportContext, KeyedCsvFile, RowError, register
+from members.importing import ImportContext, KeyedCsvFile, NewRow, RowError, insert_rows, register
 from members.models import Member
 
 from .models import Ceu, OneToOne, Referral, ReferralStatusChange, Testimonial, Tyfcb
+
+# Read once: an enum's ``choices`` builds a new list each time it is read.
+KINDS = Referral.Kind.choices
+STATUSES = Referral.Status.choices
+BUSINESS = Tyfcb.Business.choices
+ONE_TO_ONE_STATUSES = OneToOne.Status.choices
 
 
 def _pair(ctx: ImportContext, row, first_col: str, second_col: str, day) -> tuple[Member, Member]:
@@ -84,19 +90,20 @@ class ReferralsCsv(KeyedCsvFile):
             else 1
         )
         return (day, giver.pk, receiver.pk, contact_name), {
-            "kind": self.choice(row, "kind", Referral.Kind.choices, default="inside"),
+            "kind": self.choice(row, "kind", KINDS, default="inside"),
             "contact_phone": _text(row, "contact_phone", max_length=32),
             "contact_email": contact_email,
             "temperature": temperature,
-            "status": self.choice(row, "status", Referral.Status.choices, default="new"),
+            "status": self.choice(row, "status", STATUSES, default="new"),
         }
 
     def after_write(self, ctx: ImportContext, created: list, updated: list) -> None:
         # The history says how the status got where the file says it is.
-        ReferralStatusChange.objects.bulk_create(
+        insert_rows(
+            ReferralStatusChange,
             [
-                ReferralStatusChange(
-                    referral=referral,
+                NewRow(
+                    referral_id=referral.pk,
                     from_status=getattr(referral, "last_status", None) or Referral.Status.NEW,
                     to_status=referral.status,
                     note="Imported",
@@ -122,7 +129,7 @@ class TyfcbCsv(KeyedCsvFile):
         day = self.date(row, "date")
         writer, thanked = _pair(ctx, row, "from_email", "to_email", day)
         amount = self.amount(row, "amount")
-        business = self.choice(row, "business", Tyfcb.Business.choices, default="new")
+        business = self.choice(row, "business", BUSINESS, default="new")
         return (day, writer.pk, thanked.pk, amount), {"business": business}
 
 
@@ -141,7 +148,7 @@ class OneToOnesCsv(KeyedCsvFile):
         day = self.date(row, "date")
         first, second = _pair(ctx, row, "member_a_email", "member_b_email", day)
         low, high = sorted((first.pk, second.pk))
-        status = self.choice(row, "status", OneToOne.Status.choices, default="done")
+        status = self.choice(row, "status", ONE_TO_ONE_STATUSES, default="done")
         return (day, low, high), {"status": status}
 
 
