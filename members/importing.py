@@ -87,6 +87,12 @@ class FileReport:
         self._progress = progress
         self.rows = 0
 
+    def reset(self) -> None:
+        """Forget every row, to go through the file again."""
+        self.outcomes.clear()
+        self.problems.clear()
+        self.rows = 0
+
     def done(self, outcome: str) -> None:
         self.outcomes[outcome] += 1
         self._tick()
