@@ -16,6 +16,8 @@ from members.models import Member
 from .models import Attendance, Meeting, Visit, Visitor
 from .services import meeting_start
 
+MARKS = frozenset(Attendance.Mark.values)  # read once: the enum builds the list on each read
+
 
 @register
 class AttendanceFile(KeyedCsvFile):
@@ -42,7 +44,7 @@ class AttendanceFile(KeyedCsvFile):
         day = self.date(row, "meeting_date")
         member = ctx.member(row.get("member_email", ""))
         raw_mark = (row.get("mark") or "").strip().upper()
-        if raw_mark not in Attendance.Mark.values:
+        if raw_mark not in MARKS:
             raise RowError(f"mark {row.get('mark', '')!r} is not one of P, A, L, M, S")
         substitute = (row.get("substitute_name") or "").strip()
         if raw_mark == Attendance.Mark.SUBSTITUTE and not substitute:
