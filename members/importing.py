@@ -11,6 +11,7 @@ the same directory twice changes nothing.
 import csv
 import datetime as dt
 import io
+import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -300,7 +301,8 @@ def _copy_rows(connection, model: type[models.Model], rows: list[NewRow]) -> Non
         named += other
         values = [tuple(_value(f, row.__dict__) for f in named) for row in rows]
     else:
-        values = [_attrs(f.attname for f in named)(row) for row in rows]
+        getter = _attrs(f.attname for f in named)
+        values = [getter(row) for row in rows]
     values = _prepared(connection, named, values)
     tail = tuple(f.get_db_prep_save(value, connection) for f, value in fixed)
     columns = [opts.pk.column, *(f.column for f in named), *(f.column for f, _ in fixed)]
@@ -467,14 +469,22 @@ class KeyedCsvFile(CsvFile):
                     row.pk = obj.pk
 
 
+#: A cell that starts or ends with white space, or starts with ``'`` (``restore_cell``), in
+#: a row's cells joined by NUL; a row without one is taken as it is, cell by cell in C.
+_CELL_NEEDS_WORK = re.compile(r"(?:^|\x00)[\s']|\s(?:\x00|$)")
+
+
 def _rows(reader, header: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    needs_work, unnamed = _CELL_NEEDS_WORK.search, "" in header
     for values in reader:
         if not values:
             continue  # a blank line
-        yield (
-            reader.line_num,
-            {k: restore_cell(v.strip()) for k, v in zip(header, values, strict=False) if k},
-        )
+        if needs_work("\x00".join(values)):
+            values = [restore_cell(v.strip()) for v in values]
+        row = dict(zip(header, values, strict=False))
+        if unnamed:
+            row.pop("", None)  # a column without a name is not read
+        yield reader.line_num, row
 
 
 def _message(exc: Exception) -> str:
