@@ -485,6 +485,8 @@ class KeyedCsvFile(CsvFile):
             return  # nothing will be stored: skip the writes
         self.before_write(ctx, created, list(updated.values()))
         self._create(created, report)
+        if report.problems:
+            return  # the database refused a row (named): nothing will be stored
         if updated:
             if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
                 now = timezone.now()

@@ -184,3 +184,22 @@ def test_the_scenarios_are_not_trivial():
         "(bob@north.test); one active member per trade"
     ]
     assert ("gil@north.test", "north", "", "Builder") in [m[:4] for m in stored["members"]]
+
+
+def test_if_the_database_refuses_the_bulk_writes_the_rows_go_one_by_one(monkeypatch):
+    """A refusal the checks did not foresee: everything is tried again row by row, so the
+    problem is named by its line and the outcomes are counted once."""
+    from django.db import IntegrityError
+
+    from members import importers
+
+    real_write = importers._Roster.write
+
+    def write(self, report):
+        real_write(self, report)
+        raise IntegrityError("refused")
+
+    lines = SCENARIOS["a trade freed then taken, and taken before it is freed"]
+    reference = run(lines, CsvFile.import_rows)
+    monkeypatch.setattr(importers._Roster, "write", write)
+    assert run(lines, RosterFile.import_rows) == reference
