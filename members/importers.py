@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -219,7 +220,7 @@ class _Roster:
         User = get_user_model()
         self.ctx, self.chapter, self.today = ctx, ctx.chapter, ctx.chapter.today()
         emails = {(row.get("email") or "").lower() for _, row in rows} - {""}
-        trades = {(row.get("classification") or "").lower() for _, row in rows} - {""}
+        named = {row.get("classification") or "" for _, row in rows} - {""}
         # Seats of this chapter (all of them: any may hold a trade a row asks for).
         self.members: dict[str, Member] = {}
         self.holders: dict[str, Member] = {}
@@ -234,20 +235,23 @@ class _Roster:
         self.users: dict[str, object] = {
             m.user.email.lower(): m.user for m in self.members.values()
         }
+        wanted = emails - self.members.keys()
         others = {
             user.pk: user
             for user in User.objects.annotate(email_lower=Lower("email")).filter(
-                email_lower__in=emails - self.members.keys()
+                Q(email__in=wanted) | Q(email_lower__in=wanted)
             )
         }
         self.users.update((user.email.lower(), user) for user in others.values())
         for member in Member.objects.filter(user__in=list(others)).select_related("chapter"):
             member.user = others[member.user_id]
             self.members[member.user.email.lower()] = member
+        # As written, or in other letters' case (the database's lower() may leave non-ASCII
+        # letters alone: SQLite's does).
         self.trades: dict[str, Classification] = {
             _trade_key(c.name): c
             for c in Classification.objects.annotate(name_lower=Lower("name")).filter(
-                name_lower__in=trades
+                Q(name__in=named) | Q(name_lower__in={_trade_key(name) for name in named})
             )
         }
         self.roles: dict[int, set[str]] = {}
