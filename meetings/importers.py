@@ -90,6 +90,7 @@ class VisitorsFile(CsvFile):
     columns = ("meeting_date", "name", "email", "company", "invited_by_email")
     required = ("meeting_date", "name")
     order = 20
+    changes_members = False
 
     def parse(self, ctx: ImportContext, row: dict[str, str]) -> tuple:
         day = self.date(row, "meeting_date")

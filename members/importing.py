@@ -143,6 +143,8 @@ class CsvFile:
     columns: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     order: int = 100
+    #: Whether storing this file may add or change members (the context then reloads them).
+    changes_members = True
 
     def import_row(self, ctx: "ImportContext", row: dict[str, str]) -> str:
         """Store one row; return ``"created"``, ``"updated"`` or ``"unchanged"``."""
@@ -429,6 +431,7 @@ class KeyedCsvFile(CsvFile):
     model: type[models.Model]
     key_fields: tuple[str, ...] = ()
     batch_size = 2000
+    changes_members = False
 
     def existing(self, ctx: "ImportContext") -> dict[Hashable, models.Model]:
         return {
@@ -595,7 +598,8 @@ def import_directory(
             problems.extend(report.problems)
             for outcome, count in report.outcomes.items():
                 ctx.counts[f"{name} {outcome}"] += count
-            ctx.refresh_members()
+            if importer.changes_members:
+                ctx.refresh_members()
         if problems:
             transaction.set_rollback(True)
     if problems:
