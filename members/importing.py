@@ -23,6 +23,7 @@ from operator import attrgetter
 from pathlib import Path
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
@@ -221,8 +222,9 @@ class NewRow(SimpleNamespace):
 
 
 _MISSING = object()
-#: Types whose prepared value, once seen equal and of the same type for a column, is the value.
-_PLAIN_TYPES = frozenset({str, int, bool, dt.date, Decimal, type(None)})
+#: Types whose prepared value, once seen equal and of the same type for a column, is the value
+#: (Django's fields prepare them alike whatever the value; a Decimal may be rounded, so not it).
+_PLAIN_TYPES = frozenset({str, int, bool, dt.date, type(None)})
 
 
 def insert_rows(model: type[models.Model], rows: list[NewRow], *, batch_size: int = 2000) -> None:
@@ -346,21 +348,20 @@ def _copy_rows(connection, model: type[models.Model], rows: list[NewRow]) -> Non
 @cache
 def _binary_types() -> dict[int, tuple[type, ...]]:
     """Column types (oids) COPY may write in binary, with the Python types psycopg dumps as
-    them (a date column takes dates only: a datetime is a date too)."""
+    them (a date column takes dates only: a datetime is a date too). Datetimes only when
+    ``USE_TZ``: ``get_db_prep_save`` then makes every one aware."""
     from psycopg import postgres
 
-    return {
-        postgres.types[name].oid: kinds
-        for names, kinds in [
-            (("int2", "int4", "int8"), (int,)),
-            (("text", "varchar", "bpchar"), (str,)),
-            (("bool",), (bool,)),
-            (("numeric",), (Decimal,)),
-            (("timestamptz",), (dt.datetime,)),
-            (("date",), (dt.date,)),
-        ]
-        for name in names
-    }
+    kinds_by_names = [
+        (("int2", "int4", "int8"), (int,)),
+        (("text", "varchar", "bpchar"), (str,)),
+        (("bool",), (bool,)),
+        (("numeric",), (Decimal,)),
+        (("date",), (dt.date,)),
+    ]
+    if settings.USE_TZ:
+        kinds_by_names.append((("timestamptz",), (dt.datetime,)))
+    return {postgres.types[name].oid: kinds for names, kinds in kinds_by_names for name in names}
 
 
 def _binary_dumps(oid: int, kinds: set[type]) -> bool:
