@@ -16,21 +16,28 @@ from members.models import Member
 
 from .models import Ceu, OneToOne, Referral, ReferralStatusChange, Testimonial, Tyfcb
 
-# Read once: an enum's ``choices`` builds a new list each time it is read.
-KINDS = Referral.Kind.choices
-STATUSES = Referral.Status.choices
-BUSINESS = Tyfcb.Business.choices
-ONE_TO_ONE_STATUSES = OneToOne.Status.choices
+
+def _choices(enum) -> list[tuple[str, str]]:
+    """An enum's choices read once (``choices`` builds a new list on each read), as plain
+    strings: ``CsvFile.choice`` compares every value of them for every row."""
+    return [(str(value), str(label)) for value, label in enum.choices]
+
+
+KINDS = _choices(Referral.Kind)
+STATUSES = _choices(Referral.Status)
+BUSINESS = _choices(Tyfcb.Business)
+ONE_TO_ONE_STATUSES = _choices(OneToOne.Status)
 
 
 def _pair(ctx: ImportContext, row, first_col: str, second_col: str, day) -> tuple[Member, Member]:
     first = ctx.member(row.get(first_col, ""), first_col)
     second = ctx.member(row.get(second_col, ""), second_col)
-    if first.pk == second.pk:
+    if first is second:  # one member per email, loaded once
         raise RowError(f"{first_col} and {second_col} are the same member ({first.email})")
-    for who, column in ((first, first_col), (second, second_col)):
-        if not who.belongs_on(day):
-            raise RowError(f"{column} {who.email} was not a member of the chapter on {day}")
+    if not first.belongs_on(day):
+        raise RowError(f"{first_col} {first.email} was not a member of the chapter on {day}")
+    if not second.belongs_on(day):
+        raise RowError(f"{second_col} {second.email} was not a member of the chapter on {day}")
     return first, second
 
 
