@@ -2,6 +2,7 @@
 must store exactly what ``bulk_create`` stores, and a row the database refuses must still be
 named by its line. A bad row deep in a large file is named, and nothing is stored."""
 
+import csv
 import datetime as dt
 import io
 import shutil
@@ -81,6 +82,12 @@ def test_copy_stores_exactly_what_bulk_create_stores(data, tmp_path, monkeypatch
         directory, slug = RIVERSIDE, "riverside"
     else:
         write_chapter(tmp_path, members=12, weeks=10)
+        with (tmp_path / "testimonials.csv").open("a", newline="", encoding="utf-8") as out:
+            csv.writer(out, lineterminator="\n").writerows([
+                ["2022-01-04", "m001@gen.test", "m002@gen.test",
+                 "Line 1\nLine 2\tTabbed \\ back\\slash \\N «ünïcödé» 🎉 \"quoted\""],
+                ["2022-01-04", "m002@gen.test", "m003@gen.test", "'=SUM(A1) ,comma\r\n"],
+            ])  # fmt: skip
         directory, slug = tmp_path, "gen"
     copied = []
     real_copy = importing._copy_rows
@@ -101,6 +108,10 @@ def test_copy_stores_exactly_what_bulk_create_stores(data, tmp_path, monkeypatch
         assert binary[1][name] == bulk[1][name], name
         assert text[1][name] == bulk[1][name], name
     assert len(bulk[1]["Attendance"]) > 50
+    if data == "generated":
+        texts = [row["text"] for row in bulk[1]["Testimonial"]]
+        assert 'Line 1\nLine 2\tTabbed \\ back\\slash \\N «ünïcödé» 🎉 "quoted"' in texts
+        assert "=SUM(A1) ,comma" in texts
 
 
 @pytest.mark.postgres
