@@ -7,6 +7,7 @@ from members.importing import (
     FileReport,
     ImportContext,
     KeyedCsvFile,
+    NewRow,
     RowError,
     register,
 )
@@ -14,6 +15,8 @@ from members.models import Member
 
 from .models import Attendance, Meeting, Visit, Visitor
 from .services import meeting_start
+
+MARKS = frozenset(Attendance.Mark.values)  # read once: the enum builds the list on each read
 
 
 @register
@@ -41,7 +44,7 @@ class AttendanceFile(KeyedCsvFile):
         day = self.date(row, "meeting_date")
         member = ctx.member(row.get("member_email", ""))
         raw_mark = (row.get("mark") or "").strip().upper()
-        if raw_mark not in Attendance.Mark.values:
+        if raw_mark not in MARKS:
             raise RowError(f"mark {row.get('mark', '')!r} is not one of P, A, L, M, S")
         substitute = (row.get("substitute_name") or "").strip()
         if raw_mark == Attendance.Mark.SUBSTITUTE and not substitute:
@@ -57,10 +60,8 @@ class AttendanceFile(KeyedCsvFile):
             raise RowError(f"the meeting on {day.isoformat()} was cancelled: it takes no marks")
         return (day, member.pk), {"mark": raw_mark, "substitute_name": substitute}
 
-    def build(self, ctx: ImportContext, key: tuple, values: dict) -> Attendance:
-        attendance = Attendance(member_id=key[1], **values)
-        attendance.meeting_date = key[0]
-        return attendance
+    def build(self, ctx: ImportContext, key: tuple, values: dict) -> NewRow:
+        return NewRow(member_id=key[1], meeting_date=key[0], **values)
 
     def before_write(self, ctx: ImportContext, created: list, updated: list) -> None:
         """Create the meetings new marks are for (one per date), then point the marks at them."""
@@ -75,7 +76,7 @@ class AttendanceFile(KeyedCsvFile):
             (m.date, m) for m in Meeting.objects.filter(chapter=ctx.chapter, date__in=new_dates)
         )
         for _, attendance in created:
-            attendance.meeting = self.meetings[attendance.meeting_date]
+            attendance.meeting_id = self.meetings[attendance.meeting_date].pk
 
 
 @register
@@ -89,6 +90,7 @@ class VisitorsFile(CsvFile):
     columns = ("meeting_date", "name", "email", "company", "invited_by_email")
     required = ("meeting_date", "name")
     order = 20
+    changes_members = False
 
     def parse(self, ctx: ImportContext, row: dict[str, str]) -> tuple:
         day = self.date(row, "meeting_date")

@@ -3,17 +3,27 @@
 One row per person, keyed by email: a new email creates the login and the seat, a known
 one updates them, and a row that matches what is stored changes nothing. New logins get no
 usable password: people set one through "Forgotten your password?" or an invitation.
+
+Every row is checked in Python against the chapter loaded once (``_Roster``), as the rows
+before it left it, then the logins, seats and status history are written in bulk: a few
+queries for the file, plus a few per row whose roles change. ``import_row`` stores one row
+at a time; it is the reference, and the path taken when a file names one email twice or the
+database refuses the bulk writes.
 """
 
+import copy
 import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .exporting import ROSTER_COLUMNS
-from .importing import CsvFile, ImportContext, RowError, register
+from .importing import CsvFile, FileReport, ImportContext, RowError, register
 from .models import Classification, Member, MemberStatusChange, Role
 from .selectors import trade_holder
 from .services import role_remove, role_save, save_member
@@ -28,6 +38,30 @@ class RosterFile(CsvFile):
     columns = ROSTER_COLUMNS
     required = ("email", "first_name", "last_name", "classification", "joined_on", "status")
     order = 0
+
+    def import_rows(self, ctx: ImportContext, rows, report: FileReport) -> None:
+        rows = list(rows)
+        emails = [email for _, row in rows if (email := (row.get("email") or "").lower())]
+        if len(set(emails)) < len(emails):
+            # One email twice: the second row updates what the first stored; go row by row.
+            super().import_rows(ctx, rows, report)
+            return
+        roster = _Roster(ctx, rows)
+        for line, row in rows:
+            try:
+                outcome = roster.check(line, row)
+            except (RowError, ValidationError) as exc:
+                report.problem(line, exc)
+                continue
+            report.done(outcome)
+        # Stored even when some rows were refused, so the later files find the members they
+        # name (and report only their own problems); the frame rolls everything back.
+        try:
+            with transaction.atomic():
+                roster.write(report)
+        except IntegrityError:
+            report.reset()
+            super().import_rows(ctx, rows, report)
 
     def import_row(self, ctx: ImportContext, row: dict[str, str]) -> str:
         email = self._email(row)
@@ -167,3 +201,202 @@ class RosterFile(CsvFile):
             role_save(role=role, by=None, via="roster import")
             changed = True
         return changed
+
+
+#: Member fields that point at other rows: checked by loading them, not by a query each.
+_RELATIONS = ["user", "chapter", "classification", "sponsor", "status_changed_by"]
+
+
+def _trade_key(name: str) -> str:
+    return name.lower()
+
+
+class _Roster:
+    """The chapter's logins, seats, trades and roles as ``RosterFile.import_row`` would find
+    them before each row, loaded in a few queries and kept up to date row by row; ``check``
+    is ``import_row`` against it, and ``write`` stores what the accepted rows changed."""
+
+    def __init__(self, ctx: ImportContext, rows: list[tuple[int, dict[str, str]]]):
+        User = get_user_model()
+        self.ctx, self.chapter, self.today = ctx, ctx.chapter, ctx.chapter.today()
+        emails = {(row.get("email") or "").lower() for _, row in rows} - {""}
+        named = {row.get("classification") or "" for _, row in rows} - {""}
+        # Seats of this chapter (all of them: any may hold a trade a row asks for).
+        self.members: dict[str, Member] = {}
+        self.holders: dict[str, Member] = {}
+        for member in Member.objects.filter(chapter=self.chapter).select_related(
+            "user", "classification"
+        ):
+            member.chapter = self.chapter
+            self.members[member.user.email.lower()] = member
+            if member.status in Member.SEATED:
+                self.holders[_trade_key(member.classification.name)] = member
+        # Logins the file names that have no seat here: new seats, or seats elsewhere.
+        self.users: dict[str, object] = {
+            m.user.email.lower(): m.user for m in self.members.values()
+        }
+        wanted = emails - self.members.keys()
+        others = {
+            user.pk: user
+            for user in User.objects.annotate(email_lower=Lower("email")).filter(
+                Q(email__in=wanted) | Q(email_lower__in=wanted)
+            )
+        }
+        self.users.update((user.email.lower(), user) for user in others.values())
+        for member in Member.objects.filter(user__in=list(others)).select_related("chapter"):
+            member.user = others[member.user_id]
+            self.members[member.user.email.lower()] = member
+        # As written, or in other letters' case (the database's lower() may leave non-ASCII
+        # letters alone: SQLite's does).
+        self.trades: dict[str, Classification] = {
+            _trade_key(c.name): c
+            for c in Classification.objects.annotate(name_lower=Lower("name")).filter(
+                Q(name__in=named) | Q(name_lower__in={_trade_key(name) for name in named})
+            )
+        }
+        self.roles: dict[int, set[str]] = {}
+        for member_id, name in (
+            Role.objects.current(self.today)
+            .filter(member__chapter=self.chapter)
+            .values_list("member_id", "name")
+        ):
+            self.roles.setdefault(member_id, set()).add(name)
+        # What the accepted rows change, in file order.
+        self.new_trades: list[Classification] = []
+        self.new_users: list = []
+        self.renamed_users: list = []
+        self.new_members: list[Member] = []
+        self.changed_members: list[Member] = []
+        self.status_changes: list[MemberStatusChange] = []
+        self.role_changes: list[tuple[int, Member, set[str]]] = []
+
+    def check(self, line: int, row: dict[str, str]) -> str:
+        """``RosterFile.import_row`` without storing: the same checks, messages and outcome."""
+        email = RosterFile._email(row)
+        trade = row.get("classification", "")
+        if not trade:
+            raise RowError("classification is empty")
+        joined_on = RosterFile.date(row, "joined_on")
+        left_on = RosterFile.date(row, "left_on", optional=True)
+        renewal_due = RosterFile.date(row, "renewal_due", optional=True)
+        status = RosterFile.choice(row, "status", Status.choices)
+        roles = RosterFile._roles(row)
+        RosterFile._check_dates_and_status(joined_on, left_on, renewal_due, status, roles)
+
+        stored_user = self.users.get(email)
+        stored = self.members.get(email) if stored_user else None
+        if stored is not None and stored.chapter_id != self.chapter.pk:
+            raise RowError(f"email {email} is already used in chapter {stored.chapter.slug}")
+        key = _trade_key(trade)
+        classification = self.trades.get(key)
+        if status in Member.SEATED and classification is not None:
+            holder = self.holders.get(key)
+            if holder is not None and holder is not stored:
+                raise RowError(
+                    f"classification {trade!r} is already held by {holder.full_name} "
+                    f"({holder.email}); one active member per trade"
+                )
+
+        # Work on copies: a row refused half way leaves the loaded state as it was.
+        changed = new_trade = classification is None
+        if new_trade:
+            classification = Classification(name=trade)
+        created = stored_user is None
+        if created:
+            user = get_user_model()(email=email)
+            user.set_unusable_password()
+        else:
+            user = copy.copy(stored_user)
+        names = {"first_name": row.get("first_name", ""), "last_name": row.get("last_name", "")}
+        user_changed = created or any(getattr(user, k) != v for k, v in names.items())
+        if user_changed:
+            for name, value in names.items():
+                setattr(user, name, value)
+            # Unique email: the lookup above found no other login with it.
+            user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+            changed = True
+
+        fields = {
+            "chapter": self.chapter,
+            "company": row.get("company", ""),
+            "classification": classification,
+            "phone": row.get("phone", ""),
+            "joined_on": joined_on,
+            "left_on": left_on,
+            "renewal_due": renewal_due,
+        }
+        before = stored.status if stored else ""
+        member = copy.copy(stored) if stored else Member()
+        member.user = user
+        member_changed = stored is None or any(getattr(member, k) != v for k, v in fields.items())
+        for name, value in fields.items():
+            setattr(member, name, value)
+        if before != status:
+            member_changed = True
+            member.status = status
+            member.status_changed_at = timezone.now()
+            member.status_changed_by = None
+            if status != Status.ON_LEAVE:
+                member.leave_from = member.leave_until = None
+        if changed or member_changed:
+            # save_member's full_clean, less what needs a query: the dates and the trade were
+            # checked above, the login and the seat are one to one, and the relations are
+            # rows just loaded (or about to be created).
+            member.clean_fields(exclude=_RELATIONS)
+            changed = True
+        held = self.roles.get(stored.pk, set()) if stored else set()
+        roles_changed = held != roles
+
+        # Accepted: remember what it changed, and let the next rows see it.
+        if new_trade:
+            self.trades[key] = classification
+            self.new_trades.append(classification)
+        if created:
+            self.new_users.append(user)
+        elif user_changed:
+            self.renamed_users.append(user)
+        self.users[email] = user
+        if stored is None:
+            self.new_members.append(member)
+        elif member_changed:
+            self.changed_members.append(member)
+        self.members[email] = member
+        if stored is not None and stored.status in Member.SEATED:
+            self.holders.pop(_trade_key(stored.classification.name), None)
+        if member.status in Member.SEATED:
+            self.holders[key] = member
+        if before != status:
+            self.status_changes.append(
+                MemberStatusChange(
+                    member=member,
+                    from_status=before,
+                    to_status=status,
+                    changed_at=member.status_changed_at,
+                    note="Roster import.",
+                )
+            )
+        if roles_changed:
+            self.role_changes.append((line, member, roles))
+            if stored is not None:
+                self.roles[stored.pk] = roles
+            changed = True
+        if created:
+            return "created"
+        return "updated" if changed else "unchanged"
+
+    def write(self, report: FileReport) -> None:
+        User = get_user_model()
+        Classification.objects.bulk_create(self.new_trades)
+        User.objects.bulk_create(self.new_users)
+        User.objects.bulk_update(self.renamed_users, ["first_name", "last_name"])
+        # Known seats first, in file order (each row left the trades consistent), then new ones.
+        for member in self.changed_members:
+            member.save()
+        Member.objects.bulk_create(self.new_members)
+        MemberStatusChange.objects.bulk_create(self.status_changes)
+        for line, member, roles in self.role_changes:
+            try:
+                with transaction.atomic():
+                    RosterFile._set_roles(member, roles, self.today)
+            except (ValidationError, IntegrityError) as exc:
+                report.problem(line, exc)

@@ -11,20 +11,33 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import OuterRef, Subquery
 
-from members.importing import ImportContext, KeyedCsvFile, RowError, register
+from members.importing import ImportContext, KeyedCsvFile, NewRow, RowError, insert_rows, register
 from members.models import Member
 
 from .models import Ceu, OneToOne, Referral, ReferralStatusChange, Testimonial, Tyfcb
 
 
+def _choices(enum) -> list[tuple[str, str]]:
+    """An enum's choices read once (``choices`` builds a new list on each read), as plain
+    strings: ``CsvFile.choice`` compares every value of them for every row."""
+    return [(str(value), str(label)) for value, label in enum.choices]
+
+
+KINDS = _choices(Referral.Kind)
+STATUSES = _choices(Referral.Status)
+BUSINESS = _choices(Tyfcb.Business)
+ONE_TO_ONE_STATUSES = _choices(OneToOne.Status)
+
+
 def _pair(ctx: ImportContext, row, first_col: str, second_col: str, day) -> tuple[Member, Member]:
     first = ctx.member(row.get(first_col, ""), first_col)
     second = ctx.member(row.get(second_col, ""), second_col)
-    if first.pk == second.pk:
+    if first is second:  # one member per email, loaded once
         raise RowError(f"{first_col} and {second_col} are the same member ({first.email})")
-    for who, column in ((first, first_col), (second, second_col)):
-        if not who.belongs_on(day):
-            raise RowError(f"{column} {who.email} was not a member of the chapter on {day}")
+    if not first.belongs_on(day):
+        raise RowError(f"{first_col} {first.email} was not a member of the chapter on {day}")
+    if not second.belongs_on(day):
+        raise RowError(f"{second_col} {second.email} was not a member of the chapter on {day}")
     return first, second
 
 
@@ -84,19 +97,20 @@ class ReferralsCsv(KeyedCsvFile):
             else 1
         )
         return (day, giver.pk, receiver.pk, contact_name), {
-            "kind": self.choice(row, "kind", Referral.Kind.choices, default="inside"),
+            "kind": self.choice(row, "kind", KINDS, default="inside"),
             "contact_phone": _text(row, "contact_phone", max_length=32),
             "contact_email": contact_email,
             "temperature": temperature,
-            "status": self.choice(row, "status", Referral.Status.choices, default="new"),
+            "status": self.choice(row, "status", STATUSES, default="new"),
         }
 
     def after_write(self, ctx: ImportContext, created: list, updated: list) -> None:
         # The history says how the status got where the file says it is.
-        ReferralStatusChange.objects.bulk_create(
+        insert_rows(
+            ReferralStatusChange,
             [
-                ReferralStatusChange(
-                    referral=referral,
+                NewRow(
+                    referral_id=referral.pk,
                     from_status=getattr(referral, "last_status", None) or Referral.Status.NEW,
                     to_status=referral.status,
                     note="Imported",
@@ -122,7 +136,7 @@ class TyfcbCsv(KeyedCsvFile):
         day = self.date(row, "date")
         writer, thanked = _pair(ctx, row, "from_email", "to_email", day)
         amount = self.amount(row, "amount")
-        business = self.choice(row, "business", Tyfcb.Business.choices, default="new")
+        business = self.choice(row, "business", BUSINESS, default="new")
         return (day, writer.pk, thanked.pk, amount), {"business": business}
 
 
@@ -141,7 +155,7 @@ class OneToOnesCsv(KeyedCsvFile):
         day = self.date(row, "date")
         first, second = _pair(ctx, row, "member_a_email", "member_b_email", day)
         low, high = sorted((first.pk, second.pk))
-        status = self.choice(row, "status", OneToOne.Status.choices, default="done")
+        status = self.choice(row, "status", ONE_TO_ONE_STATUSES, default="done")
         return (day, low, high), {"status": status}
 
 

@@ -1,7 +1,7 @@
 """Write a chapter's import directory of any size, deterministically, for speed runs.
 
 ``python -m tests.imports.generate DIR --members 80 --weeks 200`` writes every DOMAIN.md file
-(about 50,000 rows at that size). Used by ``tests/imports/test_speed.py`` at a small size and
+(about 50,000 rows at that size). Used by the tests in ``tests/imports`` at small sizes and
 by hand to measure rows per second.
 """
 
