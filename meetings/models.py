@@ -70,8 +70,13 @@ class Attendance(models.Model):
 
     PRESENT_MARKS = (Mark.PRESENT, Mark.LATE, Mark.SUBSTITUTE)
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="attendances")
+    # (meeting, member) is unique and (member, meeting) indexed: those serve each key alone.
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="attendances", db_index=False
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="attendances", db_index=False
+    )
     mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.PRESENT)
     substitute_name = models.CharField(max_length=120, blank=True)
     recorded_by = models.ForeignKey(

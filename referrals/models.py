@@ -46,7 +46,8 @@ class Slip(models.Model):
     owners: tuple[str, ...] = ()
     kind_slug = ""
 
-    chapter = models.ForeignKey(Chapter, on_delete=models.PROTECT, related_name="+")
+    # Each slip table indexes (chapter, date), which serves chapter lookups: no second index.
+    chapter = models.ForeignKey(Chapter, on_delete=models.PROTECT, related_name="+", db_index=False)
     date = models.DateField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -103,9 +104,11 @@ class Referral(Slip):
     owners = ("giver",)
     kind_slug = "referral"
 
-    giver = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="referrals_given")
+    giver = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="referrals_given", db_index=False
+    )
     receiver = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="referrals_received"
+        Member, on_delete=models.PROTECT, related_name="referrals_received", db_index=False
     )
     kind = models.CharField(max_length=7, choices=Kind.choices, default=Kind.INSIDE)
     contact_name = models.CharField(max_length=120)
@@ -202,8 +205,12 @@ class Tyfcb(Slip):
         NEW = "new", "New business"
         REPEAT = "repeat", "Repeat business"
 
-    writer = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="tyfcbs_written")
-    thanked = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="tyfcbs_received")
+    writer = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="tyfcbs_written", db_index=False
+    )
+    thanked = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="tyfcbs_received", db_index=False
+    )
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     business = models.CharField(max_length=6, choices=Business.choices, default=Business.NEW)
     referral = models.ForeignKey(
@@ -244,8 +251,8 @@ class OneToOne(Slip):
     owners = ("member_a", "member_b")
     kind_slug = "one_to_one"
 
-    member_a = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
-    member_b = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    member_a = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+", db_index=False)
+    member_b = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+", db_index=False)
     time = models.TimeField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.PLANNED)
@@ -290,7 +297,9 @@ class Ceu(Slip):
     owners = ("member",)
     kind_slug = "ceu"
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="ceus")
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="ceus", db_index=False
+    )
     topic = models.CharField(max_length=200)
     credits = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
 
@@ -316,7 +325,9 @@ class Testimonial(Slip):
     owners = ("giver",)
     kind_slug = "testimonial"
 
-    giver = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="testimonials_given")
+    giver = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="testimonials_given", db_index=False
+    )
     receiver = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="testimonials_received"
     )
