@@ -116,3 +116,25 @@ def test_production_responses_carry_the_security_headers(tmp_path):
     assert "Referrer-Policy: same-origin" in out
     assert "X-Content-Type-Options: nosniff" in out
     assert "cookie-secure True" in out
+
+
+def _database_options(env: dict[str, str]) -> str:
+    code = (
+        "from django.conf import settings; "
+        "print(sorted(settings.DATABASES['default'].get('OPTIONS', {}).items()))"
+    )
+    result = run_manage("shell", "-c", code, env=PRODUCTION_ENV | env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]  # after the shell's own banner
+
+
+def test_postgresql_prepares_statements_and_skips_jit_unless_told_not_to():
+    url = {"DATABASE_URL": "postgres://app@db.example.org:5432/slipstream"}
+    options = _database_options(url)
+    assert "('prepare_threshold', 5)" in options
+    assert "('server_side_binding', True)" in options
+    assert "-c jit=off" in options
+    pooled = _database_options(url | {"DATABASE_PREPARED_STATEMENTS": "0"})
+    assert "prepare_threshold" not in pooled and "server_side_binding" not in pooled
+    assert "-c jit=off" in pooled
+    assert _database_options({"DATABASE_URL": "sqlite:////tmp/x.sqlite3"}) == "[]"
