@@ -30,6 +30,7 @@ from .models import Ceu, OneToOne, Referral, SlipCorrection, Testimonial, Tyfcb
 
 SIX_MONTHS = dt.timedelta(weeks=26)
 DASHBOARD_LIST = 20  # rows per dashboard list; the page links to the full lists
+DASHBOARD_WAITING = 5  # the oldest referrals waiting for an update; the inbox has them all
 ZERO = Decimal("0.00")
 
 MEMBER_PEOPLE = ("user", "classification")
@@ -220,10 +221,10 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
 
 # --- Closing the loop -----------------------------------------------------------------------
 
-CLOSED_SHOWN = 10
+CLOSED_SHOWN = 5
 INBOX_FIELDS = ("receiver_id", "contact_name", "contact_phone", "contact_email", "need",
                 "temperature", "kind", "status")  # fmt: skip
-OPEN_PER_PAGE = 20
+OPEN_PER_PAGE = 10  # cards with a note and status buttons: ten fill a phone's screen twice
 
 
 @dataclass

@@ -104,7 +104,7 @@ def test_given_query_count_is_fixed(
 
 
 def test_inbox_pages_the_open_referrals_oldest_first(login, member, other_member, today):
-    """Two years of unanswered referrals must not make the page grow: 20 a page, the total
+    """Two years of unanswered referrals must not make the page grow: 10 a page, the total
     from the same query, then the next page; a page past the end shows the first."""
     for i in range(45):
         ReferralFactory(
@@ -119,18 +119,18 @@ def test_inbox_pages_the_open_referrals_oldest_first(login, member, other_member
     client = login(member)
     first = client.get(reverse("referrals:inbox"))
     inbox = first.context["inbox"]
-    assert inbox.open_total == 45 and inbox.pages == 3
-    assert [r.contact_name for r in inbox.open] == [f"Open {i:02d}" for i in range(20)]
-    assert len(inbox.closed) == 10
+    assert inbox.open_total == 45 and inbox.pages == 5
+    assert [r.contact_name for r in inbox.open] == [f"Open {i:02d}" for i in range(10)]
+    assert [r.contact_name for r in inbox.closed] == [f"Closed {i:02d}" for i in range(5)]
     html = first.content.decode()
     assert "Waiting for your update (45)" in html
-    assert 'href="?page=2"' in html and "page 1 of 3" in html
-    third = client.get(reverse("referrals:inbox"), {"page": "3"}).context["inbox"]
-    assert [r.contact_name for r in third.open] == [f"Open {i:02d}" for i in range(40, 45)]
-    assert third.previous_page == 2 and third.next_page is None
+    assert 'href="?page=2"' in html and "page 1 of 5" in html
+    last = client.get(reverse("referrals:inbox"), {"page": "5"}).context["inbox"]
+    assert [r.contact_name for r in last.open] == [f"Open {i:02d}" for i in range(40, 45)]
+    assert last.previous_page == 4 and last.next_page is None
     for junk in ("99", "0", "-1", "abc", "9" * 40):
         page = client.get(reverse("referrals:inbox"), {"page": junk}).context["inbox"]
-        assert page.page == 1 and len(page.open) == 20
+        assert page.page == 1 and len(page.open) == 10
 
 
 def test_inbox_with_nothing_open_says_so(login, member):
