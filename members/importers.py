@@ -63,17 +63,23 @@ class RosterFile(CsvFile):
             report.reset()
             super().import_rows(ctx, rows, report)
 
-    def import_row(self, ctx: ImportContext, row: dict[str, str]) -> str:
-        email = self._email(row)
+    @classmethod
+    def parse(cls, row: dict[str, str]) -> tuple:
+        """A row's values, checked on their own: what both ways of storing start from."""
+        email = cls._email(row)
         trade = row.get("classification", "")
         if not trade:
             raise RowError("classification is empty")
-        joined_on = self.date(row, "joined_on")
-        left_on = self.date(row, "left_on", optional=True)
-        renewal_due = self.date(row, "renewal_due", optional=True)
-        status = self.choice(row, "status", Status.choices)
-        roles = self._roles(row)
-        self._check_dates_and_status(joined_on, left_on, renewal_due, status, roles)
+        joined_on = cls.date(row, "joined_on")
+        left_on = cls.date(row, "left_on", optional=True)
+        renewal_due = cls.date(row, "renewal_due", optional=True)
+        status = cls.choice(row, "status", Status.choices)
+        roles = cls._roles(row)
+        cls._check_dates_and_status(joined_on, left_on, renewal_due, status, roles)
+        return email, trade, joined_on, left_on, renewal_due, status, roles
+
+    def import_row(self, ctx: ImportContext, row: dict[str, str]) -> str:
+        email, trade, joined_on, left_on, renewal_due, status, roles = self.parse(row)
 
         User = get_user_model()
         user = User.objects.filter(email__iexact=email).first()
@@ -272,16 +278,7 @@ class _Roster:
 
     def check(self, line: int, row: dict[str, str]) -> str:
         """``RosterFile.import_row`` without storing: the same checks, messages and outcome."""
-        email = RosterFile._email(row)
-        trade = row.get("classification", "")
-        if not trade:
-            raise RowError("classification is empty")
-        joined_on = RosterFile.date(row, "joined_on")
-        left_on = RosterFile.date(row, "left_on", optional=True)
-        renewal_due = RosterFile.date(row, "renewal_due", optional=True)
-        status = RosterFile.choice(row, "status", Status.choices)
-        roles = RosterFile._roles(row)
-        RosterFile._check_dates_and_status(joined_on, left_on, renewal_due, status, roles)
+        email, trade, joined_on, left_on, renewal_due, status, roles = RosterFile.parse(row)
 
         stored_user = self.users.get(email)
         stored = self.members.get(email) if stored_user else None
