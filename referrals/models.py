@@ -58,11 +58,20 @@ class Slip(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: The form's one-off token. Unique per author, so a form sent again after its answer was
+    #: lost (the database went away as it committed) finds the slip it stored, not a twin.
+    token = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = SlipQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def token_once(cls, name: str) -> models.UniqueConstraint:
+        return models.UniqueConstraint(
+            fields=["created_by", "token"], condition=~Q(token=""), name=f"{name}_token_once"
+        )
 
     def is_owned_by(self, member: Member | None) -> bool:
         return member is not None and any(
@@ -129,6 +138,7 @@ class Referral(Slip):
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
+            Slip.token_once("referral"),
             models.CheckConstraint(condition=~Q(giver=F("receiver")), name="referral_not_to_self"),
             models.CheckConstraint(
                 condition=Q(temperature__gte=1, temperature__lte=5),
@@ -222,6 +232,7 @@ class Tyfcb(Slip):
         verbose_name = "TYFCB"
         verbose_name_plural = "TYFCBs"
         constraints = [
+            Slip.token_once("tyfcb"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="tyfcb_amount_positive"),
             models.CheckConstraint(condition=~Q(writer=F("thanked")), name="tyfcb_not_to_self"),
             models.CheckConstraint(
@@ -261,6 +272,7 @@ class OneToOne(Slip):
         ordering = ["-date", "-id"]
         verbose_name = "one-to-one"
         constraints = [
+            Slip.token_once("onetoone"),
             models.CheckConstraint(
                 condition=Q(member_a__lt=F("member_b")), name="one_to_one_pair_ordered"
             ),
@@ -307,6 +319,7 @@ class Ceu(Slip):
         ordering = ["-date", "-id"]
         verbose_name = "CEU"
         constraints = [
+            Slip.token_once("ceu"),
             models.CheckConstraint(condition=Q(credits__gt=0), name="ceu_credits_positive"),
         ]
         indexes = [
@@ -336,6 +349,7 @@ class Testimonial(Slip):
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
+            Slip.token_once("testimonial"),
             models.CheckConstraint(
                 condition=~Q(giver=F("receiver")), name="testimonial_not_to_self"
             ),

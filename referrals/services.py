@@ -181,6 +181,7 @@ def referral_create(
     told_them_you_would_call: bool = False,
     gave_your_card: bool = False,
     created_by=None,
+    token: str = "",
 ) -> Referral:
     referral = Referral(
         chapter=giver.chapter,
@@ -197,6 +198,7 @@ def referral_create(
         told_them_you_would_call=told_them_you_would_call,
         gave_your_card=gave_your_card,
         created_by=getattr(created_by, "user", created_by),
+        token=token,
     )
     _check_members(referral)
     return _save(referral)
@@ -212,6 +214,7 @@ def tyfcb_create(
     business: str = Tyfcb.Business.NEW,
     referral: Referral | None = None,
     created_by=None,
+    token: str = "",
 ) -> Tyfcb:
     """The writer closed business and thanks the member who referred it (the credit is theirs)."""
     tyfcb = Tyfcb(
@@ -223,6 +226,7 @@ def tyfcb_create(
         business=business,
         referral=referral,
         created_by=getattr(created_by, "user", created_by),
+        token=token,
     )
     _check_members(tyfcb)
     if referral is not None and (
@@ -242,6 +246,7 @@ def one_to_one_log(
     place: str = "",
     status: str = OneToOne.Status.PLANNED,
     created_by=None,
+    token: str = "",
 ) -> tuple[OneToOne, bool]:
     """Log a 1-2-1; returns ``(row, created)``.
 
@@ -262,6 +267,7 @@ def one_to_one_log(
         place=place,
         status=status,
         created_by=getattr(created_by, "user", created_by),
+        token=token,
     )
     _check_members(one_to_one, me=member, other_key="other")
     _check_not_done_in_future(one_to_one)
@@ -286,7 +292,7 @@ def _check_not_done_in_future(one_to_one: OneToOne) -> None:
 
 @transaction.atomic
 def ceu_create(
-    *, member: Member, date: dt.date, topic: str, credits: int = 1, created_by=None
+    *, member: Member, date: dt.date, topic: str, credits: int = 1, created_by=None, token: str = ""
 ) -> Ceu:
     ceu = Ceu(
         chapter=member.chapter,
@@ -295,6 +301,7 @@ def ceu_create(
         topic=topic,
         credits=credits,
         created_by=getattr(created_by, "user", created_by),
+        token=token,
     )
     _check_members(ceu)
     return _save(ceu)
@@ -302,7 +309,7 @@ def ceu_create(
 
 @transaction.atomic
 def testimonial_create(
-    *, giver: Member, receiver: Member, date: dt.date, text: str, created_by=None
+    *, giver: Member, receiver: Member, date: dt.date, text: str, created_by=None, token: str = ""
 ) -> Testimonial:
     testimonial = Testimonial(
         chapter=giver.chapter,
@@ -311,6 +318,7 @@ def testimonial_create(
         date=_open_date(giver.chapter, date),
         text=text,
         created_by=getattr(created_by, "user", created_by),
+        token=token,
     )
     _check_members(testimonial)
     return _save(testimonial)

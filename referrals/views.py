@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -58,17 +59,30 @@ def _kind(raw: str | None) -> str:
 
 
 def _create(kind: str, me: Member, data: dict, by) -> tuple[Slip, bool]:
-    """Dispatch to the kind's service; returns the slip and whether it is new."""
+    """Dispatch to the kind's service; returns the slip and whether it is new.
+
+    A form whose token already stored a slip (sent again because the answer to the first try
+    was lost, say the database went away as it committed) gets that slip back, not a twin.
+    """
+    token = data.get("token") or ""
     data = {k: v for k, v in data.items() if k != "token"}
-    if kind == "referral":
-        return services.referral_create(giver=me, created_by=by.user, **data), True
-    if kind == "tyfcb":
-        return services.tyfcb_create(writer=me, created_by=by.user, **data), True
-    if kind == "one_to_one":
-        return services.one_to_one_log(member=me, created_by=by.user, **data)
-    if kind == "ceu":
-        return services.ceu_create(member=me, created_by=by.user, **data), True
-    return services.testimonial_create(giver=me, created_by=by.user, **data), True
+    mine = {"created_by": by.user, "token": token}
+    try:
+        if kind == "referral":
+            return services.referral_create(giver=me, **mine, **data), True
+        if kind == "tyfcb":
+            return services.tyfcb_create(writer=me, **mine, **data), True
+        if kind == "one_to_one":
+            return services.one_to_one_log(member=me, **mine, **data)
+        if kind == "ceu":
+            return services.ceu_create(member=me, **mine, **data), True
+        return services.testimonial_create(giver=me, **mine, **data), True
+    except IntegrityError:
+        model = SLIP_KINDS[kind]
+        stored = model.objects.filter(created_by=by.user, token=token).first() if token else None
+        if stored is None:
+            raise
+        return stored, False
 
 
 def _claim(request: HttpRequest, token: str) -> str | None:
@@ -154,7 +168,10 @@ def log_slip(request: HttpRequest) -> HttpResponse:
 
 def _confirm(request: HttpRequest, kind: str, slip: Slip, created: bool, asked_date) -> None:
     if not created:
-        messages.info(request, f"That 1-2-1 was already logged ({slip}); it counts once.")
+        if kind == "one_to_one":
+            messages.info(request, f"That 1-2-1 was already logged ({slip}); it counts once.")
+        else:
+            messages.info(request, f"That {KIND_NAMES[kind]} was already saved; it is stored once.")
         return
     text = f"Saved: your {KIND_NAMES[kind]} dated {slip.date:%a} {slip.date.day} {slip.date:%b}."
     if slip.date != asked_date:

@@ -278,3 +278,25 @@ def test_log_page_needs_a_login(client):
     response = client.get(LOG)
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
+
+
+def test_a_form_sent_again_after_its_answer_was_lost_stores_one_slip(
+    login, member, other_member, today
+):
+    """The database committed the slip but the answer never arrived (the connection dropped
+    as it committed), so the view released the form's token; the member sends it again."""
+    from django.core.cache import cache
+
+    client = login(member)
+    url = reverse("referrals:log_slip") + "?kind=referral"
+    form = {
+        "receiver": other_member.pk, "kind": "inside", "contact_name": "Once Only",
+        "temperature": "3", "date": today.isoformat(), "token": "lost-answer-token",
+    }  # fmt: skip
+    assert client.post(url, form).status_code == 302
+    cache.clear()  # the claim is gone, as after a failure the view could not tell apart
+    again = client.post(url, form, follow=True)
+    assert again.status_code == 200
+    assert Referral.objects.filter(contact_name="Once Only").count() == 1
+    assert Referral.objects.get(contact_name="Once Only").token == "lost-answer-token"
+    assert "already saved" in again.content.decode()
