@@ -20,6 +20,7 @@ from members.access import (
     scope_to_chapter,
 )
 from members.csvsafe import SafeWriter
+from members.forms import add_service_errors
 from members.models import Chapter, Member, Role
 
 from . import selectors, services
@@ -304,11 +305,7 @@ def visitor_add(request: HttpRequest) -> HttpResponse:
                 invited_by=request.viewer.member,
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            add_service_errors(form, exc)
         else:
             taken = services.trade_held(chapter, visit.visitor.classification)
             note = " Their trade is already held in the chapter (trade taken)." if taken else ""
@@ -455,11 +452,7 @@ def public(request: HttpRequest, slug: str) -> HttpResponse:
                     invited_by=data["invited_by"],
                 )
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for name, errors in exc.message_dict.items():
-                        form.add_error(name if name in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc.messages)
+                add_service_errors(form, exc)
             else:
                 return redirect(f"{reverse('meetings:public', args=[slug])}?registered=1")
         status = 400

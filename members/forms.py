@@ -2,9 +2,20 @@
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
 
 from .models import Chapter, Classification, Invitation, Member
 from .services import check_invitee
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on the form: each field's message beside that
+    field, anything about a field the form does not have (or no field) above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class ProfileForm(forms.ModelForm):

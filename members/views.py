@@ -23,7 +23,7 @@ from .access import (
     member_required,
     role_required,
 )
-from .forms import InvitationForm, ProfileForm, SetPasswordForm
+from .forms import InvitationForm, ProfileForm, SetPasswordForm, add_service_errors
 from .models import Member, MemberStatusChange, Role
 from .mydata import member_data
 
@@ -128,7 +128,7 @@ def invite(request: HttpRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -143,14 +143,6 @@ def invite(request: HttpRequest) -> HttpResponse:
         {"form": form, "chapter": chapter, "pending": pending,
          "left": services.invitations_left(request.user)},
     )  # fmt: skip
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @never_cache
