@@ -78,6 +78,23 @@ class RosterFile(CsvFile):
         cls._check_dates_and_status(joined_on, left_on, renewal_due, status, roles)
         return email, trade, joined_on, left_on, renewal_due, status, roles
 
+    @staticmethod
+    def names(row: dict[str, str]) -> dict[str, str]:
+        return {"first_name": row.get("first_name", ""), "last_name": row.get("last_name", "")}
+
+    @staticmethod
+    def seat(chapter, row, classification, joined_on, left_on, renewal_due) -> dict:
+        """The member row's own values, as both ways of storing the roster compare them."""
+        return {
+            "chapter": chapter,
+            "company": row.get("company", ""),
+            "classification": classification,
+            "phone": row.get("phone", ""),
+            "joined_on": joined_on,
+            "left_on": left_on,
+            "renewal_due": renewal_due,
+        }
+
     def import_row(self, ctx: ImportContext, row: dict[str, str]) -> str:
         email, trade, joined_on, left_on, renewal_due, status, roles = self.parse(row)
 
@@ -107,7 +124,7 @@ class RosterFile(CsvFile):
         if created:
             user = User(email=email)
             user.set_unusable_password()
-        names = {"first_name": row.get("first_name", ""), "last_name": row.get("last_name", "")}
+        names = RosterFile.names(row)
         if created or any(getattr(user, k) != v for k, v in names.items()):
             for key, value in names.items():
                 setattr(user, key, value)
@@ -115,15 +132,7 @@ class RosterFile(CsvFile):
             user.save()
             changed = True
 
-        fields = {
-            "chapter": ctx.chapter,
-            "company": row.get("company", ""),
-            "classification": classification,
-            "phone": row.get("phone", ""),
-            "joined_on": joined_on,
-            "left_on": left_on,
-            "renewal_due": renewal_due,
-        }
+        fields = RosterFile.seat(ctx.chapter, row, classification, joined_on, left_on, renewal_due)
         before = member.status if member else ""
         member = member or Member(user=user)
         if member.pk is None or any(getattr(member, k) != v for k, v in fields.items()):
@@ -304,7 +313,7 @@ class _Roster:
             user.set_unusable_password()
         else:
             user = copy.copy(stored_user)
-        names = {"first_name": row.get("first_name", ""), "last_name": row.get("last_name", "")}
+        names = RosterFile.names(row)
         user_changed = created or any(getattr(user, k) != v for k, v in names.items())
         if user_changed:
             for name, value in names.items():
@@ -313,15 +322,7 @@ class _Roster:
             user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
             changed = True
 
-        fields = {
-            "chapter": self.chapter,
-            "company": row.get("company", ""),
-            "classification": classification,
-            "phone": row.get("phone", ""),
-            "joined_on": joined_on,
-            "left_on": left_on,
-            "renewal_due": renewal_due,
-        }
+        fields = RosterFile.seat(self.chapter, row, classification, joined_on, left_on, renewal_due)
         before = stored.status if stored else ""
         member = copy.copy(stored) if stored else Member()
         member.user = user
