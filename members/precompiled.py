@@ -59,7 +59,8 @@ class _Replay:
             return [cursor.fetchall()]
 
     def results_iter(self, results=None, **kwargs):
-        kwargs.pop("chunked_fetch", None), kwargs.pop("chunk_size", None)
+        for fetched_whole in ("chunked_fetch", "chunk_size"):  # the rows come in one fetch
+            kwargs.pop(fetched_whole, None)
         return self._compiler.results_iter(
             self.execute_sql() if results is None else results, **kwargs
         )

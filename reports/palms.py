@@ -124,8 +124,8 @@ def _belonging(chapter_ids, start, end, member_ids=None):
 
 
 # A chapter's page asks the same question on every visit: compiled once (members.precompiled).
-_CHAPTER_MEMBERS = Precompiled(_belonging)
-_SOME_MEMBERS = Precompiled(_belonging)
+# (One instance serves both calls below: each argument shape is compiled on its own.)
+_MEMBERS = Precompiled(_belonging)
 
 
 def _members(chapter_ids: list[int], start, end, member_ids) -> list[dict]:
@@ -133,8 +133,8 @@ def _members(chapter_ids: list[int], start, end, member_ids) -> list[dict]:
     if len(chapter_ids) > 1:  # a region: its size varies, so the ORM compiles it each time
         return list(_belonging(chapter_ids, start, end, member_ids and list(member_ids)))
     if member_ids is None:
-        return _CHAPTER_MEMBERS(chapter_ids, start, end)
-    return _SOME_MEMBERS(chapter_ids, start, end, list(member_ids))
+        return _MEMBERS(chapter_ids, start, end)
+    return _MEMBERS(chapter_ids, start, end, list(member_ids))
 
 
 def _activity_queryset(
