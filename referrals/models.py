@@ -60,7 +60,8 @@ class Slip(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     #: The form's one-off token. Unique per author, so a form sent again after its answer was
     #: lost (the database went away as it committed) finds the slip it stored, not a twin.
-    token = models.CharField(max_length=64, blank=True, default="", editable=False)
+    #: Empty by default in the database too, so bulk loads (``COPY``) may leave it out.
+    token = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
 
     objects = SlipQuerySet.as_manager()
 

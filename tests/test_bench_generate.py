@@ -1,0 +1,54 @@
+"""``make bench``'s generator loads a region the app can serve: a small one, on PostgreSQL.
+
+The generator writes with ``COPY``, past the ORM's Python defaults, so a new non-null column
+without a database default breaks it; this test is where that shows, not a bench run.
+"""
+
+import pytest
+from django.db.models import Max
+from django.test import Client
+
+from bench.generate import generate
+from bench.pages import FORM, PAGES, Personas, query_counts
+from members.models import Chapter, Member
+from referrals import models as slips
+from tests.factories import ReferralFactory
+from tests.test_page_queries import EXPECTED
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_generated_region_serves_every_bench_page_at_its_pinned_query_count():
+    counts = generate(chapters=3, members=6, weeks=6)
+
+    assert Chapter.objects.count() == counts["chapters"] == 3
+    assert Member.objects.count() == counts["members"] == 4 + 12 + 4
+    for model, key in (
+        (slips.Referral, "referrals"),
+        (slips.Tyfcb, "tyfcb"),
+        (slips.OneToOne, "one_to_ones"),
+        (slips.Ceu, "ceus"),
+        (slips.Testimonial, "testimonials"),
+    ):
+        assert model.objects.count() == counts[key] > 0, key
+        assert not model.objects.exclude(token="").exists(), key
+    # The sequences moved past the copied ids: the ORM's next slip saves.
+    last = slips.Referral.objects.aggregate(last=Max("pk"))["last"]
+    assert ReferralFactory().pk > last
+
+    personas = Personas.build(spread=3)
+    for page in PAGES:
+        for login in personas.members if page.who == "member" else personas.leaders:
+            client = Client()
+            client.force_login(login.member.user)
+            path = page.path(login.member)
+            if page.method == "POST":
+                response = client.post(path, data=page.body(login.member, 0), content_type=FORM)
+            else:
+                response = client.get(path)
+            assert response.status_code in (200, 302), (page.label, response.status_code)
+
+    pinned = query_counts(personas)
+    assert personas.smallest.members.count() == 4
+    assert personas.largest.members.count() == 12
+    assert pinned == {label: {"smallest": n, "largest": n} for label, n in EXPECTED.items()}
