@@ -261,14 +261,15 @@ _AUTO_NOW_FIELDS = (models.DateField, models.TimeField)
 
 def _copyable(model: type[models.Model]) -> bool:
     """COPY writes what ``bulk_create`` would if every value is known in Python: the primary
-    key comes from a sequence, no field computes its value in the database (``db_default``,
-    generated) and no ``pre_save`` does more than ``auto_now``/``auto_now_add``."""
+    key comes from a sequence, no field computes its value in the database (generated, or a
+    ``db_default`` with no Python default to take first) and no ``pre_save`` does more than
+    ``auto_now``/``auto_now_add``."""
     opts = model._meta
     if not isinstance(opts.pk, models.AutoField):
         return False
     return all(
         not f.generated
-        and not f.has_db_default()
+        and (f.has_default() or not f.has_db_default())
         and (type(f).pre_save is models.Field.pre_save or isinstance(f, _AUTO_NOW_FIELDS))
         for f in opts.concrete_fields
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from chapter.env import env_bool, env_int, mailer_from_url
 
@@ -131,10 +132,19 @@ def _database_options(env: dict[str, str]) -> str:
 def test_postgresql_prepares_statements_and_skips_jit_unless_told_not_to():
     url = {"DATABASE_URL": "postgres://app@db.example.org:5432/slipstream"}
     options = _database_options(url)
-    assert "('prepare_threshold', 5)" in options
+    assert "('prepare_threshold', 2)" in options
     assert "('server_side_binding', True)" in options
-    assert "-c jit=off" in options
+    assert "-c jit=off -c plan_cache_mode=force_generic_plan" in options
     pooled = _database_options(url | {"DATABASE_PREPARED_STATEMENTS": "0"})
     assert "prepare_threshold" not in pooled and "server_side_binding" not in pooled
-    assert "-c jit=off" in pooled
+    assert "-c jit=off" in pooled and "plan_cache_mode" not in pooled
     assert _database_options({"DATABASE_URL": "sqlite:////tmp/x.sqlite3"}) == "[]"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_postgresql_session_plans_prepared_statements_once_and_never_jit_compiles():
+    """The settings reach the server: what the connection itself reports."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('plan_cache_mode'), current_setting('jit')")
+        assert cursor.fetchone() == ("force_generic_plan", "off")
