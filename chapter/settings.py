@@ -85,6 +85,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form widgets drawn in Python (the same HTML as their templates, a fraction of the cost).
+FORM_RENDERER = "members.form_renderer.FormRenderer"
+
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 try:

@@ -347,6 +347,8 @@ def _colleagues(chapter_id, member_id):
         Member.objects.filter(chapter_id=chapter_id, status__in=list(Member.SEATED))
         .exclude(pk=member_id)
         .select_related("user", "classification")
+        # What a picker line shows (``full_name · trade``): not all 40 columns of three tables.
+        .only("pk", "chapter_id", *NAME_FIELDS, "classification__name")
         .order_by("user__first_name", "user__last_name")
     )
 
