@@ -21,6 +21,7 @@ from members.access import (
 )
 from members.csvsafe import SafeWriter
 from members.forms import add_service_errors
+from members.links import url_for
 from members.models import Chapter, Member, Role
 
 from . import selectors, services
@@ -151,7 +152,9 @@ def _attendance_meeting(request: HttpRequest, pk: int) -> Meeting:
     return meeting
 
 
-def _attendance_context(meeting: Meeting, rows, *, whole_roster: bool = False) -> dict:
+def _attendance_context(
+    meeting: Meeting, rows, user_id: int | None, *, whole_roster: bool = False
+) -> dict:
     # The buttons differ only by the row's current mark: render each variant once, not per row.
     buttons = {
         mark: render_to_string(
@@ -162,6 +165,10 @@ def _attendance_context(meeting: Meeting, rows, *, whole_roster: bool = False) -
     }
     for row in rows:
         row.buttons = buttons[row.mark]
+        # What each row shows, worked out here once rather than by a template lookup chain.
+        row.action = url_for("meetings:mark", meeting.pk, row.member.pk)
+        row.name = row.member.full_name
+        row.is_me = row.member.user_id == user_id
     return {
         "meeting": meeting,
         "rows": rows,
@@ -174,7 +181,9 @@ def _attendance_context(meeting: Meeting, rows, *, whole_roster: bool = False) -
 @require_GET
 def take_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _attendance_meeting(request, pk)
-    context = _attendance_context(meeting, selectors.attendance_roster(meeting), whole_roster=True)
+    context = _attendance_context(
+        meeting, selectors.attendance_roster(meeting), request.user.pk, whole_roster=True
+    )
     return render(request, "meetings/take_attendance.html", context)
 
 
@@ -205,7 +214,7 @@ def mark(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
                 return render(
                     request,
                     "meetings/take_attendance.html#row_with_count",
-                    {**_attendance_context(meeting, [row]), "row": row},
+                    {**_attendance_context(meeting, [row], request.user.pk), "row": row},
                 )
             messages.success(request, f"{member}: {attendance.get_mark_display()}.")
             url = reverse("meetings:take_attendance", args=[meeting.pk])
@@ -224,12 +233,15 @@ def mark(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
         return render(
             request,
             "meetings/take_attendance.html#row",
-            {**_attendance_context(meeting, [row]), "row": row},
+            {**_attendance_context(meeting, [row], request.user.pk), "row": row},
             status=200,
         )
     rows = [r if r.member.pk != member.pk else row for r in selectors.attendance_roster(meeting)]
     return render(
-        request, "meetings/take_attendance.html", _attendance_context(meeting, rows), status=400
+        request,
+        "meetings/take_attendance.html",
+        _attendance_context(meeting, rows, request.user.pk),
+        status=400,
     )
 
 

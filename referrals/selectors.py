@@ -162,7 +162,7 @@ _WAITING = Precompiled(
             fields=("contact_name", "status"),
         )
         .annotate(total=Window(Count("id")))
-        .order_by("date", "id")[:DASHBOARD_LIST]
+        .order_by("date", "id")[:DASHBOARD_WAITING]
     )
 )
 # Grouped by chapter (a member's slips are all their chapter's): one row, or none.

@@ -64,6 +64,26 @@ def test_dashboard_shows_the_week_waiting_next_and_six_months(login, member, oth
     assert "Given Now" in html
 
 
+def test_dashboard_lists_the_five_oldest_waiting_and_counts_them_all(
+    login, member, other_member, today
+):
+    for days in range(7):
+        ReferralFactory(
+            giver=other_member, receiver=member, contact_name=f"Waiting {days}",
+            date=today - dt.timedelta(days=days),
+        )  # fmt: skip
+    ReferralFactory(giver=other_member, receiver=member, contact_name="Won", status="won")
+
+    response = login(member).get(reverse("home"))
+    board = response.context["board"]
+    assert [r.contact_name for r in board.waiting] == [f"Waiting {d}" for d in (6, 5, 4, 3, 2)]
+    assert board.waiting_count == 7
+    html = response.content.decode()
+    section = html[html.index('id="waiting-heading"') : html.index('id="next-heading"')]
+    assert "Waiting 2" in section and "Waiting 1" not in section
+    assert "All 7 in my inbox" in section
+
+
 def _build(member, chapter, today, count):
     others = [MemberFactory(chapter=chapter) for _ in range(4)]
     many_slips(member, others, count, today)
