@@ -17,6 +17,21 @@ from .services import default_mark
 MARKS = [choice for choice, _ in Attendance.Mark.choices]
 
 
+#: A meeting of one chapter by id: asked on every tap of the attendance page, compiled once.
+_CHAPTER_MEETING = Precompiled(
+    lambda pk, chapter_id: Meeting.objects.filter(pk=pk, chapter_id=chapter_id)
+)
+
+
+def chapter_meeting(chapter: Chapter, pk: int) -> Meeting | None:
+    """The chapter's meeting ``pk``, or None; it shares the chapter object already loaded."""
+    found = _CHAPTER_MEETING(pk, chapter.pk)
+    if not found:
+        return None
+    found[0].chapter = chapter
+    return found[0]
+
+
 def upcoming_meetings(chapter: Chapter, *, today: dt.date | None = None) -> QuerySet[Meeting]:
     today = today or chapter.today()
     return Meeting.objects.filter(chapter=chapter, date__gte=today).order_by("date")

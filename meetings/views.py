@@ -1,12 +1,15 @@
 """Pages of the weekly meeting: thin views that parse, call one service or selector, render."""
 
+import functools
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.access import (
@@ -39,7 +42,14 @@ visitor_host_required = role_required(VISITOR_HOSTS)
 
 
 def _meeting(request: HttpRequest, pk: int) -> Meeting:
-    return get_in_chapter_or_404(request.viewer, Meeting.objects.select_related("chapter"), pk=pk)
+    """A meeting the viewer may see (their chapter's; staff: any), else 404."""
+    viewer = request.viewer
+    if viewer.is_staff or not viewer.is_member:
+        return get_in_chapter_or_404(viewer, Meeting.objects.select_related("chapter"), pk=pk)
+    meeting = selectors.chapter_meeting(viewer.member.chapter, pk)
+    if meeting is None:
+        raise Http404("No such meeting in your chapter.")
+    return meeting
 
 
 # --- Meetings ----------------------------------------------------------------------------------
@@ -152,19 +162,21 @@ def _attendance_meeting(request: HttpRequest, pk: int) -> Meeting:
     return meeting
 
 
+@functools.cache
+def _mark_buttons(current: str, language: str | None) -> str:
+    """A roster row's five buttons: they differ only by the row's mark (and the language of
+    their labels), so each variant is rendered once per process, not per row or request."""
+    return render_to_string(
+        "meetings/partials/mark_buttons.html",
+        {"current": current, "marks": Attendance.Mark.choices},
+    )
+
+
 def _attendance_context(
     meeting: Meeting, rows, user_id: int | None, *, whole_roster: bool = False
 ) -> dict:
-    # The buttons differ only by the row's current mark: render each variant once, not per row.
-    buttons = {
-        mark: render_to_string(
-            "meetings/partials/mark_buttons.html",
-            {"current": mark, "marks": Attendance.Mark.choices},
-        )
-        for mark in {row.mark for row in rows}
-    }
     for row in rows:
-        row.buttons = buttons[row.mark]
+        row.buttons = _mark_buttons(row.mark, get_language())
         # What each row shows, worked out here once rather than by a template lookup chain.
         row.action = url_for("meetings:mark", meeting.pk, row.member.pk)
         row.name = row.member.full_name
