@@ -7,6 +7,7 @@ a floating-point hair. Points and thresholds come from the chapter's settings.
 """
 
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,8 +42,14 @@ def colour_for(chapter: Chapter, score: float | Decimal) -> str:
     return "grey"
 
 
-def _tiers(table) -> list[tuple[Decimal, int]]:
-    return [(Decimal(str(at_least)), int(points)) for at_least, points in table]
+def _tiers(table) -> tuple[tuple[Decimal, int], ...]:
+    """A chapter's rate table as (at least, points); asked for each measure of each member."""
+    return _parsed_tiers(tuple(map(tuple, table)))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_tiers(table: tuple) -> tuple[tuple[Decimal, int], ...]:
+    return tuple((Decimal(str(at_least)), int(points)) for at_least, points in table)
 
 
 def _rate_points(rate: Decimal, table) -> int:

@@ -154,7 +154,14 @@ def test_matrix_counts_who_gave_to_whom_with_the_balance(login, president, membe
     assert (matrix[member.pk].given, matrix[member.pk].received) == (3, 1)
     assert matrix[member.pk].balance == 2
     assert matrix[president.pk].balance == -2
-    assert "<svg" in response.text and "<title>" in response.text
+    # Heat is relative to the busiest cell; an empty cell shows nothing.
+    assert '<td class="num heat-5">3</td>' in matrix[member.pk].cells_html
+    assert '<td class="num heat-2">1</td>' in matrix[president.pk].cells_html
+    assert matrix[member.pk].cells_html.count('<td class="num heat-0"></td>') == 1  # to self
+    assert "<svg" in response.text
+    assert f"<title>Week ending {today:%d %b}: 4 referrals, 0.00 TYFCB</title></rect>" in (
+        response.text
+    )
 
 
 def test_region_view_costs_the_same_queries_for_3_or_30_chapters(
