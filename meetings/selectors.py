@@ -88,6 +88,7 @@ class RosterRow:
     action: str = ""
     name: str = ""
     is_me: bool = False
+    html: str = ""  # the whole row, joined in Python when it has nothing to ask
 
     @property
     def saved(self) -> bool:

@@ -1,16 +1,25 @@
 """Taking attendance: who may, one tap per mark, the rules of a mark, late edits, races."""
 
+import dataclasses
 import datetime as dt
+import re
 import threading
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from meetings import services
 from meetings.models import Attendance, AttendanceChange, Meeting
-from tests.factories import AttendanceFactory, MeetingFactory, MemberFactory
+from tests.factories import (
+    AttendanceFactory,
+    ClassificationFactory,
+    MeetingFactory,
+    MemberFactory,
+)
+from tests.html import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +43,30 @@ HTMX = {"HX-Request": "true"}
 
 
 # --- Who may take attendance ----------------------------------------------------------------------
+
+
+def test_plain_rows_joined_in_python_are_the_rows_the_template_draws(
+    login, vice_president, chapter, member, meeting
+):
+    odd = MemberFactory(
+        chapter=chapter,
+        user__first_name='<b>"Bo"',
+        classification=ClassificationFactory(name="Plumbing & <i>heating</i>"),
+    )
+    AttendanceFactory(meeting=meeting, member=member, mark="A")
+    response = login(vice_president).get(page(meeting))
+    rows = {row.member.pk: row for row in response.context["rows"]}
+    assert rows[member.pk].html and rows[odd.pk].html  # saved and not saved
+    assert not rows[vice_president.pk].html  # their own row says why it has no buttons
+    assert "<b>" not in rows[odd.pk].html and "&lt;b&gt;&quot;Bo&quot;" in rows[odd.pk].html
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    for row in (rows[member.pk], rows[odd.pk]):
+        drawn = render_to_string(
+            "meetings/take_attendance.html#row",
+            {"row": dataclasses.replace(row, html=""), "meeting": meeting},
+            request=response.wsgi_request,
+        )
+        assert shown(token.sub("", drawn)) == shown(token.sub("", row.html))
 
 
 def test_vice_president_opens_the_roster_with_everyone_defaulting_to_p(

@@ -2,7 +2,6 @@
 every state a form puts it in, must come out as the HTML Django's own templates render."""
 
 import datetime as dt
-import re
 
 import pytest
 from django import forms
@@ -16,23 +15,14 @@ from hypothesis import strategies as st
 
 from members.form_renderer import DRAWN, FormRenderer
 from referrals.forms import FORMS
+from tests.html import shown
 
 LEAN, TEMPLATES = FormRenderer(), DjangoTemplates()
-
-#: Tags whose surrounding white space a browser does not show (between blocks or options).
-_BLOCKS = re.compile(r"\s*(</?(?:div|select|option|optgroup|ul|li)\b[^>]*>)\s*")
-
-
-def _shown(html: str) -> str:
-    """What a browser shows of the markup's white space: runs collapse to one space, and
-    none shows next to a block's or an option's tag. A space between a radio button and
-    its label does show, so it must be there."""
-    return _BLOCKS.sub(r"\1", re.sub(r"\s+", " ", str(html))).strip()
 
 
 def _equal(lean, slow) -> None:
     assert parse_html(str(lean)) == parse_html(str(slow)), (lean, slow)
-    assert _shown(lean) == _shown(slow), (lean, slow)
+    assert shown(lean) == shown(slow), (lean, slow)
 
 
 EVIL = "<b>\"Bo\" & 'Co'</b>"
