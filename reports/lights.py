@@ -20,7 +20,7 @@ from meetings.models import Meeting
 from members.models import Chapter, Member
 from members.precompiled import Precompiled
 
-from .palms import PalmsRow, palms_rows
+from .palms import PalmsRow, members_record, palms_rows
 
 WINDOW_WEEKS = 26
 WEEKS_PER_MONTH = Decimal("4.33")
@@ -220,7 +220,10 @@ _HELD = Precompiled(_held)
 
 
 def _standings_for(
-    chapters: list[Chapter], as_of: dt.date, member_ids: list[int] | None = None
+    chapters: list[Chapter],
+    as_of: dt.date,
+    member_ids: list[int] | None = None,
+    members: list[dict] | None = None,
 ) -> dict[int, list[Standing]]:
     start, end = light_window(as_of)
     meeting_dates: dict[int, list[dt.date]] = defaultdict(list)
@@ -230,7 +233,7 @@ def _standings_for(
         meeting_dates[chapter_id].append(day)
     by_id = {chapter.pk: chapter for chapter in chapters}
     scored: dict[int, list[Standing]] = {chapter.pk: [] for chapter in chapters}
-    for row in palms_rows(chapters, start, end, member_ids=member_ids):
+    for row in palms_rows(chapters, start, end, member_ids=member_ids, members=members):
         if (
             row.status != Member.Status.APPLICANT
             and row.joined_on <= as_of
@@ -244,8 +247,14 @@ def _standings_for(
 
 
 def member_standing(member: Member, as_of: dt.date | None = None) -> Standing | None:
-    """One member's light, e.g. for their dashboard: the same rules, a quarter of the work."""
-    found = standings(member.chapter, as_of, member_ids=[member.pk])
+    """One member's light, e.g. for their dashboard: the same rules, a quarter of the work.
+
+    The member's own PALMS record comes from the member already loaded. It need not be
+    checked against the window: only a member who belongs on ``as_of`` is scored, and one
+    who does belonged in the window that ends then."""
+    as_of = as_of or member.chapter.today()
+    scored = _standings_for([member.chapter], as_of, members=[members_record(member)])
+    found = scored[member.chapter_id]
     return found[0] if found else None
 
 

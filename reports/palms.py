@@ -78,13 +78,19 @@ def palms_rows(
     end: dt.date,
     *,
     member_ids: Iterable[int] | None = None,
+    members: list[dict] | None = None,
 ) -> list[PalmsRow]:
     """PALMS rows for ``[start, end]`` (inclusive), sorted by member email.
 
     A row for every member who belonged on any day of the window (never an applicant);
-    each slip counts by its date; TYFCB is credited to the member thanked.
+    each slip counts by its date; TYFCB is credited to the member thanked. A caller that
+    has the members loaded passes their ``members_record``s (members who belonged in the
+    window) instead of ``member_ids``, and saves the query that reads them.
     """
     chapter_ids = _chapter_ids(chapters)
+    some = member_ids is not None or members is not None  # not the whole chapter
+    if members is None:
+        members = _members(chapter_ids, start, end, member_ids)
     rows = {
         m["pk"]: PalmsRow(
             member_id=m["pk"],
@@ -96,11 +102,11 @@ def palms_rows(
             left_on=m["left_on"],
             status=m["status"],
         )
-        for m in _members(chapter_ids, start, end, member_ids)
+        for m in members
     }
     if not rows:
         return []
-    sql, params = _activity_sql(chapter_ids, start, end, None if member_ids is None else list(rows))
+    sql, params = _activity_sql(chapter_ids, start, end, list(rows) if some else None)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         records = cursor.fetchall()
@@ -114,6 +120,20 @@ def palms_rows(
     for row in rows.values():
         row.values["TYFCB"] = Decimal(row.values["TYFCB"]).quantize(CENT)
     return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
+
+
+def members_record(member: Member) -> dict:
+    """A member already loaded (with its user), as the PALMS members query reads it."""
+    return {
+        "pk": member.pk,
+        "chapter_id": member.chapter_id,
+        "user__email": member.user.email,
+        "user__first_name": member.user.first_name,
+        "user__last_name": member.user.last_name,
+        "joined_on": member.joined_on,
+        "left_on": member.left_on,
+        "status": member.status,
+    }
 
 
 def _belonging(chapter_ids, start, end, member_ids=None):

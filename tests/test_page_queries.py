@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 #: Queries per page: the user (the session is in the cache), the viewer, then the page's own.
 EXPECTED = {
     "floor": 1,
-    "member dashboard": 12,
+    "member dashboard": 11,
     "log a slip (GET)": 3,
     "log a slip (POST)": 5,
     "referrals inbox": 4,

@@ -6,7 +6,14 @@ from decimal import Decimal
 import pytest
 
 from members.models import Chapter, default_light_points
-from reports.lights import _score, chapter_light, colour_for, light_window, standings
+from reports.lights import (
+    _score,
+    chapter_light,
+    colour_for,
+    light_window,
+    member_standing,
+    standings,
+)
 from reports.palms import COLUMNS, PalmsRow
 from tests.factories import (
     AttendanceFactory,
@@ -139,3 +146,25 @@ def test_chapter_light_is_the_mean_of_active_members(chapter):
     assert light.active_members == 1
     assert light.score == Decimal("20.0")  # no absences → 20 points, nothing else
     assert light.colour == "grey"
+
+
+@pytest.mark.django_db
+def test_one_members_standing_is_their_row_of_the_chapters(chapter):
+    """The dashboard scores one member from the member already loaded: the same light."""
+    as_of = dt.date(2026, 11, 24)
+    veteran = MemberFactory(chapter=chapter, joined_on=dt.date(2024, 1, 1))
+    newcomer = MemberFactory(chapter=chapter, joined_on=as_of - dt.timedelta(weeks=5))
+    resting = MemberFactory(chapter=chapter, joined_on=dt.date(2024, 1, 1), status="on_leave")
+    gone = MemberFactory(
+        chapter=chapter, joined_on=dt.date(2024, 1, 1), left_on=as_of - dt.timedelta(days=3)
+    )
+    for week in range(26):
+        meeting = MeetingFactory(chapter=chapter, date=as_of - dt.timedelta(weeks=week))
+        AttendanceFactory(meeting=meeting, member=veteran, mark="PA"[week % 2])
+        ReferralFactory(giver=veteran, receiver=resting, date=meeting.date)
+        if week < 5:
+            ReferralFactory(giver=newcomer, receiver=veteran, date=meeting.date)
+    everyone = {s.member_id: s for s in standings(chapter, as_of)}
+    for member in (veteran, newcomer, resting):
+        assert member_standing(member, as_of) == everyone[member.pk]
+    assert member_standing(gone, as_of) is None and gone.pk not in everyone
