@@ -13,13 +13,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.html import escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings.models import Meeting
 from members.access import get_in_chapter_or_404, leadership_required, member_required
+from members.links import url_for
 from members.models import Member
 
 from . import selectors, services
@@ -204,7 +210,69 @@ def inbox(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     raw = request.GET.get("page", "1")
     page = int(raw) if raw.isdigit() and len(raw) < 6 else 1
-    return render(request, "referrals/inbox.html", {"inbox": selectors.inbox(me, page)})
+    box = selectors.inbox(me, page)
+    csrf_input = format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+    )
+    for referral in (*box.open, *box.closed):
+        referral.row_html = _inbox_row_html(referral, csrf_input)
+    return render(request, "referrals/inbox.html", {"inbox": box})
+
+
+def _inbox_row_html(referral: Referral, csrf_input: str) -> str:
+    """An inbox card joined in Python: fifteen cards through the template engine were three
+    quarters of the page's time. The ``referral_row`` partial of ``inbox.html`` draws a card
+    after a status tap (with its message); the tests compare the two. Every value is
+    escaped here."""
+    pk, status, giver = int(referral.pk), escape(referral.status), escape(referral.giver.full_name)
+    parts = [
+        f'<li id="referral-{pk}" class="card referral-row status-{status}'
+        f'{" is-new" if referral.status == Referral.Status.NEW else ""}">'
+        f'<div class="row-head"><a href="{escape(url_for("referrals:detail", pk))}">'
+        f"<strong>{escape(referral.contact_name)}</strong></a> "
+        f'<span class="badge status-{status}">{escape(referral.get_status_display())}</span>'
+        "</div>"
+        f'<p class="small muted">From {giver} · {escape(date_format(referral.date, "D j M"))}'
+        f" · temperature {escape(referral.temperature)} · "
+        f"{escape(referral.get_kind_display())}</p>"
+    ]
+    if referral.need:
+        parts.append(f'<p class="need">{escape(Truncator(referral.need).chars(160))}</p>')
+    phone, email = referral.contact_phone, referral.contact_email
+    if phone or email:
+        parts.append(
+            '<p class="small">'
+            + (f'<a href="tel:{escape(phone)}">{escape(phone)}</a>' if phone else "")
+            + " "
+            + (f'<a href="mailto:{escape(email)}">{escape(email)}</a>' if email else "")
+            + "</p>"
+        )
+    if referral.is_closed:
+        if referral.status == Referral.Status.WON:
+            log = escape(url_for("referrals:log_slip"))
+            parts.append(
+                f'<p><a class="button primary" href="{log}?kind=tyfcb&amp;referral={pk}">'
+                f'Write a TYFCB</a> <span class="small muted">thank {giver} for the business'
+                "</span></p>"
+            )
+    else:
+        action = escape(url_for("referrals:set_status", pk))
+        buttons = "".join(
+            f'<button type="submit" name="to_status" value="{escape(value)}"'
+            f' class="{"primary" if value == Referral.Status.WON else ""}">{escape(label)}</button>'
+            for value, label in referral.next_status_choices()
+        )
+        parts.append(
+            f'<form method="post" action="{action}" class="status-form" hx-post="{action}"'
+            f' hx-target="#referral-{pk}" hx-swap="outerHTML">{csrf_input} '
+            f'<input type="hidden" name="next" value="{escape(url_for("referrals:inbox"))}"> '
+            f'<label for="note-{pk}" class="small">Note (optional)</label> '
+            f'<input type="text" name="note" id="note-{pk}" maxlength="500"'
+            ' placeholder="e.g. Left a voicemail">'
+            f'<div class="status-buttons">{buttons}</div></form>'
+        )
+    parts.append("</li>")
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
 
 
 def _visible_referral(request: HttpRequest, pk: int) -> Referral:

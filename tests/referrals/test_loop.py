@@ -1,12 +1,16 @@
 """Closing the loop: the receiver's updates reach the giver, with their history."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from referrals.models import ReferralStatusChange
 from referrals.services import referral_set_status
 from tests.factories import ReferralFactory
+from tests.html import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +139,29 @@ def test_bad_status_value_is_refused(login, referral, other_member):
     referral.refresh_from_db()
     assert referral.status == "new"
     assert not referral.history.exists()
+
+
+def test_inbox_cards_joined_in_python_are_the_cards_the_template_draws(login, member, other_member):
+    """Every kind of card: new, under way with a long need and contact details, won, lost."""
+    ReferralFactory(giver=member, receiver=other_member, status="new", need="")
+    ReferralFactory(
+        giver=member, receiver=other_member, status="contacted", need="<b>x</b> " * 40,
+        contact_phone='+44 "1"', contact_email="a&b@example.test", contact_name="<i>Ann</i>",
+    )  # fmt: skip
+    ReferralFactory(giver=member, receiver=other_member, status="won", contact_email="c@d.test")
+    ReferralFactory(giver=member, receiver=other_member, status="lost", contact_phone="123")
+    response = login(other_member).get(reverse("referrals:inbox"))
+    box = response.context["inbox"]
+    cards = [*box.open, *box.closed]
+    assert {r.status for r in cards} == {"new", "contacted", "won", "lost"}
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    for referral in cards:
+        joined = referral.row_html
+        assert "<b>" not in joined and "<i>" not in joined
+        referral.row_html = ""
+        drawn = render_to_string(
+            "referrals/inbox.html#referral_row",
+            {"referral": referral},
+            request=response.wsgi_request,
+        )
+        assert shown(token.sub("", drawn)) == shown(token.sub("", joined)), referral.status
