@@ -3,7 +3,7 @@
 import re
 
 #: Tags whose surrounding white space a browser does not show (between blocks or options).
-_BLOCKS = re.compile(r"\s*(</?(?:div|select|option|optgroup|ul|li|form|p)\b[^>]*>)\s*")
+_BLOCKS = re.compile(r"\s*(</?(?:div|select|option|optgroup|ul|li|form|p|h[1-6])\b[^>]*>)\s*")
 
 
 def shown(html: str) -> str:

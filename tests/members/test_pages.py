@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from members.models import Member
@@ -13,6 +14,7 @@ from tests.factories import (
     RoleFactory,
     UserFactory,
 )
+from tests.html import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +183,27 @@ def test_contact_sphere_lists_only_my_spheres_seated_members(login, chapter, mem
     assert "Ella" in response.text and "Electrician" in response.text
     assert "Gone" not in response.text and "Alice" not in response.text
     assert response.text.count('class="card member-card"') == 1  # not Rory themself
+
+
+def test_directory_cards_joined_in_python_are_the_cards_the_template_draws(login, chapter, member):
+    """Every part a card may have or lack: leave, sphere, company, roles, phone, ideal."""
+    full = MemberFactory(
+        chapter=chapter, status="on_leave", company="<b>Acme</b> & Co", phone="+44 20 1",
+        ideal_referral="<i>Landlords</i> " * 30, user__first_name='"Zed"',
+        leave_from=dt.date(2026, 1, 1), leave_until=dt.date(2027, 1, 1),
+    )  # fmt: skip
+    RoleFactory(member=full, name="president")
+    RoleFactory(member=full, name="secretary")
+    bare = MemberFactory(
+        chapter=chapter, company="", phone="", ideal_referral="",
+        classification=ClassificationFactory(name="No sphere", sphere=None),
+    )  # fmt: skip
+    response = login(member).get(reverse("members:directory"))
+    cards = {m.pk: m for m in response.context["members"]}
+    assert {full.pk, bare.pk, member.pk} <= set(cards)
+    for m in cards.values():
+        joined = m.card_html
+        assert "<b>" not in joined and "<i>" not in joined
+        m.card_html = ""
+        drawn = render_to_string("members/directory.html#member_card", {"m": m})
+        assert shown(drawn) == shown(joined), m
