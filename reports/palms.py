@@ -6,6 +6,7 @@ queries whatever the chapter's size or the window's length, and the same code se
 chapter or a whole region.
 """
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -90,7 +91,8 @@ def palms_rows(
     chapter_ids = _chapter_ids(chapters)
     some = member_ids is not None or members is not None  # not the whole chapter
     if members is None:
-        members = _members(chapter_ids, start, end, member_ids)
+        with _never_prepared(len(chapter_ids) > 1):
+            members = _members(chapter_ids, start, end, member_ids)
     rows = {
         m["pk"]: PalmsRow(
             member_id=m["pk"],
@@ -107,7 +109,7 @@ def palms_rows(
     if not rows:
         return []
     sql, params = _activity_sql(chapter_ids, start, end, list(rows) if some else None)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _never_prepared(len(chapter_ids) > 1):
         cursor.execute(sql, params)
         records = cursor.fetchall()
     tyfcb = COLUMNS.index("TYFCB")
@@ -120,6 +122,26 @@ def palms_rows(
     for row in rows.values():
         row.values["TYFCB"] = Decimal(row.values["TYFCB"]).quantize(CENT)
     return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
+
+
+@contextlib.contextmanager
+def _never_prepared(one_off: bool):
+    """A region's queries (a thousand chapters' ids) run unprepared, with plans made for their
+    values: the generic plan a prepared statement gets (``chapter.settings``) made the union
+    a fifth slower, and they run too rarely for planning once to pay."""
+    if not one_off or connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        yield
+        return
+    threshold, raw.prepare_threshold = raw.prepare_threshold, None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = threshold
 
 
 def members_record(member: Member) -> dict:

@@ -181,3 +181,30 @@ def test_palms_command_rejects_bad_input():
         call_command("palms", "x", "--from", "2026-13-01", "--to", "2026-06-30")
     with pytest.raises(CommandError, match="No chapter"):
         call_command("palms", "nowhere", "--from", "2026-06-01", "--to", "2026-06-30")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_regions_palms_is_never_prepared_but_a_chapters_is(chapter, other_chapter):
+    """Prepared statements get one generic plan; a region's thousand-id queries must not."""
+    from django.db import connection
+
+    start, end = dt.date(2026, 5, 1), dt.date(2026, 10, 30)
+
+    def prepared_unions() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%UNION ALL%"],
+            )
+            return cursor.fetchone()[0]
+
+    for where in (chapter, other_chapter):
+        MemberFactory(chapter=where, joined_on=dt.date(2025, 1, 1))
+    for _ in range(4):
+        assert len(palms_rows([chapter, other_chapter], start, end)) == 2
+    assert prepared_unions() == 0
+    assert connection.connection.prepare_threshold == 2  # put back
+    for _ in range(4):
+        palms_rows(chapter, start, end)
+    assert prepared_unions() == 1
