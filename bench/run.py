@@ -101,25 +101,48 @@ def start_server() -> subprocess.Popen:
     raise SystemExit("gunicorn did not come up")
 
 
+def _load(page, personas: Personas, clients: int, total: int) -> dict:
+    """``total`` requests of ``page`` from ``clients`` clients, after a short warm-up."""
+    load.run(PORT, page.request_maker(personas), clients=clients, total=min(20, total))
+    r = load.run(PORT, page.request_maker(personas), clients=clients, total=total)
+    return {
+        "p50_ms": round(r.p50, 2),
+        "p95_ms": round(r.percentile(95), 2),
+        "p99_ms": round(r.percentile(99), 2),
+        "rps": round(r.rps, 1),
+        "errors": r.errors,
+        "requests": r.requests,
+    }
+
+
 def measure(personas: Personas) -> list[dict]:
-    results = []
+    """Every page at 1 and 50 clients. The floor at 50 clients is measured again right
+    before each page, and the page's ratios are to that run: this machine's speed drifts
+    over the minutes a run takes (it is shared), and a ratio must compare like with like.
+    The floor's own row reports the median of its runs."""
+    floor_page = next(page for page in PAGES if page.label == "floor")
+    results, floor_runs = [], []
     for page in PAGES:
-        row = {"page": page.label}
-        for clients, total in ((1, max(50, REQUESTS // 10)), (50, REQUESTS)):
-            load.run(PORT, page.request_maker(personas), clients=clients, total=min(20, total))
-            r = load.run(PORT, page.request_maker(personas), clients=clients, total=total)
-            row[f"c{clients}"] = {
-                "p50_ms": round(r.p50, 2),
-                "p95_ms": round(r.percentile(95), 2),
-                "p99_ms": round(r.percentile(99), 2),
-                "rps": round(r.rps, 1),
-                "errors": r.errors,
-                "requests": r.requests,
-            }
+        row = {"page": page.label, "c1": _load(page, personas, 1, max(50, REQUESTS // 10))}
+        if page is floor_page:
+            row["c50"] = _load(page, personas, 50, REQUESTS)
+            floor_runs.append(row["c50"])
+        else:
+            floor_runs.append(_load(floor_page, personas, 50, REQUESTS))
+            row["floor_c50"] = floor_runs[-1]
+            row["c50"] = _load(page, personas, 50, REQUESTS)
         results.append(row)
         print(f"  {page.label:<28} c1 p50 {row['c1']['p50_ms']:>7} ms   "
               f"c50 p95 {row['c50']['p95_ms']:>8} ms  {row['c50']['rps']:>7} req/s  "
               f"errors {row['c1']['errors'] + row['c50']['errors']}", flush=True)  # fmt: skip
+    floor = results[PAGES.index(floor_page)]
+    floor["c50_runs"] = floor_runs
+    for key in ("p50_ms", "p95_ms", "p99_ms", "rps"):
+        floor["c50"][key] = round(statistics.median(run[key] for run in floor_runs), 2)
+    for row in results:
+        beside = row.get("floor_c50", floor["c50"])
+        row["ratio_p95_c50"] = round(row["c50"]["p95_ms"] / beside["p95_ms"], 2)
+        row["ratio_rps_c50"] = round(beside["rps"] / max(row["c50"]["rps"], 0.001), 2)
     return results
 
 
@@ -189,10 +212,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    floor = next(p for p in pages if p["page"] == "floor")
-    for p in pages:
-        p["ratio_p95_c50"] = round(p["c50"]["p95_ms"] / floor["c50"]["p95_ms"], 2)
-        p["ratio_rps_c50"] = round(floor["c50"]["rps"] / max(p["c50"]["rps"], 0.001), 2)
     counts = query_counts(personas)
     for p in pages:
         p["queries"] = counts.get(p["page"])
