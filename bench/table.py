@@ -7,7 +7,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench" / "results.json"
 PRESIDENTS = {"president's chapter page", "PALMS (6 months)", "traffic lights", "attendance review"}
 HEADER = (
-    "| page | c1 p50 ms | c50 p95 ms | c50 req/s | floor beside: c50 p95 ms, req/s "
+    "| page | c1 p50 ms | c50 p95 ms | c50 req/s | floor run before it: c50 p95 ms, req/s "
     "| × floor (p95, c50) | × floor (req/s, c50) | target | queries (smallest / largest) |"
 )
 
@@ -21,7 +21,7 @@ def main() -> None:
         q = p.get("queries") or {}
         queries = f"{q.get('smallest', '—')} / {q.get('largest', '—')}"
         beside = p.get("floor_c50")
-        floor = f"{beside['p95_ms']}, {beside['rps']}" if beside else "median of its runs"
+        floor = f"{beside['p95_ms']}, {beside['rps']}" if beside else "median of 12 runs"
         print(
             f"| {p['page']} | {p['c1']['p50_ms']} | {p['c50']['p95_ms']} | {p['c50']['rps']} "
             f"| {floor} | {p['ratio_p95_c50']} | {p['ratio_rps_c50']} | {target} | {queries} |"
