@@ -6,11 +6,10 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,7 +25,7 @@ from members.access import (
     scope_to_chapter,
 )
 from members.csvsafe import SafeWriter
-from members.forms import add_service_errors
+from members.forms import add_service_errors, csrf_input
 from members.links import url_for
 from members.models import Chapter, Member, Role
 
@@ -175,7 +174,7 @@ def _mark_buttons(current: str, language: str | None) -> str:
     )
 
 
-def _plain_row_html(row: selectors.RosterRow, csrf_input: str) -> str:
+def _plain_row_html(row: selectors.RosterRow, token_input: str) -> str:
     """A roster row with nothing to ask (not the leader's own, no substitute's name, no
     error), joined in Python: thirty rows through the template engine were a third of the
     page's time. The ``row`` partial of ``take_attendance.html`` draws every other row; the
@@ -190,7 +189,7 @@ def _plain_row_html(row: selectors.RosterRow, csrf_input: str) -> str:
         f'<li class="roster-row is-{escape(row.mark)}{"" if row.saved else " is-unsaved"}"'
         f' id="member-{int(row.member.pk)}">'
         f'<form method="post" action="{action}" hx-post="{action}" hx-target="closest li"'
-        f' hx-swap="outerHTML">{csrf_input}'
+        f' hx-swap="outerHTML">{token_input}'
         f'<div class="roster-name"><strong>{name}</strong>'
         f' <span class="muted small">{escape(row.member.classification.name)}</span> {state}</div>'
         f'<div class="mark-buttons" role="group" aria-label="Mark for {name}">{row.buttons}</div>'
@@ -201,9 +200,7 @@ def _plain_row_html(row: selectors.RosterRow, csrf_input: str) -> str:
 def _attendance_context(
     request: HttpRequest, meeting: Meeting, rows, *, whole_roster: bool = False
 ) -> dict:
-    csrf_input = format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
-    )
+    token_input = csrf_input(request)
     for row in rows:
         row.buttons = _mark_buttons(row.mark, get_language())
         # What each row shows, worked out here once rather than by a template lookup chain.
@@ -211,7 +208,7 @@ def _attendance_context(
         row.name = row.member.full_name
         row.is_me = row.member.user_id == request.user.pk
         if not (row.is_me or row.error or row.asking_substitute or row.mark == "S"):
-            row.html = _plain_row_html(row, csrf_input)
+            row.html = _plain_row_html(row, token_input)
     return {
         "meeting": meeting,
         "rows": rows,
