@@ -83,16 +83,29 @@ class RosterRow:
     substitute_name: str = ""
     asking_substitute: bool = False
     # Filled in by the page: the P/A/L/M/S buttons' HTML (shared by rows with the same mark),
-    # where the row posts, the name it shows, and whether it is the leader marking.
+    # where the row posts, and whether it is the leader marking.
     buttons: str = ""
     action: str = ""
-    name: str = ""
     is_me: bool = False
     html: str = ""  # the whole row, joined in Python when it has nothing to ask
 
     @property
     def saved(self) -> bool:
         return self.attendance is not None
+
+    @property
+    def name(self) -> str:
+        return self.member.full_name
+
+    @property
+    def shows_substitute(self) -> bool:
+        """The row asks for the substitute's name, or shows the one stored with an S."""
+        return self.asking_substitute or self.mark == Attendance.Mark.SUBSTITUTE
+
+    @property
+    def asks_nothing(self) -> bool:
+        """Buttons only: not the leader's own row, no substitute's name, no error."""
+        return not (self.is_me or self.error or self.shows_substitute)
 
 
 def roster_row(meeting: Meeting, member: Member, attendance: Attendance | None) -> RosterRow:

@@ -205,9 +205,8 @@ def _attendance_context(
         row.buttons = _mark_buttons(row.mark, get_language())
         # What each row shows, worked out here once rather than by a template lookup chain.
         row.action = url_for("meetings:mark", meeting.pk, row.member.pk)
-        row.name = row.member.full_name
         row.is_me = row.member.user_id == request.user.pk
-        if not (row.is_me or row.error or row.asking_substitute or row.mark == "S"):
+        if row.asks_nothing:
             row.html = _plain_row_html(row, token_input)
     return {
         "meeting": meeting,

@@ -6,11 +6,8 @@ import datetime as dt
 import functools
 import secrets
 from decimal import Decimal, InvalidOperation
-from html import escape
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.safestring import mark_safe
 
 from meetings.forms import phone_validator
 from members.models import Member
@@ -26,34 +23,10 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class MemberSelect(forms.Select):
-    """A ``<select>`` whose options are joined in Python, not rendered one template include
-    each: a 30-member chapter's list cost 4 ms a page through the template engine (and
-    Django's option dictionaries another 0.5 ms). Every value and label is escaped here."""
-
-    def render(self, name, value, attrs=None, renderer=None) -> str:
-        choices = list(self.choices)
-        if self.allow_multiple_selected or any(isinstance(c[1], list | tuple) for c in choices):
-            return super().render(name, value, attrs, renderer)  # groups: Django's template
-        wanted = set(self.format_value(value))
-        # As ``Select``: only the first option with a wanted value is selected.
-        chosen = next((str(key) for key, _label in choices if str(key) in wanted), None)
-        options = "".join(
-            f'<option value="{escape(str(key))}"{" selected" if str(key) == chosen else ""}>'
-            f"{escape(str(label))}</option>"
-            for key, label in choices
-        )
-        attrs = self.build_attrs(self.attrs, attrs)
-        return mark_safe(  # noqa: S308 - escaped above; flatatt escapes the attributes
-            f'<select name="{escape(name)}"{flatatt(attrs)}>{options}</select>'
-        )
-
-
 class MemberChoiceField(forms.ModelChoiceField):
     """Any member of the viewer's chapter validates (the service then says precisely what is
     wrong: yourself, not a member on that date); the list offers only seated colleagues."""
 
-    widget = MemberSelect
     default_error_messages = {
         "invalid_choice": "Pick a member of your chapter from the list.",
         "required": "Pick a member.",

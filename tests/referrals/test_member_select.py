@@ -1,22 +1,20 @@
-"""The member picker's ``<select>`` is joined in Python; it must be the HTML Django's own
-``Select`` template renders, for every slip form, blank, filled in and with errors."""
+"""The member picker's ``<select>`` is drawn in Python (``members.form_renderer``); it must
+be the HTML Django's own ``Select`` template renders, for every slip form, blank, filled in
+and with errors."""
 
 import pytest
-from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.test.html import parse_html
 
-from referrals.forms import FORMS, MemberSelect
+from referrals.forms import FORMS
 from tests.factories import MemberFactory
 
 
 def _both(bound_field) -> tuple[str, str]:
+    fast = str(bound_field)  # the project's renderer
     widget = bound_field.field.widget
-    fast = str(bound_field)
-    widget.__class__ = forms.Select
-    try:
-        slow = str(bound_field)
-    finally:
-        widget.__class__ = MemberSelect
+    attrs = bound_field.build_widget_attrs({"id": bound_field.auto_id})
+    slow = widget.render(bound_field.html_name, bound_field.value(), attrs, DjangoTemplates())
     return fast, slow
 
 
