@@ -58,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """A seated member's home is their dashboard; visitors and staff get the welcome page."""
     viewer = viewer_for(request)
     if viewer.is_member:
-        return dashboard(request, standing=member_standing(viewer.member))
+        return dashboard(request, standing=lambda: member_standing(viewer.member))
     return render(request, "home.html")
 
 

@@ -28,6 +28,7 @@ from members.csvsafe import SafeWriter
 from members.forms import add_service_errors, csrf_input
 from members.links import url_for
 from members.models import Chapter, Member, Role
+from members.revision import fragment
 
 from . import selectors, services
 from .forms import (
@@ -301,11 +302,20 @@ def mark_everyone(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def review(request: HttpRequest) -> HttpResponse:
     chapter = chapter_for_request(request)
-    grid = selectors.review_grid(chapter)
+    today = chapter.today()
+
+    def draw() -> tuple[str, str]:
+        context = {"chapter": chapter, "grid": selectors.review_grid(chapter, today)}
+        return tuple(
+            render_to_string(f"meetings/review.html#{part}", context)
+            for part in ("at_risk", "heatmap")
+        )
+
+    at_risk_html, heatmap_html = fragment(chapter, "review", (today,), draw)
     return render(
         request,
         "meetings/review.html",
-        {"chapter": chapter, "grid": grid, "marks": Attendance.Mark.choices},
+        {"chapter": chapter, "at_risk_html": at_risk_html, "heatmap_html": heatmap_html},
     )
 
 

@@ -158,6 +158,8 @@ class Chapter(models.Model):
     )
     light_points = models.JSONField(default=default_light_points)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Moved forward by the database on every write a report reads (``members.revision``).
+    revision = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -6,6 +6,7 @@ Views parse input, call one service or selector and render. Every object is fetc
 """
 
 import logging
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape
@@ -27,6 +29,7 @@ from members.access import get_in_chapter_or_404, leadership_required, member_re
 from members.forms import csrf_input
 from members.links import url_for
 from members.models import Member
+from members.revision import CSRF_SLOT, fill_csrf, fragment
 
 from . import selectors, services
 from .forms import FORMS, OneToOneStatusForm, StatusForm, new_token
@@ -494,21 +497,33 @@ def one_to_one_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def dashboard(request: HttpRequest, *, standing=None) -> HttpResponse:
+def dashboard(
+    request: HttpRequest, *, standing: Callable[[], object] | None = None
+) -> HttpResponse:
     """The member's home page: this week, what waits for them, and six months in numbers.
 
     ``standing`` (PALMS row and traffic light) is computed by the reports app, which depends
-    on this one; the project's ``home`` view passes it in.
+    on this one; the project's ``home`` view passes the function that computes it. Everything
+    below the greeting is the member's own data within the chapter, so it is kept under the
+    chapter's revision (``members.revision``) and drawn again only after a write.
     """
     me = _me(request)
-    board = selectors.member_dashboard(me, me.chapter.today())
-    context = {
-        "board": board,
-        "currency": me.chapter.currency,
-        "done_form": OneToOneStatusForm(),
-        "standing": standing,
-    }
-    return render(request, "referrals/dashboard.html", context)
+    today = me.chapter.today()
+    leader = request.viewer.is_leader
+
+    def draw() -> str:
+        context = {
+            "board": selectors.member_dashboard(me, today),
+            "currency": me.chapter.currency,
+            "standing": standing() if standing else None,
+            "leader": leader,
+            "csrf_input": CSRF_SLOT,
+        }
+        return render_to_string("referrals/dashboard.html#board", context)
+
+    parts = (me.pk, today, leader, standing is not None)
+    board = fill_csrf(fragment(me.chapter, "dashboard", parts, draw), request)
+    return render(request, "referrals/dashboard.html", {"board_html": board})
 
 
 @member_required

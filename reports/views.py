@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from members.access import chapter_for_request, leadership_required, member_required
 from members.csvsafe import SafeWriter
 from members.models import Chapter
+from members.revision import fragment
 
 from .health import chapter_activity, referral_matrix, trend_chart
 from .lights import chapter_light, region_standings, standings
@@ -71,11 +73,17 @@ def palms_csv(request: HttpRequest) -> HttpResponse:
 @leadership_required
 def lights(request: HttpRequest) -> HttpResponse:
     chapter = chapter_for_request(request)
-    scored = standings(chapter)
+    today = chapter.today()
+
+    def draw() -> str:
+        scored = standings(chapter, today)
+        context = {"standings": scored, "light": chapter_light(chapter, scored)}
+        return render_to_string("reports/lights.html#lights", context)
+
     return render(
         request,
         "reports/lights.html",
-        {"chapter": chapter, "standings": scored, "light": chapter_light(chapter, scored)},
+        {"chapter": chapter, "lights_html": fragment(chapter, "lights", (today,), draw)},
     )
 
 
@@ -100,8 +108,24 @@ def chapter_page(request: HttpRequest) -> HttpResponse:
     chapter = chapter_for_request(request)
     form, window = window_from_request(request.GET, chapter)
     today = chapter.today()
-    totals, trend = chapter_activity(chapter, today)
-    scored = standings(chapter, today)
+
+    def draw() -> tuple[str, str]:
+        totals, trend = chapter_activity(chapter, today)
+        scored = standings(chapter, today)
+        health = {
+            "chapter": chapter,
+            "light": chapter_light(chapter, scored),
+            "totals": totals,
+            "chart": trend_chart(trend),
+            "at_risk": _at_risk(chapter, today, {s.member_id: s.name for s in scored}),
+        }
+        matrix = {"matrix": referral_matrix(chapter, window.start, window.end)}
+        return (
+            render_to_string("reports/chapter.html#health", health),
+            render_to_string("reports/chapter.html#matrix", matrix),
+        )
+
+    health_html, matrix_html = fragment(chapter, "chapter", (today, window.start, window.end), draw)
     return render(
         request,
         "reports/chapter.html",
@@ -110,11 +134,8 @@ def chapter_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "window": window,
             "picks": QUICK_PICKS,
-            "light": chapter_light(chapter, scored),
-            "totals": totals,
-            "chart": trend_chart(trend),
-            "matrix": referral_matrix(chapter, window.start, window.end),
-            "at_risk": _at_risk(chapter, today, {s.member_id: s.name for s in scored}),
+            "health_html": health_html,
+            "matrix_html": matrix_html,
         },
     )
 

@@ -1,11 +1,13 @@
 """The member's dashboard and inbox: right numbers, a fixed number of queries."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
+from members.revision import touch
 from tests.factories import (
     CeuFactory,
     MemberFactory,
@@ -96,10 +98,14 @@ def test_dashboard_query_count_is_fixed(
     _build(member, chapter, today, count)
     client = login(member)
     client.get(reverse("home"))
+    touch(chapter.pk)  # drawn afresh, as after any write in the chapter
     # user (the session is cached), viewer, 4 week lists, 1-2-1s (the week's and the next),
     # waiting list with its count, money, the standing: the PALMS union + meeting dates (the
     # member's own PALMS record comes from the viewer's seat)
     with django_assert_num_queries(11):
+        client.get(reverse("home"))
+    # Nothing changed since: the board comes from the cache; only the user and the viewer.
+    with django_assert_num_queries(2):
         client.get(reverse("home"))
 
 
@@ -158,3 +164,33 @@ def test_inbox_with_nothing_open_says_so(login, member):
     html = login(member).get(reverse("referrals:inbox")).content.decode()
     assert "Nothing waits for you" in html
     assert "Waiting for your update (0)" in html
+
+
+def test_the_kept_dashboard_shows_a_slip_logged_since(login, member, other_member, today):
+    client = login(member)
+    assert "Fresh Lead" not in client.get(reverse("home")).text
+    ReferralFactory(giver=other_member, receiver=member, date=today, contact_name="Fresh Lead")
+    assert "Fresh Lead" in client.get(reverse("home")).text
+
+
+def test_each_session_gets_its_own_csrf_input_in_a_kept_dashboard(member, other_member, today):
+    """The board is drawn once; the 1-2-1 buttons still post with this browser's own token."""
+    from django.test import Client
+
+    one_to_one = OneToOneFactory(
+        member_a=member, member_b=other_member, date=today, status="planned"
+    )
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(member.user)
+    second.force_login(member.user)
+    first.get(reverse("home"))  # draws and keeps the board
+    page = second.get(reverse("home")).text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert "<!--csrf-->" not in page
+    response = second.post(
+        reverse("referrals:one_to_one_status", args=[one_to_one.pk]),
+        {"status": "done", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code in (200, 302)
+    one_to_one.refresh_from_db()
+    assert one_to_one.status == "done"

@@ -1,0 +1,258 @@
+"""A chapter's revision: a number the database moves on every write that a report reads.
+
+The president's pages recompute every light, the attendance policy, the matrix and the trend
+from two years of slips on each visit. What they show changes only when something of the
+chapter is written, so they are kept in the cache under the chapter's revision, and a write
+anywhere (a view, the admin, an import's ``COPY``, a cascade, raw SQL) moves the revision in
+the same transaction: the database's triggers do it, not the Python that happens to write.
+A page therefore never shows a fragment older than what it read, and no code path can forget
+to invalidate one.
+
+The revision is a timestamp in microseconds that only ever grows (at least one more than
+before), so it is never reused: not after a restore from a backup, not across databases that
+share one cache.
+
+PostgreSQL bumps once per statement (transition tables), so a bulk load of 50,000 rows costs
+one update of the chapter row; SQLite bumps once per row. The chapter row's own updates (its
+settings, or Django saving a copy that holds an older revision) move it too.
+
+Migrations call ``track`` for their app's tables, so this module's SQL must keep its names.
+"""
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import migrations
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+
+CHAPTER = "members_chapter"
+_NOW_PG = "floor(extract(epoch from clock_timestamp()) * 1000000)::bigint"
+_NOW_SQLITE = "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
+
+#: How a changed row names its chapter, for each shape of table: its own ``chapter_id``, or
+#: the chapter of the row its foreign key points at (a meeting, a member).
+VIA = {
+    "meeting": ("meetings_meeting", "meeting_id"),
+    "member": ("members_member", "member_id"),
+}
+#: A user's row is rewritten at every login (``last_login``); only what reports show counts.
+USER_SHOWN = ("first_name", "last_name", "email")
+
+
+def _chapters_of(via: str, rows: str) -> str:
+    """SQL for the chapter ids of every row in the transition table ``rows`` (PostgreSQL)."""
+    if via == "chapter":
+        return f"SELECT chapter_id FROM {rows}"
+    parent, key = VIA[via]
+    return f"SELECT p.chapter_id FROM {parent} p JOIN {rows} r ON p.id = r.{key}"
+
+
+def _pg_install(table: str, via: str) -> list[str]:
+    bump = f"UPDATE {CHAPTER} SET revision = revision + 1 WHERE id IN ({{ids}})"
+    if via == "user":
+        changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in USER_SHOWN)
+        updates = bump.format(
+            ids="SELECT m.chapter_id FROM members_member m JOIN new_rows n ON m.user_id = n.id "
+            f"JOIN old_rows o ON o.id = n.id WHERE {changed}"
+        )
+        events = [("update", updates)]
+    else:
+        each = bump.format(ids=f"{_chapters_of(via, 'new_rows')}")
+        gone = bump.format(ids=f"{_chapters_of(via, 'old_rows')}")
+        both = bump.format(
+            ids=f"{_chapters_of(via, 'new_rows')} UNION {_chapters_of(via, 'old_rows')}"
+        )
+        events = [("insert", each), ("update", both), ("delete", gone)]
+    statements = []
+    for event, body in events:
+        name = f"slipstream_revision_{table}_{event}"
+        refs = {
+            "insert": "NEW TABLE AS new_rows",
+            "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+            "delete": "OLD TABLE AS old_rows",
+        }[event]
+        statements += [
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN {body}; RETURN NULL; END $$",
+            f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} REFERENCING {refs} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        ]
+    return statements
+
+
+def _sqlite_install(table: str, via: str) -> list[str]:
+    def ids(row: str) -> str:
+        if via == "chapter":
+            return f"SELECT {row}.chapter_id"
+        if via == "user":
+            return f"SELECT chapter_id FROM members_member WHERE user_id = {row}.id"
+        parent, key = VIA[via]
+        return f"SELECT chapter_id FROM {parent} WHERE id = {row}.{key}"
+
+    bump = f"UPDATE {CHAPTER} SET revision = revision + 1 WHERE id IN ({{ids}})"
+    if via == "user":
+        changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in USER_SHOWN)
+        return [
+            f"CREATE TRIGGER slipstream_revision_{table}_update AFTER UPDATE ON {table} "
+            f"FOR EACH ROW WHEN {changed} BEGIN {bump.format(ids=ids('NEW'))}; END"
+        ]
+    return [
+        f"CREATE TRIGGER slipstream_revision_{table}_insert AFTER INSERT ON {table} "
+        f"FOR EACH ROW BEGIN {bump.format(ids=ids('NEW'))}; END",
+        f"CREATE TRIGGER slipstream_revision_{table}_update AFTER UPDATE ON {table} "
+        f"FOR EACH ROW BEGIN {bump.format(ids=ids('NEW') + ' UNION ' + ids('OLD'))}; END",
+        f"CREATE TRIGGER slipstream_revision_{table}_delete AFTER DELETE ON {table} "
+        f"FOR EACH ROW BEGIN {bump.format(ids=ids('OLD'))}; END",
+    ]
+
+
+def _drop(table: str, vendor: str) -> list[str]:
+    statements = []
+    for event in ("insert", "update", "delete"):
+        name = f"slipstream_revision_{table}_{event}"
+        if vendor == "postgresql":
+            statements += [
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"DROP FUNCTION IF EXISTS {name}()",
+            ]
+        else:
+            statements.append(f"DROP TRIGGER IF EXISTS {name}")
+    return statements
+
+
+def chapter_row_sql(vendor: str) -> tuple[list[str], list[str]]:
+    """Any update of a chapter row moves its revision forward, to at least now, whatever the
+    statement wrote into it: a stale copy saved by the admin cannot move it back."""
+    if vendor == "postgresql":
+        return (
+            [
+                "CREATE OR REPLACE FUNCTION slipstream_revision_forward() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN "
+                f"NEW.revision := GREATEST(OLD.revision + 1, {_NOW_PG}); RETURN NEW; END $$",
+                f"CREATE TRIGGER slipstream_revision_forward BEFORE UPDATE ON {CHAPTER} "
+                "FOR EACH ROW EXECUTE FUNCTION slipstream_revision_forward()",
+                f"CREATE TRIGGER slipstream_revision_start BEFORE INSERT ON {CHAPTER} "
+                "FOR EACH ROW EXECUTE FUNCTION slipstream_revision_start()",
+            ],
+            [
+                f"DROP TRIGGER IF EXISTS slipstream_revision_forward ON {CHAPTER}",
+                f"DROP TRIGGER IF EXISTS slipstream_revision_start ON {CHAPTER}",
+                "DROP FUNCTION IF EXISTS slipstream_revision_forward()",
+                "DROP FUNCTION IF EXISTS slipstream_revision_start()",
+            ],
+        )
+    # SQLite cannot assign NEW: the row is updated again, once (recursive triggers are off).
+    return (
+        [
+            f"CREATE TRIGGER slipstream_revision_forward AFTER UPDATE ON {CHAPTER} "
+            f"FOR EACH ROW BEGIN UPDATE {CHAPTER} SET revision = "
+            f"MAX(OLD.revision + 1, {_NOW_SQLITE}) WHERE id = NEW.id; END",
+            f"CREATE TRIGGER slipstream_revision_start AFTER INSERT ON {CHAPTER} "
+            f"FOR EACH ROW BEGIN UPDATE {CHAPTER} SET revision = {_NOW_SQLITE} "
+            "WHERE id = NEW.id; END",
+        ],
+        [
+            "DROP TRIGGER IF EXISTS slipstream_revision_forward",
+            "DROP TRIGGER IF EXISTS slipstream_revision_start",
+        ],
+    )
+
+
+def _pg_start() -> str:
+    return (
+        "CREATE OR REPLACE FUNCTION slipstream_revision_start() RETURNS trigger "
+        f"LANGUAGE plpgsql AS $$ BEGIN NEW.revision := {_NOW_PG}; RETURN NEW; END $$"
+    )
+
+
+def _run(statements: list[str], schema_editor) -> None:
+    with schema_editor.connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def forward_chapter_rows() -> migrations.RunPython:
+    def install(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        create, _ = chapter_row_sql(vendor)
+        _run(([_pg_start()] if vendor == "postgresql" else []) + create, schema_editor)
+
+    def remove(apps, schema_editor):
+        _run(chapter_row_sql(schema_editor.connection.vendor)[1], schema_editor)
+
+    return migrations.RunPython(install, remove, elidable=False)
+
+
+def track(*tables: tuple[str, str]) -> migrations.RunPython:
+    """A migration operation: writes to each ``(table, via)`` move their chapters' revision."""
+
+    def install(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        for table, via in tables:
+            make = _pg_install if vendor == "postgresql" else _sqlite_install
+            _run(_drop(table, vendor) + make(table, via), schema_editor)
+
+    def remove(apps, schema_editor):
+        for table, _ in tables:
+            _run(_drop(table, schema_editor.connection.vendor), schema_editor)
+
+    return migrations.RunPython(install, remove, elidable=False)
+
+
+def touch(*chapter_ids: int) -> None:
+    """Move the chapters' revisions on purpose: their fragments are drawn afresh next time
+    (the bench and the query-count tests measure a page that way, as after any write)."""
+    from .models import Chapter
+
+    Chapter.objects.filter(pk__in=chapter_ids).update(revision=0)  # the trigger moves it on
+
+
+# --- Fragments kept under the revision ---------------------------------------------------------
+
+
+def _code_digest() -> str:
+    """The running code and templates, so a deploy never serves a fragment drawn by the last."""
+    digest = hashlib.blake2b(digest_size=6)
+    for app in ("members", "meetings", "referrals", "reports", "templates"):
+        for path in sorted((Path(settings.BASE_DIR) / app).rglob("*")):
+            if path.suffix in {".py", ".html"}:
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+_DIGEST: list[str] = []
+
+
+def fragment[T](chapter, name: str, parts: tuple, draw: Callable[[], T]) -> T:
+    """The fragment ``name`` of ``chapter`` for ``parts`` (the chapter's date, a window…),
+    drawn by ``draw`` only when the chapter changed since it was last drawn. A fragment is
+    HTML, or a tuple of HTML pieces when the page puts something of its own between them.
+
+    Only what every allowed viewer sees alike belongs here: no CSRF token, no viewer's name.
+    """
+    if not _DIGEST:
+        _DIGEST.append(_code_digest())
+    key = ":".join(map(str, ("fragment", _DIGEST[0], name, chapter.pk, chapter.revision, *parts)))
+    html = cache.get(key)
+    if html is None:
+        html = draw()
+        cache.set(key, html, timeout=FRAGMENT_SECONDS)
+    return html
+
+
+#: A fragment outlives its revision only as garbage; a day bounds what a busy cache keeps.
+FRAGMENT_SECONDS = 24 * 3600
+
+
+#: Where a kept fragment's forms take the viewer's own CSRF input, filled in per request.
+CSRF_SLOT = mark_safe("<!--csrf-->")  # user text is escaped: it can never spell a comment
+
+
+def fill_csrf(html: str, request: HttpRequest) -> SafeString:
+    from .forms import csrf_input  # the forms are not for the migrations that import this
+
+    return mark_safe(html.replace(CSRF_SLOT, csrf_input(request)))  # noqa: S308 - both safe

@@ -1,0 +1,101 @@
+"""The president's pages are kept in the cache under the chapter's revision: a second visit
+reads nothing of the chapter, and any write (through a page, the admin or the ORM) shows at once.
+"""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from members.models import Chapter
+from tests.factories import AttendanceFactory, MeetingFactory, MemberFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def main(html: str) -> str:
+    """The page's own content (the head holds a per-request CSP nonce)."""
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def week_referrals(html: str) -> int:
+    found = re.search(r'<th scope="row">Referrals</th><td class="num">(\d+)</td>', html)
+    return int(found.group(1))
+
+
+def test_the_chapter_page_shows_a_referral_logged_after_it_was_cached(
+    login, vice_president, member
+):
+    client = login(vice_president)
+    first = client.get(reverse("reports:chapter")).text
+    assert main(client.get(reverse("reports:chapter")).text) == main(first)  # cached, the same
+    ReferralFactory(giver=member, receiver=vice_president, date=member.chapter.today())
+    assert week_referrals(client.get(reverse("reports:chapter")).text) == week_referrals(first) + 1
+
+
+def test_each_window_has_its_own_matrix(login, vice_president, member):
+    today = member.chapter.today()
+    ReferralFactory(giver=member, receiver=vice_president, date=today - dt.timedelta(days=20))
+    client = login(vice_president)
+    four_weeks = client.get(reverse("reports:chapter"), {"range": "4w"}).text
+    one_week = client.get(reverse("reports:chapter"), {"range": "week"}).text
+    assert '<td class="num heat-5">1</td>' in four_weeks
+    assert '<td class="num heat-5">1</td>' not in one_week
+
+
+def test_the_lights_show_a_new_member_and_a_renamed_one(login, vice_president, member):
+    client = login(vice_president)
+    assert "Newcomer" not in client.get(reverse("reports:lights")).text
+    MemberFactory(chapter=member.chapter, user__first_name="Newcomer")
+    member.user.first_name = "Alicia"
+    member.user.save()
+    page = client.get(reverse("reports:lights")).text
+    assert "Newcomer" in page
+    assert "Alicia" in page
+
+
+def test_the_review_shows_a_mark_taken_through_the_take_attendance_page(
+    login, vice_president, member
+):
+    chapter = member.chapter
+    meeting = MeetingFactory(chapter=chapter, date=chapter.today() - dt.timedelta(days=1))
+    AttendanceFactory(meeting=meeting, member=vice_president)
+    client = login(vice_president)
+    assert '<td class="cell mark-A">' not in client.get(reverse("meetings:review")).text
+    response = client.post(reverse("meetings:mark", args=[meeting.pk, member.pk]), {"mark": "A"})
+    assert response.status_code == 302
+    assert '<td class="cell mark-A">' in client.get(reverse("meetings:review")).text
+
+
+def test_the_review_follows_the_chapters_policy_settings(login, vice_president):
+    client = login(vice_president)
+    assert "at most 3 absences" in client.get(reverse("meetings:review")).text
+    chapter = Chapter.objects.get(pk=vice_president.chapter_id)
+    chapter.absence_limit = 2
+    chapter.save()
+    assert "at most 2 absences" in client.get(reverse("meetings:review")).text
+
+
+def test_a_new_day_draws_the_lights_again(login, vice_president):
+    """The 26-week window ends today: the fragment of yesterday is not today's."""
+    client = login(vice_president)
+    with time_machine.travel(dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC), tick=False):
+        monday = client.get(reverse("reports:lights")).text
+    with time_machine.travel(dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC), tick=False):
+        tuesday = client.get(reverse("reports:lights")).text
+    assert "since 26 May 2026" in monday
+    assert "since 27 May 2026" in tuesday
+
+
+def test_a_fragment_never_crosses_chapters(login, vice_president, other_chapter):
+    """Two chapters' pages are kept apart even when their revisions happen to be equal."""
+    from tests.conftest import _member
+
+    theirs = _member(other_chapter, "otto@example.test", "Otto", roles=["vice_president"])
+    Chapter.objects.update(revision=0)  # both move on to "now": possibly the same number
+    ours = login(vice_president).get(reverse("reports:lights")).text
+    their_page = login(theirs).get(reverse("reports:lights")).text
+    assert "Victor" in ours and "Victor" not in their_page
+    assert "Otto" in their_page and "Otto" not in ours
