@@ -33,51 +33,63 @@ CHAPTER = "members_chapter"
 _NOW_PG = "floor(extract(epoch from clock_timestamp()) * 1000000)::bigint"
 _NOW_SQLITE = "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
 
-#: How a changed row names its chapter, for each shape of table: its own ``chapter_id``, or
-#: the chapter of the row its foreign key points at (a meeting, a member).
+#: How the rows of a table name their chapters: SQL over ``{rows}`` (a PostgreSQL transition
+#: table) and over ``{row}`` (SQLite's ``NEW`` or ``OLD``), by the shape of the table: its own
+#: ``chapter_id``; the chapter of its meeting or member; or the chapters of the members that
+#: point at it (a user, a trade, a trade's contact sphere).
+_MEMBERS_OF_SPHERE = (
+    "SELECT m.chapter_id FROM members_member m "
+    "JOIN members_classification c ON m.classification_id = c.id "
+)
 VIA = {
-    "meeting": ("meetings_meeting", "meeting_id"),
-    "member": ("members_member", "member_id"),
+    "chapter": ("SELECT r.chapter_id FROM {rows} r", "SELECT {row}.chapter_id"),
+    "meeting": (
+        "SELECT p.chapter_id FROM meetings_meeting p JOIN {rows} r ON p.id = r.meeting_id",
+        "SELECT chapter_id FROM meetings_meeting WHERE id = {row}.meeting_id",
+    ),
+    "member": (
+        "SELECT p.chapter_id FROM members_member p JOIN {rows} r ON p.id = r.member_id",
+        "SELECT chapter_id FROM members_member WHERE id = {row}.member_id",
+    ),
+    "user": (
+        "SELECT m.chapter_id FROM members_member m JOIN {rows} r ON m.user_id = r.id",
+        "SELECT chapter_id FROM members_member WHERE user_id = {row}.id",
+    ),
+    "classification": (
+        "SELECT m.chapter_id FROM members_member m JOIN {rows} r ON m.classification_id = r.id",
+        "SELECT chapter_id FROM members_member WHERE classification_id = {row}.id",
+    ),
+    "sphere": (
+        _MEMBERS_OF_SPHERE + "JOIN {rows} r ON c.sphere_id = r.id",
+        _MEMBERS_OF_SPHERE + "WHERE c.sphere_id = {row}.id",
+    ),
 }
-#: A user's row is rewritten at every login (``last_login``); only what reports show counts.
-USER_SHOWN = ("first_name", "last_name", "email")
-
-
-def _chapters_of(via: str, rows: str) -> str:
-    """SQL for the chapter ids of every row in the transition table ``rows`` (PostgreSQL)."""
-    if via == "chapter":
-        return f"SELECT chapter_id FROM {rows}"
-    parent, key = VIA[via]
-    return f"SELECT p.chapter_id FROM {parent} p JOIN {rows} r ON p.id = r.{key}"
+#: A user's row is rewritten at every login (``last_login``): only what the pages show counts.
+ONLY_WHEN = {"user": ("first_name", "last_name", "email")}
+_BUMP = f"UPDATE {CHAPTER} SET revision = revision + 1 WHERE id IN ({{ids}})"
 
 
 def _pg_install(table: str, via: str) -> list[str]:
-    bump = f"UPDATE {CHAPTER} SET revision = revision + 1 WHERE id IN ({{ids}})"
-    if via == "user":
-        changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in USER_SHOWN)
-        updates = bump.format(
-            ids="SELECT m.chapter_id FROM members_member m JOIN new_rows n ON m.user_id = n.id "
-            f"JOIN old_rows o ON o.id = n.id WHERE {changed}"
+    chapters = VIA[via][0]
+    updated = f"{chapters.format(rows='new_rows')} UNION {chapters.format(rows='old_rows')}"
+    if via in ONLY_WHEN:
+        columns = ONLY_WHEN[via]
+        updated = (
+            f"{chapters.format(rows='new_rows')} JOIN old_rows o ON o.id = r.id WHERE "
+            f"({', '.join('r.' + c for c in columns)}) IS DISTINCT FROM "
+            f"({', '.join('o.' + c for c in columns)})"
         )
-        events = [("update", updates)]
-    else:
-        each = bump.format(ids=f"{_chapters_of(via, 'new_rows')}")
-        gone = bump.format(ids=f"{_chapters_of(via, 'old_rows')}")
-        both = bump.format(
-            ids=f"{_chapters_of(via, 'new_rows')} UNION {_chapters_of(via, 'old_rows')}"
-        )
-        events = [("insert", each), ("update", both), ("delete", gone)]
+    events = {
+        "insert": ("NEW TABLE AS new_rows", chapters.format(rows="new_rows")),
+        "update": ("OLD TABLE AS old_rows NEW TABLE AS new_rows", updated),
+        "delete": ("OLD TABLE AS old_rows", chapters.format(rows="old_rows")),
+    }
     statements = []
-    for event, body in events:
+    for event, (refs, ids) in events.items():
         name = f"slipstream_revision_{table}_{event}"
-        refs = {
-            "insert": "NEW TABLE AS new_rows",
-            "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-            "delete": "OLD TABLE AS old_rows",
-        }[event]
         statements += [
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {body}; RETURN NULL; END $$",
+            f"BEGIN {_BUMP.format(ids=ids)}; RETURN NULL; END $$",
             f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} REFERENCING {refs} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
         ]
@@ -85,28 +97,16 @@ def _pg_install(table: str, via: str) -> list[str]:
 
 
 def _sqlite_install(table: str, via: str) -> list[str]:
-    def ids(row: str) -> str:
-        if via == "chapter":
-            return f"SELECT {row}.chapter_id"
-        if via == "user":
-            return f"SELECT chapter_id FROM members_member WHERE user_id = {row}.id"
-        parent, key = VIA[via]
-        return f"SELECT chapter_id FROM {parent} WHERE id = {row}.{key}"
-
-    bump = f"UPDATE {CHAPTER} SET revision = revision + 1 WHERE id IN ({{ids}})"
-    if via == "user":
-        changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in USER_SHOWN)
-        return [
-            f"CREATE TRIGGER slipstream_revision_{table}_update AFTER UPDATE ON {table} "
-            f"FOR EACH ROW WHEN {changed} BEGIN {bump.format(ids=ids('NEW'))}; END"
-        ]
+    chapters = VIA[via][1]
+    new, old = chapters.format(row="NEW"), chapters.format(row="OLD")
+    when = ""
+    if via in ONLY_WHEN:
+        when = "WHEN " + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in ONLY_WHEN[via]) + " "
+    events = {"insert": ("", new), "update": (when, f"{new} UNION {old}"), "delete": ("", old)}
     return [
-        f"CREATE TRIGGER slipstream_revision_{table}_insert AFTER INSERT ON {table} "
-        f"FOR EACH ROW BEGIN {bump.format(ids=ids('NEW'))}; END",
-        f"CREATE TRIGGER slipstream_revision_{table}_update AFTER UPDATE ON {table} "
-        f"FOR EACH ROW BEGIN {bump.format(ids=ids('NEW') + ' UNION ' + ids('OLD'))}; END",
-        f"CREATE TRIGGER slipstream_revision_{table}_delete AFTER DELETE ON {table} "
-        f"FOR EACH ROW BEGIN {bump.format(ids=ids('OLD'))}; END",
+        f"CREATE TRIGGER slipstream_revision_{table}_{event} AFTER {event.upper()} ON {table} "
+        f"FOR EACH ROW {condition}BEGIN {_BUMP.format(ids=ids)}; END"
+        for event, (condition, ids) in events.items()
     ]
 
 
@@ -236,7 +236,8 @@ def fragment[T](chapter, name: str, parts: tuple, draw: Callable[[], T]) -> T:
     """
     if not _DIGEST:
         _DIGEST.append(_code_digest())
-    key = ":".join(map(str, ("fragment", _DIGEST[0], name, chapter.pk, chapter.revision, *parts)))
+    detail = hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
+    key = f"fragment:{_DIGEST[0]}:{name}:{chapter.pk}:{chapter.revision}:{detail}"
     html = cache.get(key)
     if html is None:
         html = draw()

@@ -9,6 +9,7 @@ from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -30,6 +31,7 @@ from .forms import InvitationForm, ProfileForm, SetPasswordForm, add_service_err
 from .links import url_for
 from .models import Member, MemberStatusChange, Role
 from .mydata import member_data
+from .revision import fragment
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
@@ -38,18 +40,29 @@ LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 @member_required
 def directory(request: HttpRequest) -> HttpResponse:
     chapter = chapter_for_request(request)
-    search = request.GET.get("q", "")[:80]
-    members = selectors.directory_members(chapter, search)
-    template = "members/directory.html"
+    search = request.GET.get("q", "")[:80].strip()
+
+    def draw() -> tuple[int, str]:
+        members = selectors.directory_members(chapter, search)
+        for member in members:
+            member.card_html = _card_html(member)
+        context = {"members": members, "search": search}
+        return len(members), render_to_string("members/directory.html#member_list", context)
+
+    # The whole chapter's cards are kept under its revision (members.revision); a search's
+    # are drawn each time (one query, and each phrase typed would be an entry of its own).
+    if search:
+        count, cards = draw()
+    else:
+        count, cards = fragment(chapter, "directory", (chapter.today(),), draw)
     if request.htmx and request.htmx.target == "member-list":
-        template += "#member_list"
+        return HttpResponse(cards)
     may_invite = request.viewer.is_member and (
         request.viewer.is_staff or request.viewer.has_role(INVITERS)
     )
-    for member in members:
-        member.card_html = _card_html(member)
-    context = {"chapter": chapter, "members": members, "search": search, "may_invite": may_invite}
-    return render(request, template, context)
+    context = {"chapter": chapter, "count": count, "cards": cards, "search": search,
+               "may_invite": may_invite}  # fmt: skip
+    return render(request, "members/directory.html", context)
 
 
 def _card_html(m: Member) -> str:

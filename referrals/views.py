@@ -26,7 +26,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from meetings.models import Meeting
 from members.access import get_in_chapter_or_404, leadership_required, member_required
-from members.forms import csrf_input
 from members.links import url_for
 from members.models import Member
 from members.revision import CSRF_SLOT, fill_csrf, fragment
@@ -213,11 +212,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     raw = request.GET.get("page", "1")
     page = int(raw) if raw.isdigit() and len(raw) < 6 else 1
-    box = selectors.inbox(me, page)
-    token_input = csrf_input(request)
-    for referral in (*box.open, *box.closed):
-        referral.row_html = _inbox_row_html(referral, token_input)
-    return render(request, "referrals/inbox.html", {"inbox": box})
+
+    def draw() -> str:
+        box = selectors.inbox(me, page)
+        for referral in (*box.open, *box.closed):
+            referral.row_html = _inbox_row_html(referral, CSRF_SLOT)
+        return render_to_string("referrals/inbox.html#inbox_body", {"inbox": box})
+
+    # The member's own referrals, kept under the chapter's revision (members.revision).
+    body = fill_csrf(fragment(me.chapter, "inbox", (me.pk, page), draw), request)
+    return render(request, "referrals/inbox.html", {"inbox_html": body})
 
 
 def _inbox_row_html(referral: Referral, token_input: str) -> str:

@@ -29,5 +29,7 @@ class Migration(migrations.Migration):
             ("members_role", "member"),
             ("members_memberstatuschange", "member"),
             ("members_user", "user"),
+            ("members_classification", "classification"),
+            ("members_contactsphere", "sphere"),
         ),
     ]

@@ -167,5 +167,18 @@ def test_every_tracked_kind_is_covered():
     assert {m._meta.db_table for m in tracked} | {
         "members_user",
         "members_memberstatuschange",
+        "members_classification",
+        "members_contactsphere",
         "members_chapter",
     } == tables
+
+
+def test_renaming_a_trade_or_its_sphere_moves_the_chapters_that_hold_it(two):
+    """The directory shows both names; the bystander holds another trade."""
+    here, a, elsewhere = two.here, two.a, two.elsewhere
+    trade = a.classification
+    trade.name = "Plumbing and heating"
+    assert moved(here, elsewhere, trade.save)
+    sphere = trade.sphere
+    sphere.name = "Home and garden"
+    assert moved(here, elsewhere, sphere.save)

@@ -155,9 +155,12 @@ def test_inbox_pages_the_open_referrals_oldest_first(login, member, other_member
     last = client.get(reverse("referrals:inbox"), {"page": "5"}).context["inbox"]
     assert [r.contact_name for r in last.open] == [f"Open {i:02d}" for i in range(40, 45)]
     assert last.previous_page == 4 and last.next_page is None
-    for junk in ("99", "0", "-1", "abc", "9" * 40):
-        page = client.get(reverse("referrals:inbox"), {"page": junk}).context["inbox"]
-        assert page.page == 1 and len(page.open) == 10
+    for junk in ("99", "0", "-1", "abc", "9" * 40):  # some come from the cache: read the HTML
+        html = client.get(reverse("referrals:inbox"), {"page": junk}).text
+        assert "page 1 of 5" in html
+        assert re.findall(r"<strong>(Open \d\d)</strong>", html) == [
+            f"Open {i:02d}" for i in range(10)
+        ]
 
 
 def test_inbox_with_nothing_open_says_so(login, member):

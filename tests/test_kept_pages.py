@@ -1,4 +1,4 @@
-"""The president's pages are kept in the cache under the chapter's revision: a second visit
+"""Pages kept in the cache under the chapter's revision (members.revision): a second visit
 reads nothing of the chapter, and any write (through a page, the admin or the ORM) shows at once.
 """
 
@@ -99,3 +99,25 @@ def test_a_fragment_never_crosses_chapters(login, vice_president, other_chapter)
     their_page = login(theirs).get(reverse("reports:lights")).text
     assert "Victor" in ours and "Victor" not in their_page
     assert "Otto" in their_page and "Otto" not in ours
+
+
+def test_the_directory_shows_a_renamed_trade_and_a_search_is_drawn_fresh(login, member):
+    client = login(member)
+    assert "Chimney sweep" not in client.get(reverse("members:directory")).text
+    trade = member.classification
+    trade.name = "Chimney sweep"
+    trade.save()
+    assert "Chimney sweep" in client.get(reverse("members:directory")).text
+    found = client.get(reverse("members:directory"), {"q": "chimney"}, headers={
+        "HX-Request": "true", "HX-Target": "member-list"}).text  # fmt: skip
+    assert "Chimney sweep" in found and "<html" not in found
+
+
+def test_the_inbox_shows_a_status_tap_at_once(login, member, other_member):
+    referral = ReferralFactory(giver=other_member, receiver=member, contact_name="Tapped")
+    client = login(member)
+    assert 'class="badge status-new">New' in client.get(reverse("referrals:inbox")).text
+    client.post(reverse("referrals:set_status", args=[referral.pk]), {"to_status": "contacted"})
+    page = client.get(reverse("referrals:inbox")).text
+    assert 'class="badge status-contacted">Contacted' in page
+    assert "<!--csrf-->" not in page
