@@ -28,7 +28,7 @@ from members.csvsafe import SafeWriter
 from members.forms import add_service_errors, csrf_input
 from members.links import url_for
 from members.models import Chapter, Member, Role
-from members.revision import fragment
+from members.revision import CSRF_SLOT, fill_csrf, fragment
 
 from . import selectors, services
 from .forms import (
@@ -199,9 +199,9 @@ def _plain_row_html(row: selectors.RosterRow, token_input: str) -> str:
 
 
 def _attendance_context(
-    request: HttpRequest, meeting: Meeting, rows, *, whole_roster: bool = False
+    request: HttpRequest, meeting: Meeting, rows, *, whole_roster: bool = False, token_input=None
 ) -> dict:
-    token_input = csrf_input(request)
+    token_input = token_input or csrf_input(request)
     for row in rows:
         row.buttons = _mark_buttons(row.mark, get_language())
         # What each row shows, worked out here once rather than by a template lookup chain.
@@ -212,6 +212,7 @@ def _attendance_context(
     return {
         "meeting": meeting,
         "rows": rows,
+        "csrf_input": token_input,
         # The whole roster counts itself; one row's answer needs the meeting's count read.
         "count": selectors.count_rows(rows) if whole_roster else selectors.mark_count(meeting),
     }
@@ -221,10 +222,21 @@ def _attendance_context(
 @require_GET
 def take_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _attendance_meeting(request, pk)
-    context = _attendance_context(
-        request, meeting, selectors.attendance_roster(meeting), whole_roster=True
+
+    def draw() -> str:
+        roster = selectors.attendance_roster(meeting)
+        context = _attendance_context(
+            request, meeting, roster, whole_roster=True, token_input=CSRF_SLOT
+        )
+        return render_to_string("meetings/take_attendance.html#roster", context)
+
+    # Kept per leader (their own row has no buttons) under the chapter's revision: a mark
+    # anywhere in the chapter draws it again.
+    parts = (meeting.pk, request.user.pk, get_language())
+    roster = fill_csrf(fragment(meeting.chapter, "attendance", parts, draw), request)
+    return render(
+        request, "meetings/take_attendance.html", {"meeting": meeting, "roster_html": roster}
     )
-    return render(request, "meetings/take_attendance.html", context)
 
 
 @role_required(LEADERSHIP)
@@ -277,10 +289,13 @@ def mark(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
             status=200,
         )
     rows = [r if r.member.pk != member.pk else row for r in selectors.attendance_roster(meeting)]
+    roster = render_to_string(
+        "meetings/take_attendance.html#roster", _attendance_context(request, meeting, rows)
+    )
     return render(
         request,
         "meetings/take_attendance.html",
-        _attendance_context(request, meeting, rows),
+        {"meeting": meeting, "roster_html": roster},
         status=400,
     )
 

@@ -253,7 +253,9 @@ FRAGMENT_SECONDS = 24 * 3600
 CSRF_SLOT = mark_safe("<!--csrf-->")  # user text is escaped: it can never spell a comment
 
 
-def fill_csrf(html: str, request: HttpRequest) -> SafeString:
+def fill_csrf(html: str, request: HttpRequest, extra: str = "") -> SafeString:
+    """The viewer's CSRF input in every slot (and ``extra``, safe HTML of this request's own,
+    such as a form's one-off token, beside it)."""
     from .forms import csrf_input  # the forms are not for the migrations that import this
 
-    return mark_safe(html.replace(CSRF_SLOT, csrf_input(request)))  # noqa: S308 - both safe
+    return mark_safe(html.replace(CSRF_SLOT, csrf_input(request) + extra))  # noqa: S308

@@ -8,6 +8,7 @@ Views parse input, call one service or selector and render. Every object is fetc
 import logging
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from meetings.models import Meeting
 from members.access import get_in_chapter_or_404, leadership_required, member_required
+from members.forms import csrf_input
 from members.links import url_for
 from members.models import Member
 from members.revision import CSRF_SLOT, fill_csrf, fragment
@@ -159,9 +161,22 @@ def log_slip(request: HttpRequest) -> HttpResponse:
             else:
                 _confirm(request, kind, slip, created, form.cleaned_data["date"])
                 return redirect(f"{reverse('referrals:log_slip')}?kind={kind}&saved=1")
+    elif not (PREFILLS & request.GET.keys()):
+        return _blank_slip_form(request, me, kind)
     else:
         form = form_class(initial=_prefill(me, request, kind), me=me)
-    context = {
+    context = _slip_context(request, me, kind, form) | {"csrf_input": csrf_input(request)}
+    if request.htmx and request.method == "GET":
+        return render(request, "referrals/log_slip.html#slip_panel", context)
+    return render(request, "referrals/log_slip.html", context)
+
+
+#: Query parameters that fill a slip form in from elsewhere (a won referral, a profile).
+PREFILLS = frozenset({"referral", "member"})
+
+
+def _slip_context(request: HttpRequest, me: Member, kind: str, form) -> dict:
+    return {
         "form": form,
         "kind": kind,
         "kind_name": KIND_NAMES[kind],
@@ -169,9 +184,29 @@ def log_slip(request: HttpRequest) -> HttpResponse:
         "saved": request.method == "GET" and request.GET.get("saved") == "1",
         "currency": me.chapter.currency,
     }
-    if request.htmx and request.method == "GET":
-        return render(request, "referrals/log_slip.html#slip_panel", context)
-    return render(request, "referrals/log_slip.html", context)
+
+
+def _blank_slip_form(request: HttpRequest, me: Member, kind: str) -> HttpResponse:
+    """A blank form is kept under the chapter's revision (its member picker lists the
+    chapter): the CSRF input and the form's one-off token are filled in per request."""
+    today = me.chapter.today()
+
+    def draw() -> str:
+        form = FORMS[kind](initial={"date": today}, me=me)
+        del form.fields["token"]  # filled in per request, beside the CSRF input
+        context = _slip_context(request, me, kind, form) | {"csrf_input": CSRF_SLOT}
+        return render_to_string("referrals/log_slip.html#slip_panel", context)
+
+    saved = request.GET.get("saved") == "1"
+    token = TOKEN_WIDGET.render("token", new_token(), attrs={"id": "id_token"})
+    panel = fill_csrf(fragment(me.chapter, "log-slip", (me.pk, kind, today, saved), draw),
+                      request, token)  # fmt: skip
+    if request.htmx:
+        return HttpResponse(panel)
+    return render(request, "referrals/log_slip.html", {"panel_html": panel})
+
+
+TOKEN_WIDGET = forms.HiddenInput()
 
 
 def _confirm(request: HttpRequest, kind: str, slip: Slip, created: bool, asked_date) -> None:

@@ -50,11 +50,13 @@ EXPECTED = {
 }
 #: The same pages again while nothing of the chapter changed: these keep their content in
 #: the cache under the chapter's revision (members.revision), so only the user and the viewer
-#: are read.
+#: are read (and the meeting, whose chapter it must be).
 UNCHANGED = {
     "member dashboard": 2,
+    "log a slip (GET)": 2,
     "referrals inbox": 2,
     "chapter directory": 2,
+    "take attendance (GET)": 3,
     "president's chapter page": 2,
     "traffic lights": 2,
     "attendance review": 2,

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Attendance, AttendanceChange, Meeting
+from members.forms import csrf_input
+from members.revision import fill_csrf
 from tests.factories import (
     AttendanceFactory,
     ClassificationFactory,
@@ -60,13 +62,17 @@ def test_plain_rows_joined_in_python_are_the_rows_the_template_draws(
     assert not rows[vice_president.pk].html  # their own row says why it has no buttons
     assert "<b>" not in rows[odd.pk].html and "&lt;b&gt;&quot;Bo&quot;" in rows[odd.pk].html
     token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
-    for row in (rows[member.pk], rows[odd.pk]):
+    request = response.wsgi_request
+    for row in (rows[member.pk], rows[odd.pk]):  # kept with a slot for each viewer's CSRF input
         drawn = render_to_string(
             "meetings/take_attendance.html#row",
-            {"row": dataclasses.replace(row, html=""), "meeting": meeting},
-            request=response.wsgi_request,
-        )
-        assert shown(token.sub("", drawn)) == shown(token.sub("", row.html))
+            {"row": dataclasses.replace(row, html=""), "meeting": meeting,
+             "csrf_input": csrf_input(request)},
+            request=request,
+        )  # fmt: skip
+        joined = fill_csrf(row.html, request)
+        assert shown(token.sub("", drawn)) == shown(token.sub("", joined))
+        assert token.search(drawn) and token.search(joined)
 
 
 def test_vice_president_opens_the_roster_with_everyone_defaulting_to_p(
