@@ -208,11 +208,14 @@ def record_attendance(
     if mark != Attendance.Mark.SUBSTITUTE:
         substitute_name = ""
     check_markable(meeting=meeting, member=member, by=by)
+    # Only a submitted week logs its changes, so only then is the mark before read (locked).
     before = (
         Attendance.objects.select_for_update()
         .filter(meeting=meeting, member=member)
         .values_list("mark", "substitute_name")
         .first()
+        if meeting.is_submitted
+        else None
     )
     (attendance,) = Attendance.objects.bulk_create(
         [

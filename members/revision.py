@@ -20,6 +20,8 @@ Migrations call ``track`` for their app's tables, so this module's SQL must keep
 """
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -238,11 +240,33 @@ def fragment[T](chapter, name: str, parts: tuple, draw: Callable[[], T]) -> T:
         _DIGEST.append(_code_digest())
     detail = hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
     key = f"fragment:{_DIGEST[0]}:{name}:{chapter.pk}:{chapter.revision}:{detail}"
+    with _LOCK:
+        if (html := _RECENT.get(key)) is not None:
+            _RECENT.move_to_end(key)
+            return html
     html = cache.get(key)
     if html is None:
         html = draw()
         cache.set(key, html, timeout=FRAGMENT_SECONDS)
+    with _LOCK:
+        _RECENT[key] = html
+        while len(_RECENT) > RECENT_ENTRIES:
+            _RECENT.popitem(last=False)
     return html
+
+
+#: The process keeps its most recent fragments too, in front of the shared cache: the key
+#: holds the revision read from the database on this request, so a kept entry is never stale,
+#: and a hit costs no round trip to Redis.
+RECENT_ENTRIES = 512
+_RECENT: OrderedDict[str, object] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def forget_recent() -> None:
+    """Drop this process's own copies (the tests start each case with an empty cache)."""
+    with _LOCK:
+        _RECENT.clear()
 
 
 #: A fragment outlives its revision only as garbage; a day bounds what a busy cache keeps.

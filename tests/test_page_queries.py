@@ -42,7 +42,7 @@ EXPECTED = {
     "referrals inbox": 4,
     "chapter directory": 4,
     "take attendance (GET)": 5,
-    "take attendance (mark POST)": 6,
+    "take attendance (mark POST)": 5,
     "president's chapter page": 10,
     "PALMS (6 months)": 4,
     "traffic lights": 5,
