@@ -83,13 +83,19 @@ class Page:
     method: str = "GET"
     body: Callable[[Member, int], bytes] | None = None
 
-    def request_maker(self, personas: Personas) -> Callable[[int, int], Request]:
+    def request_maker(
+        self, personas: Personas, *, afresh: bool = False
+    ) -> Callable[[int, int], Request]:
+        """Requests as the client ``client_no`` sends them; ``afresh``: each right after a
+        write to the chapter (its revision moved), so the page is drawn, not kept."""
         logins = personas.members if self.who == "member" else personas.leaders
         paths = [self.path(login.member) for login in logins]
 
         def make(client_no: int, n: int) -> Request:
             i = client_no % len(logins)
             login = logins[i]
+            if afresh:
+                touch(login.member.chapter_id)
             body = self.body(login.member, n) if self.body else b""
             headers = {"X-CSRFToken": CSRF, "Referer": "http://127.0.0.1/"} if body else None
             return Request(self.method, paths[i], login.cookie, body, headers)
