@@ -109,9 +109,13 @@ def palms_rows(
     if not rows:
         return []
     sql, params = _activity_sql(chapter_ids, start, end, list(rows) if some else None)
-    region = len(chapter_ids) > 1
-    with transaction.atomic(), connection.cursor() as cursor, _never_prepared(region):
-        if region and connection.vendor == "postgresql":
+    region = len(chapter_ids) > 1 and connection.vendor == "postgresql"
+    with (
+        transaction.atomic() if region else contextlib.nullcontext(),
+        connection.cursor() as cursor,
+        _never_prepared(region),
+    ):
+        if region:
             # A region's members (30,000) are grouped in memory, not spilled to disk in
             # batches: the default 4 MB spilled the sum of the parts into 21.
             cursor.execute("SET LOCAL work_mem = '64MB'")
