@@ -1,12 +1,12 @@
-"""A chapter's revision: a number the database moves on every write that a report reads.
+"""A chapter's revision: a number the database moves on every write that a page reads.
 
 The president's pages recompute every light, the attendance policy, the matrix and the trend
-from two years of slips on each visit. What they show changes only when something of the
-chapter is written, so they are kept in the cache under the chapter's revision, and a write
-anywhere (a view, the admin, an import's ``COPY``, a cascade, raw SQL) moves the revision in
-the same transaction: the database's triggers do it, not the Python that happens to write.
-A page therefore never shows a fragment older than what it read, and no code path can forget
-to invalidate one.
+from two years of slips on each visit, and a member's pages read their slips and the roster.
+What they show changes only when something of the chapter is written, so they are kept in the
+cache under the chapter's revision, and a write anywhere (a view, the admin, an import's
+``COPY``, a cascade, raw SQL) moves the revision in the same transaction: the database's
+triggers do it, not the Python that happens to write. A page therefore never shows a fragment
+older than what it read, and no code path can forget to invalidate one.
 
 The revision is a timestamp in microseconds that only ever grows (at least one more than
 before), so it is never reused: not after a restore from a backup, not across databases that
