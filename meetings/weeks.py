@@ -9,8 +9,16 @@ weeks whose meeting row does not exist yet.
 import datetime as dt
 
 from members.models import Chapter
+from members.precompiled import Precompiled
 
 from .models import Meeting
+
+#: Asked on every slip logged: compiled once (members.precompiled).
+_SUBMITTED_SINCE = Precompiled(
+    lambda chapter_id, since: Meeting.objects.filter(
+        chapter_id=chapter_id, date__gte=since, submitted_at__isnull=False
+    ).values_list("date", flat=True)
+)
 
 
 def week_ending(chapter: Chapter, day: dt.date) -> dt.date:
@@ -34,12 +42,8 @@ def open_date_for(chapter: Chapter, day: dt.date) -> dt.date:
 
     A slip logged after its week was submitted is dated into the next open week (DOMAIN.md).
     """
-    submitted = set(
-        Meeting.objects.filter(
-            chapter=chapter, date__gte=week_ending(chapter, day), submitted_at__isnull=False
-        ).values_list("date", flat=True)
-    )
     end = week_ending(chapter, day)
+    submitted = set(_SUBMITTED_SINCE(chapter.pk, end))
     if end not in submitted:
         return day
     while end in submitted:

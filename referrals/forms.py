@@ -11,6 +11,7 @@ from django import forms
 
 from meetings.forms import phone_validator
 from members.models import Member
+from members.precompiled import Precompiled
 
 from .models import OneToOne, Referral, Tyfcb
 from .selectors import member_choices
@@ -32,9 +33,35 @@ class MemberChoiceField(forms.ModelChoiceField):
         "required": "Pick a member.",
     }
 
+    #: Set by the form: the viewer's chapter, whose members validate.
+    chapter_id: int | None = None
+
     @staticmethod
     def label_from_instance(obj: Member) -> str:
         return f"{obj.full_name} · {obj.classification.name}"
+
+    def to_python(self, value):
+        """The member by id within the chapter, through one query compiled once (every slip
+        logged asks it); anything that is not such an id is an invalid choice."""
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        found = None
+        if text.isdigit() and 0 < int(text) < 2**63 and self.chapter_id is not None:
+            found = next(iter(_COLLEAGUE(self.chapter_id, int(text))), None)
+        if found is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice",
+                params={"value": value},
+            )  # fmt: skip
+        return found
+
+
+_COLLEAGUE = Precompiled(
+    lambda chapter_id, pk: Member.objects.filter(chapter_id=chapter_id, pk=pk).select_related(
+        "user", "classification"
+    )
+)
 
 
 #: How far back a slip may be dated: a year covers any late entry a chapter would accept.
@@ -77,6 +104,7 @@ class SlipForm(forms.Form):
             field.queryset = Member.objects.filter(chapter_id=me.chapter_id).select_related(
                 "user", "classification"
             )
+            field.chapter_id = me.chapter_id
             field.widget.choices = choices
 
     def clean_date(self):

@@ -114,6 +114,17 @@ def test_referral_to_yourself_is_refused_next_to_the_member(login, member, today
     assert not Referral.objects.exists()
 
 
+@pytest.mark.parametrize("junk", ["abc", "-1", "0", "1.5", "9" * 30, " ", "1 OR 1=1"])
+def test_a_receiver_that_is_no_member_id_is_refused_next_to_the_field(
+    login, member, other_member, today, junk
+):
+    data = _referral(other_member, today) | {"receiver": junk}
+    response = login(member).post(f"{LOG}?kind=referral", data)
+    assert response.status_code == 200
+    assert field_errors(response, "receiver") == ["Pick a member of your chapter from the list."]
+    assert not Referral.objects.exists()
+
+
 def test_referral_to_another_chapters_member_is_refused(login, member, outsider, today):
     response = login(member).post(f"{LOG}?kind=referral", _referral(outsider, today))
     assert field_errors(response, "receiver") == ["Pick a member of your chapter from the list."]
