@@ -29,6 +29,7 @@ from members.forms import add_service_errors, csrf_input
 from members.links import url_for
 from members.models import Chapter, Member, Role
 from members.revision import CSRF_SLOT, fill_csrf, fragment
+from members.selectors import member_in_chapter
 
 from . import selectors, services
 from .forms import (
@@ -244,9 +245,9 @@ def take_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 def mark(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     """One tap: store one member's mark. htmx gets the row (and the count); others a redirect."""
     meeting = _attendance_meeting(request, pk)
-    member = get_object_or_404(
-        Member.objects.filter(chapter=meeting.chapter).select_related("user"), pk=member_pk
-    )
+    member = member_in_chapter(meeting.chapter_id, member_pk)
+    if member is None:
+        raise Http404("No such member in this chapter.")
     form = MarkForm(request.POST)
     error = ""
     if form.is_valid():

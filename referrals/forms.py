@@ -11,7 +11,7 @@ from django import forms
 
 from meetings.forms import phone_validator
 from members.models import Member
-from members.precompiled import Precompiled
+from members.selectors import member_in_chapter
 
 from .models import OneToOne, Referral, Tyfcb
 from .selectors import member_choices
@@ -45,23 +45,13 @@ class MemberChoiceField(forms.ModelChoiceField):
         logged asks it); anything that is not such an id is an invalid choice."""
         if value in self.empty_values:
             return None
-        text = str(value).strip()
-        found = None
-        if text.isdigit() and 0 < int(text) < 2**63 and self.chapter_id is not None:
-            found = next(iter(_COLLEAGUE(self.chapter_id, int(text))), None)
+        found = None if self.chapter_id is None else member_in_chapter(self.chapter_id, value)
         if found is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice",
                 params={"value": value},
             )  # fmt: skip
         return found
-
-
-_COLLEAGUE = Precompiled(
-    lambda chapter_id, pk: Member.objects.filter(chapter_id=chapter_id, pk=pk).select_related(
-        "user", "classification"
-    )
-)
 
 
 #: How far back a slip may be dated: a year covers any late entry a chapter would accept.
