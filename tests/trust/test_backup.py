@@ -89,6 +89,13 @@ def test_postgres_backup_restored_into_an_empty_database_gives_the_same_palms(
     assert Path(dump).name.startswith("slipstream-") and dump.endswith(".dump")
     run("scripts/restore", dump, database_url=empty_database)
     assert palms(empty_database, start, end) == expected
+    # Pages kept under a revision of the backed-up database are never served after a restore.
+    chapter.refresh_from_db()
+    with psycopg.connect(empty_database) as restored:
+        (after,) = restored.execute(
+            "SELECT revision FROM members_chapter WHERE slug = %s", [chapter.slug]
+        ).fetchone()
+    assert after > chapter.revision
     # Restoring again over the restored copy replaces it (pg_restore --clean), still the same.
     run("scripts/restore", dump, database_url=empty_database)
     assert palms(empty_database, start, end) == expected
