@@ -91,10 +91,7 @@ class SlipForm(forms.Form):
             if name not in self.fields:
                 continue
             field = self.fields[name]
-            field.queryset = Member.objects.filter(chapter_id=me.chapter_id).select_related(
-                "user", "classification"
-            )
-            field.chapter_id = me.chapter_id
+            field.chapter_id = me.chapter_id  # whose members validate (``to_python``)
             field.widget.choices = choices
 
     def clean_date(self):

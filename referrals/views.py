@@ -173,6 +173,8 @@ def log_slip(request: HttpRequest) -> HttpResponse:
 
 #: Query parameters that fill a slip form in from elsewhere (a won referral, a profile).
 PREFILLS = frozenset({"referral", "member"})
+#: Draws a kept blank form's one-off token, filled in per request beside the CSRF input.
+TOKEN_WIDGET = forms.HiddenInput()
 
 
 def _slip_context(request: HttpRequest, me: Member, kind: str, form) -> dict:
@@ -204,9 +206,6 @@ def _blank_slip_form(request: HttpRequest, me: Member, kind: str) -> HttpRespons
     if request.htmx:
         return HttpResponse(panel)
     return render(request, "referrals/log_slip.html", {"panel_html": panel})
-
-
-TOKEN_WIDGET = forms.HiddenInput()
 
 
 def _confirm(request: HttpRequest, kind: str, slip: Slip, created: bool, asked_date) -> None:
@@ -542,9 +541,9 @@ def dashboard(
     """The member's home page: this week, what waits for them, and six months in numbers.
 
     ``standing`` (PALMS row and traffic light) is computed by the reports app, which depends
-    on this one; the project's ``home`` view passes the function that computes it. Everything
-    below the greeting is the member's own data within the chapter, so it is kept under the
-    chapter's revision (``members.revision``) and drawn again only after a write.
+    on this one; the project's ``home`` view passes the function that computes it. The whole
+    page is the member's own data within the chapter, so it is kept under the chapter's
+    revision (``members.revision``) and drawn again only after a write.
     """
     me = _me(request)
     today = me.chapter.today()
