@@ -1,0 +1,38 @@
+from django.db import models
+
+from members.models import Chapter, Member
+
+
+class MemberWeek(models.Model):
+    """What one member did for one chapter in one calendar week (Monday to Sunday), as PALMS
+    counts it: kept by the database's triggers (``reports.rollup``), read for a region."""
+
+    pk = models.CompositePrimaryKey("member_id", "chapter_id", "week")
+    # Written only by the triggers, read only by PALMS: no constraint to check on each slip.
+    member = models.ForeignKey(
+        Member, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    chapter = models.ForeignKey(
+        Chapter, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    week = models.DateField(help_text="The Monday the week starts on.")
+    p = models.IntegerField(default=0)
+    a = models.IntegerField(default=0)
+    l = models.IntegerField(default=0)  # noqa: E741 - the mark's own letter
+    m = models.IntegerField(default=0)
+    s = models.IntegerField(default=0)
+    rgi = models.IntegerField(default=0)
+    rgo = models.IntegerField(default=0)
+    rri = models.IntegerField(default=0)
+    rro = models.IntegerField(default=0)
+    v = models.IntegerField(default=0)
+    one_to_ones = models.IntegerField(default=0)
+    tyfcb = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    ceu = models.IntegerField(default=0)
+    t = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["chapter", "week"])]
+
+    def __str__(self) -> str:
+        return f"member {self.member_id}, week of {self.week}"

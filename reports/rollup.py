@@ -1,0 +1,190 @@
+"""The weekly per-member rollup behind a region's PALMS, kept exact by PostgreSQL itself.
+
+A region's PALMS for six months adds up about four million marks and slips; the rollup holds
+what each member did in each calendar week (Monday to Sunday), by chapter, so the region reads
+thirty thousand members × 26 weeks instead. The database keeps it: a statement trigger on each
+source table adds what the statement's new rows count and takes away what its old rows
+counted, in the same transaction, whatever wrote them (a view, the admin, an import's
+``COPY``, a cascade, raw SQL). A meeting that is cancelled, moved or uncancelled moves its
+marks and visits with it.
+
+What a row counts is exactly what ``reports.palms`` counts for that member, chapter and week:
+a mark at a held meeting, a visit a member's visitor attended, each slip by its date (a done
+1-2-1 once for each of its two members, TYFCB for the member thanked). The weeks a window
+only partly covers are read from the slips themselves (``reports.palms``).
+
+Only PostgreSQL keeps the rollup; a laptop's SQLite runs one chapter and reads the slips.
+"""
+
+from django.db import migrations
+
+TABLE = "reports_memberweek"
+#: The rollup's value columns, in ``reports.palms.COLUMNS`` order.
+VALUES = ("p", "a", "l", "m", "s", "rgi", "rgo", "rri", "rro", "v", "one_to_ones", "tyfcb",
+          "ceu", "t")  # fmt: skip
+KEY = ("member_id", "chapter_id", "week")
+
+
+def _week(column: str) -> str:
+    return f"date_trunc('week', {column})::date"
+
+
+def _select(member: str, chapter: str, day: str, values: dict[str, str], rest: str) -> str:
+    cells = ", ".join(f"{values.get(name, '0')} AS {name}" for name in VALUES)
+    return f"SELECT {member} AS member_id, {chapter} AS chapter_id, {_week(day)} AS week, {cells} {rest}"  # noqa: E501
+
+
+def _marks(rows: str, meetings: str) -> str:
+    """Marks at held meetings: ``rows`` are marks, ``meetings`` the meetings they are at."""
+    marks = {name: f"(r.mark = '{name.upper()}')::int" for name in ("p", "a", "l", "m", "s")}
+    return _select(
+        "r.member_id", "mt.chapter_id", "mt.date", marks,
+        f"FROM {rows} r JOIN {meetings} mt ON mt.id = r.meeting_id WHERE NOT mt.cancelled",
+    )  # fmt: skip
+
+
+def _visits(rows: str, meetings: str) -> str:
+    return _select(
+        "r.invited_by_id", "mt.chapter_id", "mt.date", {"v": "1"},
+        f"FROM {rows} r JOIN {meetings} mt ON mt.id = r.meeting_id "
+        "WHERE r.attended AND NOT mt.cancelled AND r.invited_by_id IS NOT NULL",
+    )  # fmt: skip
+
+
+def _slips(table: str, rows: str) -> list[str]:
+    """What each kind of slip counts, for whom: ``rows`` are rows of ``table``."""
+    inside, outside = "(r.kind = 'inside')::int", "(r.kind = 'outside')::int"
+    by_date = {
+        "referrals_referral": [
+            ("r.giver_id", {"rgi": inside, "rgo": outside}, ""),
+            ("r.receiver_id", {"rri": inside, "rro": outside}, ""),
+        ],
+        "referrals_onetoone": [
+            ("r.member_a_id", {"one_to_ones": "1"}, "WHERE r.status = 'done'"),
+            ("r.member_b_id", {"one_to_ones": "1"}, "WHERE r.status = 'done'"),
+        ],
+        "referrals_tyfcb": [("r.thanked_id", {"tyfcb": "r.amount"}, "")],
+        "referrals_ceu": [("r.member_id", {"ceu": "r.credits"}, "")],
+        "referrals_testimonial": [("r.giver_id", {"t": "1"}, "")],
+    }[table]
+    return [
+        _select(member, "r.chapter_id", "r.date", values, f"FROM {rows} r {where}")
+        for member, values, where in by_date
+    ]
+
+
+#: What the rows of each source table count: SQL over ``{rows}``, a set of that table's rows.
+SOURCES = {
+    "meetings_attendance": lambda rows: [_marks(rows, "meetings_meeting")],
+    "meetings_visit": lambda rows: [_visits(rows, "meetings_meeting")],
+    **{
+        table: (lambda rows, table=table: _slips(table, rows))
+        for table in (
+            "referrals_referral",
+            "referrals_onetoone",
+            "referrals_tyfcb",
+            "referrals_ceu",
+            "referrals_testimonial",
+        )
+    },
+}
+
+
+def _meeting_moves(meetings: str) -> list[str]:
+    """A meeting's own change (cancelled, date, chapter) moves its marks and visits."""
+    return [_marks("meetings_attendance", meetings), _visits("meetings_visit", meetings)]
+
+
+def _sums(plus: list[str], minus: list[str]) -> str:
+    """What ``plus`` counts less what ``minus`` counted, per member, chapter and week (the
+    weeks where it comes to nothing left out: a status change need not touch the rollup)."""
+    parts = [f"SELECT 1 AS sign, * FROM ({sql}) AS c" for sql in plus]
+    parts += [f"SELECT -1 AS sign, * FROM ({sql}) AS c" for sql in minus]
+    sums = ", ".join(f"SUM(sign * {name})" for name in VALUES)
+    moved = " OR ".join(f"SUM(sign * {name}) <> 0" for name in VALUES)
+    return (
+        f"SELECT {', '.join(KEY)}, {sums} FROM ({' UNION ALL '.join(parts)}) AS d "
+        f"GROUP BY {', '.join(KEY)} HAVING {moved}"
+    )
+
+
+def _add(plus: list[str], minus: list[str]) -> str:
+    """Add what ``plus`` counts to the rollup and take away what ``minus`` counted."""
+    updates = ", ".join(f"{name} = {TABLE}.{name} + EXCLUDED.{name}" for name in VALUES)
+    return (
+        f"INSERT INTO {TABLE} ({', '.join((*KEY, *VALUES))}) {_sums(plus, minus)} "
+        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates}"
+    )
+
+
+def _trigger(table: str, event: str, body: str) -> list[str]:
+    name = f"slipstream_rollup_{table}_{event}"
+    refs = {
+        "insert": "NEW TABLE AS new_rows",
+        "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "delete": "OLD TABLE AS old_rows",
+    }[event]
+    return [
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {body}; RETURN NULL; END $$",
+        f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} REFERENCING {refs} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+    ]
+
+
+def install_sql() -> list[str]:
+    statements = []
+    for table, counts in SOURCES.items():
+        statements += _trigger(table, "insert", _add(counts("new_rows"), []))
+        statements += _trigger(table, "update", _add(counts("new_rows"), counts("old_rows")))
+        statements += _trigger(table, "delete", _add([], counts("old_rows")))
+    moved = (
+        "(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id "
+        "WHERE (n.date, n.cancelled, n.chapter_id) IS DISTINCT FROM "
+        "(o.date, o.cancelled, o.chapter_id))"
+    )
+    was = moved.replace("SELECT n.*", "SELECT o.*")
+    statements += _trigger(
+        "meetings_meeting", "update", _add(_meeting_moves(moved), _meeting_moves(was))
+    )
+    return statements
+
+
+def remove_sql() -> list[str]:
+    statements = []
+    for table, events in [*((t, ("insert", "update", "delete")) for t in SOURCES),
+                          ("meetings_meeting", ("update",))]:  # fmt: skip
+        for event in events:
+            name = f"slipstream_rollup_{table}_{event}"
+            statements += [
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"DROP FUNCTION IF EXISTS {name}()",
+            ]
+    return statements
+
+
+def recount_sql() -> str:
+    """Every member-week counted afresh from the source tables (the backfill, and the test
+    that the triggers kept the rollup equal to it)."""
+    return _sums([sql for table, counts in SOURCES.items() for sql in counts(table)], [])
+
+
+def keep() -> migrations.RunPython:
+    """A migration operation: install the triggers and count what is already there."""
+
+    def install(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            backfill = f"INSERT INTO {TABLE} ({', '.join((*KEY, *VALUES))}) {recount_sql()}"
+            for sql in [*remove_sql(), f"DELETE FROM {TABLE}", *install_sql(), backfill]:
+                cursor.execute(sql)
+
+    def remove(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            for sql in remove_sql():
+                cursor.execute(sql)
+
+    return migrations.RunPython(install, remove, elidable=False)

@@ -1,0 +1,165 @@
+"""The weekly rollup (reports.rollup) stays equal to a recount through every kind of write, and
+a region's PALMS read through it equals PALMS counted the long way. PostgreSQL keeps it."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from meetings.models import Attendance, Meeting, Visit
+from members.models import Member
+from referrals import models as slips
+from referrals.models import Ceu, OneToOne, Referral, Tyfcb
+from reports import rollup
+from reports.palms import palms_rows
+from tests import factories as f
+from tests.reports.test_palms_property import DAYS, build, day, history, recount
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+SLIP_MODELS = [Referral, Tyfcb, OneToOne, Ceu, slips.Testimonial]
+
+change = st.one_of(
+    st.tuples(st.just("cancel"), st.integers(0, 9)),
+    st.tuples(st.just("move"), st.integers(0, 9), st.integers(-3, 3)),
+    st.tuples(st.just("mark"), st.integers(0, 40), st.sampled_from("PALM")),
+    st.tuples(st.just("visit"), st.integers(0, 10)),
+    st.tuples(st.just("status"), st.integers(0, 10), st.sampled_from(["done", "planned"])),
+    st.tuples(st.just("kind"), st.integers(0, 12)),
+    st.tuples(st.just("redate"), st.integers(0, 4), st.integers(0, 12), st.integers(-9, 9)),
+    st.tuples(st.just("amount"), st.integers(0, 8), st.integers(1, 5000)),
+    st.tuples(st.just("delete"), st.integers(0, 4), st.integers(0, 12)),
+    st.tuples(st.just("bulk"), st.integers(-4, 4)),
+    st.tuples(st.just("drop member"), st.integers(0, 5)),
+)
+
+
+def nth(queryset, i):
+    rows = list(queryset.order_by("pk"))
+    return rows[i % len(rows)] if rows else None
+
+
+def apply(chapter, step) -> None:
+    """One write of the kind a chapter makes: through the ORM, in bulk, or cascading."""
+    what, *args = step
+    if what == "cancel":
+        meeting = nth(Meeting.objects.filter(chapter=chapter), args[0])
+        meeting.cancelled = not meeting.cancelled
+        meeting.cancel_reason = "Holiday" if meeting.cancelled else ""
+        meeting.save()
+    elif what == "move":
+        meeting = nth(Meeting.objects.filter(chapter=chapter), args[0])
+        moved = meeting.date + dt.timedelta(days=args[1])
+        if not Meeting.objects.filter(chapter=chapter, date=moved).exists():
+            Meeting.objects.filter(pk=meeting.pk).update(date=moved)
+    elif what == "mark":
+        mark = nth(Attendance.objects.filter(meeting__chapter=chapter), args[0])
+        if mark:
+            mark.mark = args[1]
+            mark.save()
+    elif what == "visit":
+        Visit.objects.filter(pk=getattr(nth(Visit.objects.all(), args[0]), "pk", None)).update(
+            attended=~F("attended")
+        )
+    elif what == "status":
+        OneToOne.objects.filter(
+            pk=getattr(nth(OneToOne.objects.all(), args[0]), "pk", None)
+        ).update(status=args[1])
+    elif what == "kind":
+        referral = nth(Referral.objects.all(), args[0])
+        if referral:
+            referral.kind = "outside" if referral.kind == "inside" else "inside"
+            referral.save()
+    elif what == "redate":
+        slip = nth(SLIP_MODELS[args[0]].objects.all(), args[1])
+        if slip:
+            type(slip).objects.filter(pk=slip.pk).update(
+                date=F("date") + dt.timedelta(days=args[2])
+            )
+    elif what == "amount":
+        Tyfcb.objects.filter(pk=getattr(nth(Tyfcb.objects.all(), args[0]), "pk", None)).update(
+            amount=Decimal(args[1]) / 4
+        )
+    elif what == "delete":
+        slip = nth(SLIP_MODELS[args[0]].objects.all(), args[1])
+        if slip:
+            slip.delete()
+    elif what == "bulk":
+        Referral.objects.filter(chapter=chapter).update(date=F("date") + dt.timedelta(days=args[0]))
+    elif what == "drop member":  # its marks and slips go with it, its visits lose their host
+        member = nth(Member.objects.filter(chapter=chapter), args[0])
+        if member is None:
+            return
+        for model in SLIP_MODELS:
+            for field in ("giver", "receiver", "writer", "thanked", "member", "member_a",
+                          "member_b"):  # fmt: skip
+                if any(x.name == field for x in model._meta.fields):
+                    model.objects.filter(**{field: member}).delete()
+        Attendance.objects.filter(member=member).delete()
+        member.delete()
+
+
+def rollup_rows() -> set[tuple]:
+    with connection.cursor() as cursor:
+        columns = ", ".join((*rollup.KEY, *rollup.VALUES))
+        cursor.execute(
+            f"SELECT {columns} FROM {rollup.TABLE} WHERE ({' OR '.join(f'{v} <> 0' for v in rollup.VALUES)})"  # noqa: E501
+        )
+        kept = set(cursor.fetchall())
+        cursor.execute(rollup.recount_sql())
+        return kept, set(cursor.fetchall())
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(h=history, changes=st.lists(change, max_size=8))
+def test_the_rollup_equals_a_recount_after_any_writes(h, changes):
+    with transaction.atomic():
+        chapter = build(h)
+        neighbour = f.ReferralFactory(date=day(10)).chapter  # another chapter's slip
+        for step in changes:
+            apply(chapter, step)
+        kept, counted = rollup_rows()
+        assert kept == counted
+        a, b = h["window"]
+        start, end = day(min(a, b)), day(max(a, b)) + dt.timedelta(days=DAYS // 2)
+        region = palms_rows([chapter, neighbour], start, end)
+        expected = recount(chapter, start, end)
+        rows = [row for row in region if row.chapter_id == chapter.pk]
+        assert [r.email for r in rows] == sorted(expected)
+        for row in rows:
+            assert row.values == expected[row.email], (row.email, start, end)
+        transaction.set_rollback(True)
+
+
+def test_a_region_reads_whole_weeks_from_the_rollup_and_the_edges_from_the_slips():
+    referral = f.ReferralFactory(date=dt.date(2026, 3, 4))  # a Wednesday
+    other = f.ChapterFactory()
+    f.MemberFactory(chapter=other, joined_on=dt.date(2025, 1, 1))
+    giver = referral.giver
+    chapters = [referral.chapter, other]
+
+    def given(start, end):
+        with CaptureQueriesContext(connection) as queries:
+            rows = palms_rows(chapters, start, end)
+        read = " ".join(q["sql"] for q in queries.captured_queries[1:])  # after the members
+        return {r.member_id: r["RGI"] + r["RGO"] for r in rows}[giver.pk], read
+
+    # Monday 2 March to Sunday 8 March: the week from the rollup only.
+    count, read = given(dt.date(2026, 3, 2), dt.date(2026, 3, 8))
+    assert count == 1 and rollup.TABLE in read and "referrals_referral" not in read
+    # From the Wednesday: that week is an edge, read from the slips.
+    count, read = given(dt.date(2026, 3, 4), dt.date(2026, 3, 15))
+    assert count == 1 and rollup.TABLE in read and "referrals_referral" in read
+    # A window inside one week: no whole week, the slips alone.
+    count, read = given(dt.date(2026, 3, 3), dt.date(2026, 3, 5))
+    assert count == 1 and rollup.TABLE not in read
+    assert given(dt.date(2026, 3, 5), dt.date(2026, 3, 20))[0] == 0
