@@ -27,7 +27,8 @@ class MemberWeek(models.Model):
     rro = models.IntegerField(default=0)
     v = models.IntegerField(default=0)
     one_to_ones = models.IntegerField(default=0)
-    tyfcb = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Whole cents: a region sums 750,000 of these, and a sum of numerics costs a third more.
+    tyfcb_cents = models.BigIntegerField(default=0)
     ceu = models.IntegerField(default=0)
     t = models.IntegerField(default=0)
 

@@ -126,7 +126,8 @@ def palms_rows(
     if region and not some:
         statements = _rolled_up_sql(chapter_ids, start, end)
     else:
-        statements = [_activity_sql(chapter_ids, start, end, list(rows) if some else None)]
+        some_ids = list(rows) if some else None
+        statements = [(*_activity_sql(chapter_ids, start, end, some_ids), 1)]
     with (
         transaction.atomic() if region else contextlib.nullcontext(),
         connection.cursor() as cursor,
@@ -137,22 +138,23 @@ def palms_rows(
             # batches: the default 4 MB spilled the sum of the parts into 21.
             cursor.execute("SET LOCAL work_mem = '64MB'")
         results = []
-        for sql, params in statements:
+        for sql, params, sign in statements:
             cursor.execute(sql, params)
-            results.append(cursor.fetchall())
+            results.append((cursor.fetchall(), sign))
     tyfcb = COLUMNS.index("TYFCB")
     counted: set[int] = set()
-    for records in results:  # one record per member from each: its parts are summed in SQL
+    for records, sign in results:  # a record per member from each: its parts summed in SQL
         for mid, *values in records:
             row = rows.get(mid)
             if row is None:
                 continue
             values[tyfcb] = _decimal(values[tyfcb] or 0)
-            if mid in counted:  # the rollup's weeks, then the days at either end
-                row.values = {c: row.values[c] + v for c, v in zip(COLUMNS, values, strict=True)}
-            else:
+            if sign == 1 and mid not in counted:
                 row.values = dict(zip(COLUMNS, values, strict=True))
-                counted.add(mid)
+            else:  # a region's whole weeks, then the days at either end
+                old = row.values
+                row.values = {c: old[c] + sign * v for c, v in zip(COLUMNS, values, strict=True)}
+            counted.add(mid)
     return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
 
 
@@ -346,25 +348,43 @@ _ROLLED_UP = (
 )
 
 
-def _rolled_up_sql(chapter_ids: list[int], start: dt.date, end: dt.date) -> list[tuple[str, list]]:
-    """A region's window read from the weekly rollup (``reports.rollup``, kept by PostgreSQL)
-    for the whole weeks it covers, and from the slips for the days at either end that fall in
-    a week it covers only in part: the same sums from 30,000 × 26 rows instead of millions.
-    Each statement returns a row per member; their values add up to the member's row."""
-    first = start + dt.timedelta(days=-start.weekday() % 7)  # the first Monday in the window
-    last = end - dt.timedelta(days=(end.weekday() + 1) % 7)  # the last Sunday in it
-    if first > last:
-        return [_array_sql(chapter_ids, start, end)]
-    columns = ", ".join(f"SUM({name})" for name in rollup.VALUES)
-    statements = [
-        (
-            _ROLLED_UP.format(columns=columns, table=rollup.TABLE),
-            [chapter_ids, first, last - dt.timedelta(days=6)],
-        )
-    ]
-    for edge_start, edge_end in ((start, first - _DAY), (last + _DAY, end)):
-        if edge_start <= edge_end:
-            statements.append(_array_sql(chapter_ids, edge_start, edge_end))
+def _rolled_up_sql(
+    chapter_ids: list[int], start: dt.date, end: dt.date
+) -> list[tuple[str, list, int]]:
+    """A region's window read from the weekly rollup (``reports.rollup``, kept by PostgreSQL):
+    the same sums from 30,000 × 26 rows instead of millions of slips.
+
+    Returns statements that each give a row per member, and whether to add or take away its
+    values. A week the window covers only in part is read from the slips for the days of it
+    inside the window, or, when that is the longer part, taken whole from the rollup less the
+    slips of the days outside: at most three days of slips at either end.
+    """
+    monday, last_monday = start - start.weekday() * _DAY, end - end.weekday() * _DAY
+    if monday == last_monday and (start, end) != (monday, monday + 6 * _DAY):  # part of a week
+        return [(*_array_sql(chapter_ids, start, end), 1)]
+    weeks_from, weeks_to, edges = monday, last_monday, []
+    if start != monday:
+        if 7 - start.weekday() <= start.weekday():
+            weeks_from += 7 * _DAY
+            edges.append((start, monday + 6 * _DAY, 1))
+        else:
+            edges.append((monday, start - _DAY, -1))
+    if end != last_monday + 6 * _DAY:
+        if end.weekday() + 1 <= 6 - end.weekday():
+            weeks_to -= 7 * _DAY
+            edges.append((last_monday, end, 1))
+        else:
+            edges.append((end + _DAY, last_monday + 6 * _DAY, -1))
+    columns = ", ".join(
+        f"SUM({name})::numeric / 100" if name == "tyfcb_cents" else f"SUM({name})"
+        for name in rollup.VALUES
+    )
+    statements = []
+    if weeks_from <= weeks_to:
+        sql = _ROLLED_UP.format(columns=columns, table=rollup.TABLE)
+        statements.append((sql, [chapter_ids, weeks_from, weeks_to], 1))
+    for edge_start, edge_end, sign in edges:
+        statements.append((*_array_sql(chapter_ids, edge_start, edge_end), sign))
     return statements
 
 

@@ -20,7 +20,7 @@ from django.db import migrations
 
 TABLE = "reports_memberweek"
 #: The rollup's value columns, in ``reports.palms.COLUMNS`` order.
-VALUES = ("p", "a", "l", "m", "s", "rgi", "rgo", "rri", "rro", "v", "one_to_ones", "tyfcb",
+VALUES = ("p", "a", "l", "m", "s", "rgi", "rgo", "rri", "rro", "v", "one_to_ones", "tyfcb_cents",
           "ceu", "t")  # fmt: skip
 KEY = ("member_id", "chapter_id", "week")
 
@@ -63,7 +63,7 @@ def _slips(table: str, rows: str) -> list[str]:
             ("r.member_a_id", {"one_to_ones": "1"}, "WHERE r.status = 'done'"),
             ("r.member_b_id", {"one_to_ones": "1"}, "WHERE r.status = 'done'"),
         ],
-        "referrals_tyfcb": [("r.thanked_id", {"tyfcb": "r.amount"}, "")],
+        "referrals_tyfcb": [("r.thanked_id", {"tyfcb_cents": "(r.amount * 100)::bigint"}, "")],
         "referrals_ceu": [("r.member_id", {"ceu": "r.credits"}, "")],
         "referrals_testimonial": [("r.giver_id", {"t": "1"}, "")],
     }[table]

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('rro', models.IntegerField(default=0)),
                 ('v', models.IntegerField(default=0)),
                 ('one_to_ones', models.IntegerField(default=0)),
-                ('tyfcb', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ('tyfcb_cents', models.BigIntegerField(default=0)),
                 ('ceu', models.IntegerField(default=0)),
                 ('t', models.IntegerField(default=0)),
                 ('chapter', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='members.chapter')),
