@@ -4,10 +4,11 @@ from members.models import Chapter, Member
 
 
 class MemberWeek(models.Model):
-    """What one member did for one chapter in one calendar week (Monday to Sunday), as PALMS
-    counts it: kept by the database's triggers (``reports.rollup``), read for a region."""
+    """What one member did for one chapter in one calendar week (Monday to Sunday), or in one
+    period of four, as PALMS counts it: kept by the database's triggers (``reports.rollup``),
+    read for a region."""
 
-    pk = models.CompositePrimaryKey("member_id", "chapter_id", "week")
+    pk = models.CompositePrimaryKey("member_id", "chapter_id", "weeks", "week")
     # Written only by the triggers, read only by PALMS: no constraint to check on each slip.
     member = models.ForeignKey(
         Member, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
@@ -15,7 +16,8 @@ class MemberWeek(models.Model):
     chapter = models.ForeignKey(
         Chapter, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
-    week = models.DateField(help_text="The Monday the week starts on.")
+    weeks = models.PositiveSmallIntegerField(help_text="1, or 4: a period of four weeks.")
+    week = models.DateField(help_text="The Monday the period starts on.")
     p = models.IntegerField(default=0)
     a = models.IntegerField(default=0)
     l = models.IntegerField(default=0)  # noqa: E741 - the mark's own letter
@@ -33,7 +35,7 @@ class MemberWeek(models.Model):
     t = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["chapter", "week"])]
+        indexes = [models.Index(fields=["chapter", "weeks", "week"])]
 
     def __str__(self) -> str:
         return f"member {self.member_id}, week of {self.week}"

@@ -8,6 +8,7 @@ chapter or a whole region.
 
 import contextlib
 import datetime as dt
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -141,20 +142,21 @@ def palms_rows(
         for sql, params, sign in statements:
             cursor.execute(sql, params)
             results.append((cursor.fetchall(), sign))
-    tyfcb = COLUMNS.index("TYFCB")
-    counted: set[int] = set()
-    for records, sign in results:  # a record per member from each: its parts summed in SQL
+    sums: dict[int, list] = {}  # a record per member from each statement: parts summed in SQL
+    for records, sign in results:
+        combine = operator.add if sign == 1 else operator.sub
         for mid, *values in records:
-            row = rows.get(mid)
-            if row is None:
-                continue
+            before = sums.get(mid)
+            if before is not None:  # a region's whole weeks, then the days at either end
+                sums[mid] = list(map(combine, before, values))
+            else:
+                sums[mid] = values if sign == 1 else [-v for v in values]
+    tyfcb = COLUMNS.index("TYFCB")
+    for mid, values in sums.items():
+        row = rows.get(mid)
+        if row is not None:
             values[tyfcb] = _decimal(values[tyfcb] or 0)
-            if sign == 1 and mid not in counted:
-                row.values = dict(zip(COLUMNS, values, strict=True))
-            else:  # a region's whole weeks, then the days at either end
-                old = row.values
-                row.values = {c: old[c] + sign * v for c, v in zip(COLUMNS, values, strict=True)}
-            counted.add(mid)
+            row.values = dict(zip(COLUMNS, values, strict=True))
     return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
 
 
@@ -340,19 +342,35 @@ def _activity_parts(
     ]  # fmt: skip
 
 
-#: The rollup's whole weeks added up per member: a query of its own, which PostgreSQL sums
+#: The rollup's whole periods added up per member: a query of its own, which PostgreSQL sums
 #: in parallel (glued to the slips' union it was summed in one process, three times slower).
 _ROLLED_UP = (
-    "SELECT member_id, {columns} FROM {table} "
-    "WHERE chapter_id = ANY(%s::bigint[]) AND week BETWEEN %s AND %s GROUP BY member_id"
+    "SELECT member_id, {columns} FROM {table} WHERE chapter_id = ANY(%s::bigint[]) AND ("
+    "(weeks = 4 AND week BETWEEN %s AND %s) OR (weeks = 1 AND week BETWEEN %s AND %s) "
+    "OR (weeks = 1 AND week BETWEEN %s AND %s)) GROUP BY member_id"
 )
+_EPOCH = dt.date.fromisoformat(rollup.EPOCH)
+
+
+def _periods(weeks_from: dt.date, weeks_to: dt.date) -> list[dt.date]:
+    """The weeks ``[weeks_from, weeks_to]`` (Mondays, inclusive) as the four-week periods
+    wholly inside them and the weeks left over at either end: three ranges of Mondays, for
+    ``_ROLLED_UP``'s parameters (an empty range runs from a later day to an earlier one)."""
+    first = weeks_from + (-(weeks_from - _EPOCH).days % 28) * _DAY  # first period inside
+    last = weeks_to - ((weeks_to - _EPOCH).days % 28) * _DAY  # the period weeks_to is in
+    if last + 21 * _DAY > weeks_to:
+        last -= 28 * _DAY
+    if first > last:
+        after = weeks_to + _DAY
+        return [after, weeks_to, weeks_from, weeks_to, after, weeks_to]
+    return [first, last, weeks_from, first - 7 * _DAY, last + 28 * _DAY, weeks_to]
 
 
 def _rolled_up_sql(
     chapter_ids: list[int], start: dt.date, end: dt.date
 ) -> list[tuple[str, list, int]]:
-    """A region's window read from the weekly rollup (``reports.rollup``, kept by PostgreSQL):
-    the same sums from 30,000 × 26 rows instead of millions of slips.
+    """A region's window read from the rollup (``reports.rollup``, kept by PostgreSQL): the
+    same sums from 30,000 members × about ten periods instead of millions of slips.
 
     Returns statements that each give a row per member, and whether to add or take away its
     values. A week the window covers only in part is read from the slips for the days of it
@@ -382,7 +400,7 @@ def _rolled_up_sql(
     statements = []
     if weeks_from <= weeks_to:
         sql = _ROLLED_UP.format(columns=columns, table=rollup.TABLE)
-        statements.append((sql, [chapter_ids, weeks_from, weeks_to], 1))
+        statements.append((sql, [chapter_ids, *_periods(weeks_from, weeks_to)], 1))
     for edge_start, edge_end, sign in edges:
         statements.append((*_array_sql(chapter_ids, edge_start, edge_end), sign))
     return statements

@@ -16,7 +16,7 @@ from members.models import Member
 from referrals import models as slips
 from referrals.models import Ceu, OneToOne, Referral, Tyfcb
 from reports import rollup
-from reports.palms import palms_rows
+from reports.palms import _periods, palms_rows
 from tests import factories as f
 from tests.reports.test_palms_property import DAYS, build, day, history, recount
 
@@ -163,3 +163,26 @@ def test_a_region_reads_whole_weeks_from_the_rollup_and_the_edges_from_the_slips
     count, read = given(dt.date(2026, 3, 3), dt.date(2026, 3, 5))
     assert count == 1 and rollup.TABLE not in read
     assert given(dt.date(2026, 3, 5), dt.date(2026, 3, 20))[0] == 0
+
+
+@given(
+    st.dates(dt.date(1999, 1, 1), dt.date(2031, 1, 1)),
+    st.integers(0, 60),
+)
+def test_the_periods_cover_every_week_of_a_window_once(day_from, length):
+    """Four-week periods wholly inside, aligned to the epoch, plus the weeks left over."""
+    weeks_from = day_from - dt.timedelta(days=day_from.weekday())
+    weeks_to = weeks_from + dt.timedelta(weeks=length)
+    first, last, a, b, c, d = _periods(weeks_from, weeks_to)
+    covered = []
+    period = first
+    while period <= last:
+        assert (period - dt.date.fromisoformat(rollup.EPOCH)).days % 28 == 0
+        covered += [period + dt.timedelta(weeks=i) for i in range(4)]
+        period += dt.timedelta(weeks=4)
+    for lo, hi in ((a, b), (c, d)):
+        week = lo
+        while week <= hi:
+            covered.append(week)
+            week += dt.timedelta(weeks=1)
+    assert sorted(covered) == [weeks_from + dt.timedelta(weeks=i) for i in range(length + 1)]
