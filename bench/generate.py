@@ -17,6 +17,7 @@ from django.utils import timezone
 from meetings.models import Attendance, Meeting, Visit, Visitor
 from members.models import Chapter, Classification, ContactSphere, Member, Region, Role, User
 from referrals.models import Ceu, OneToOne, Referral, Testimonial, Tyfcb
+from reports import rollup
 
 SPHERES = ["Home", "Business services", "Professional services", "Health", "Events",
            "Property", "Creative", "Motoring"]  # fmt: skip
@@ -66,6 +67,8 @@ def generate(
     password = make_password(PASSWORD)
     started = time.monotonic()
 
+    with connection.cursor() as cursor:  # this session only: rebuilt at the end
+        cursor.execute("SELECT set_config(%s, 'deferred', false)", [rollup.SETTING])
     region = Region.objects.create(name="Bench Region", slug="bench")
     spheres = [ContactSphere.objects.create(name=f"{name} (bench)") for name in SPHERES]
     trades = [
@@ -214,6 +217,10 @@ def generate(
 
     _reset_sequences([Chapter, User, Member, Role, Meeting, Attendance, Referral, Tyfcb, OneToOne,
                       Ceu, Testimonial, Visitor, Visit])  # fmt: skip
+    # The rollup (reports.rollup) is counted once from what was loaded, not per COPY.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, '', false)", [rollup.SETTING])
+    rollup.rebuild()
     # As after any bulk load: planner statistics, and a visibility map so index-only scans
     # need not visit the heap (autovacuum would get there, minutes later).
     with connection.cursor() as cursor:

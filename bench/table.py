@@ -5,7 +5,10 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench" / "results.json"
-PRESIDENTS = {"president's chapter page", "PALMS (6 months)", "traffic lights", "attendance review"}
+#: The issue's president's pages, "PALMS, grid, matrix, chapter page": the attendance grid is
+#: the take-attendance page (only the president and vice-president take attendance).
+PRESIDENTS = {"president's chapter page", "PALMS (6 months)", "traffic lights", "attendance review",
+              "take attendance (GET)", "take attendance (mark POST)"}  # fmt: skip
 HEADER = (
     "| page | c1 p50 ms | c1 p50 ms, drawn afresh | c50 p95 ms | c50 req/s "
     "| floor run before it: c50 p95 ms, req/s | × floor (p95, c50) | × floor (req/s, c50) "

@@ -11,7 +11,7 @@ import random
 
 from members.models import Chapter, Member
 
-from . import services
+from . import policy, services
 from .models import Attendance, Meeting, Visit, Visitor
 
 PAST_WEEKS = 26
@@ -88,12 +88,18 @@ def _attendance(chapter: Chapter, members: list[Member], held: list[Meeting], rn
         planned_absences[candidates[0].pk] = limit + 1
     for member in candidates[1:3]:
         planned_absences[member.pk] = limit - 1
+    # A planned absence drawn on a meeting the policy's window no longer holds (which, on
+    # some weekdays, the oldest one is) moves to the newest meeting without one, so the
+    # members at warning and over are there whatever day the demo is seeded on.
+    outside = policy.window_start(chapter, chapter.today())
     rows = []
     for member in members:
         dates = [m for m in held if member.belongs_on(m.date)]
         absent = set(
             rng.sample(range(len(dates)), min(planned_absences.get(member.pk, 0), len(dates)))
         )
+        spare = [i for i in reversed(range(len(dates))) if i not in absent]
+        absent = {i if dates[i].date > outside or not spare else spare.pop(0) for i in absent}
         for index, meeting in enumerate(dates):
             substitute = ""
             if member.on_leave_on(meeting.date):

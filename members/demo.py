@@ -66,7 +66,7 @@ CHAPTER_PEOPLE = [
     ("tess", "Tess", "Olsen", "Travel agent", "Events & hospitality", [], 80),
     ("ava", "Ava", "Patel", "Estate agent", "Property & finance", [], 60),
     ("max", "Max", "Weber", "Mortgage broker", "Property & finance", [], 45),
-    ("arlo", "Arlo", "Jensen", "Architect", "Property & finance", [], 30),
+    ("arlo", "Arlo", "Jensen", "Architect", "Property & finance", [], 35),
     ("bill", "Bill", "Carter", "Builder", "Property & finance", [], 14),
 ]  # fmt: skip
 RENEWING_SOON = {"pete": 12, "cara": 26}  # renewal due in this many days

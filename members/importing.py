@@ -14,8 +14,8 @@ import gc
 import io
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -46,6 +46,12 @@ def register(cls: type["CsvFile"]) -> type["CsvFile"]:
         REGISTRY.append(cls)
         REGISTRY.sort(key=lambda c: c.order)
     return cls
+
+
+#: What an app wraps around a chapter's whole import, inside its transaction: a later app
+#: (``reports``: its rollup is counted once at the end, not statement by statement) registers
+#: a context manager factory here, given the chapter's id.
+BULK_LOADS: list[Callable[[int], AbstractContextManager]] = []
 
 
 class RowError(Exception):
@@ -577,7 +583,9 @@ def import_directory(
     problems: list[str] = []
     ctx = ImportContext(chapter=chapter)
     found = [cls() for cls in discover() if (directory / cls.filename).is_file()]
-    with _collector_paused(), transaction.atomic():
+    with _collector_paused(), transaction.atomic(), ExitStack() as bulk:
+        for load in BULK_LOADS:
+            bulk.enter_context(load(chapter.pk))
         for importer in found:
             name = importer.filename
             try:

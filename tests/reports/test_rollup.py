@@ -12,12 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meetings.models import Attendance, Meeting, Visit
+from members.importing import ImportFailed, import_directory
 from members.models import Member
 from referrals import models as slips
 from referrals.models import Ceu, OneToOne, Referral, Tyfcb
 from reports import rollup
 from reports.palms import _periods, palms_rows
 from tests import factories as f
+from tests.imports.generate import write_chapter
 from tests.reports.test_palms_property import DAYS, build, day, history, recount
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -186,3 +188,34 @@ def test_the_periods_cover_every_week_of_a_window_once(day_from, length):
             covered.append(week)
             week += dt.timedelta(weeks=1)
     assert sorted(covered) == [weeks_from + dt.timedelta(weeks=i) for i in range(length + 1)]
+
+
+def test_an_import_counts_its_chapter_once_at_the_end_and_the_triggers_resume(tmp_path):
+    write_chapter(tmp_path / "files", members=8, weeks=12, domain="rollup.test")
+    chapter = f.ChapterFactory()
+    other = f.ReferralFactory(date=dt.date(2026, 3, 4))  # another chapter's, kept as it was
+    with transaction.atomic():
+        import_directory(chapter, tmp_path / "files")
+        assert connection.cursor().execute(
+            "SELECT current_setting(%s, true)", [rollup.SETTING]
+        ).fetchone() in [("",), (None,)]
+        f.ReferralFactory(chapter=chapter, giver=Member.objects.filter(chapter=chapter).first())
+    kept, counted = rollup_rows()
+    assert kept == counted
+    assert {row[1] for row in kept} == {chapter.pk, other.chapter_id}
+    assert sum(row[4] for row in kept if row[1] == chapter.pk and row[2] == 1) > 0  # marks
+
+
+def test_a_failed_import_leaves_the_rollup_as_it_was(tmp_path):
+    write_chapter(tmp_path / "files", members=8, weeks=12, domain="rollup.test")
+    roster = tmp_path / "files" / "roster.csv"
+    roster.write_text(roster.read_text() + "not,a,valid,row\n")
+    chapter = f.ChapterFactory()
+    f.ReferralFactory(date=dt.date(2026, 3, 4))
+    before = rollup_rows()
+    with pytest.raises(ImportFailed):
+        import_directory(chapter, tmp_path / "files")
+    assert rollup_rows() == before
+    f.ReferralFactory(date=dt.date(2026, 3, 5))  # the triggers keep it as before
+    kept, counted = rollup_rows()
+    assert kept == counted
