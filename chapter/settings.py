@@ -125,7 +125,7 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chapter.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "slipstream",
         }
