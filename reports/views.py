@@ -34,12 +34,29 @@ def _sorted_rows(rows, sort: str, descending: bool):
 @require_GET
 @leadership_required
 def palms(request: HttpRequest) -> HttpResponse:
+    """The table is kept per window and order until the chapter changes (members.revision)."""
     chapter = chapter_for_request(request)
     form, window = window_from_request(request.GET, chapter)
     descending = request.GET.get("dir") == "desc"
-    rows, sort = _sorted_rows(
-        palms_rows(chapter, window.start, window.end), request.GET.get("sort", "name"), descending
-    )
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in SORTABLE else "name"
+    picked = request.GET.get("chapter", "")  # staff choose the chapter; its links keep it
+
+    def draw() -> str:
+        rows, _ = _sorted_rows(palms_rows(chapter, window.start, window.end), sort, descending)
+        context = {
+            "chapter": chapter,
+            "window": window,
+            "picked": picked,
+            "rows": rows,
+            "totals": palms_totals(rows),
+            "columns": COLUMNS,
+            "sort": sort,
+            "descending": descending,
+        }
+        return render_to_string("reports/palms.html#table", context)
+
+    parts = (window.start, window.end, window.query, sort, descending, picked)
     return render(
         request,
         "reports/palms.html",
@@ -48,11 +65,7 @@ def palms(request: HttpRequest) -> HttpResponse:
             "form": form,
             "window": window,
             "picks": QUICK_PICKS,
-            "rows": rows,
-            "totals": palms_totals(rows),
-            "columns": COLUMNS,
-            "sort": sort,
-            "descending": descending,
+            "table_html": fragment(chapter, "palms", parts, draw),
         },
     )
 

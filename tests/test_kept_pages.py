@@ -121,3 +121,26 @@ def test_the_inbox_shows_a_status_tap_at_once(login, member, other_member):
     page = client.get(reverse("referrals:inbox")).text
     assert 'class="badge status-contacted">Contacted' in page
     assert "<!--csrf-->" not in page
+
+
+def test_palms_shows_a_referral_at_once_and_keeps_each_window_and_order_apart(
+    login, vice_president, member
+):
+    client = login(vice_president)
+    url = reverse("reports:palms")
+
+    def given(html: str) -> int:
+        """The member's RGI + RGO cells, from their row."""
+        row = re.search(rf'<th scope="row">{member.user.first_name} [^<]*</th>(.*?)</tr>', html)
+        cells = [int(float(v)) for v in re.findall(r'<td class="num">([\d.]+)</td>', row.group(1))]
+        return cells[5] + cells[6]
+
+    first = client.get(url).text
+    assert main(client.get(url).text) == main(first)  # kept, the same
+    ReferralFactory(giver=member, receiver=vice_president, date=member.chapter.today())
+    assert given(client.get(url).text) == given(first) + 1
+    by_name = client.get(url, {"sort": "name"}).text
+    backwards = client.get(url, {"sort": "name", "dir": "desc"}).text
+    assert by_name.index(member.user.first_name) != backwards.index(member.user.first_name)
+    assert given(client.get(url, {"range": "week"}).text) == given(first) + 1
+    assert client.get(url, {"sort": "<script>"}).status_code == 200  # unknown: by name

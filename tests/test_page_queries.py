@@ -58,6 +58,7 @@ UNCHANGED = {
     "chapter directory": 2,
     "take attendance (GET)": 3,
     "president's chapter page": 2,
+    "PALMS (6 months)": 2,
     "traffic lights": 2,
     "attendance review": 2,
 }
