@@ -298,10 +298,15 @@ def _member_stand_in(i: int) -> int:
 
 
 def _activity_sql(
-    chapter_ids: list[int], start: dt.date, end: dt.date, member_ids: list[int] | None = None
+    chapter_ids: list[int],
+    start: dt.date,
+    end: dt.date,
+    member_ids: list[int] | None = None,
+    *,
+    as_array: bool = False,
 ) -> tuple[str, list]:
     """The sources' union added up per member in the database: one row per member."""
-    sql, params = _activity_parts(chapter_ids, start, end, member_ids)
+    sql, params = _activity_parts(chapter_ids, start, end, member_ids, as_array=as_array)
     return _per_member(sql), params
 
 
@@ -343,11 +348,17 @@ def _activity_parts(
 
 
 #: The rollup's whole periods added up per member: a query of its own, which PostgreSQL sums
-#: in parallel (glued to the slips' union it was summed in one process, three times slower).
-_ROLLED_UP = (
+#: in parallel (glued to the slips' union it was summed in one process, twice as slow).
+_ROLLED_UP = (  # noqa: S608 - the rollup's own table and column names
     "SELECT member_id, {columns} FROM {table} WHERE chapter_id = ANY(%s::bigint[]) AND ("
     "(weeks = 4 AND week BETWEEN %s AND %s) OR (weeks = 1 AND week BETWEEN %s AND %s) "
     "OR (weeks = 1 AND week BETWEEN %s AND %s)) GROUP BY member_id"
+).format(
+    columns=", ".join(
+        f"SUM({name})::numeric / 100" if name == "tyfcb_cents" else f"SUM({name})"
+        for name in rollup.VALUES
+    ),
+    table=rollup.TABLE,
 )
 _EPOCH = dt.date.fromisoformat(rollup.EPOCH)
 
@@ -379,7 +390,7 @@ def _rolled_up_sql(
     """
     monday, last_monday = start - start.weekday() * _DAY, end - end.weekday() * _DAY
     if monday == last_monday and (start, end) != (monday, monday + 6 * _DAY):  # part of a week
-        return [(*_array_sql(chapter_ids, start, end), 1)]
+        return [(*_activity_sql(chapter_ids, start, end, as_array=True), 1)]
     weeks_from, weeks_to, edges = monday, last_monday, []
     if start != monday:
         if 7 - start.weekday() <= start.weekday():
@@ -393,22 +404,12 @@ def _rolled_up_sql(
             edges.append((last_monday, end, 1))
         else:
             edges.append((end + _DAY, last_monday + 6 * _DAY, -1))
-    columns = ", ".join(
-        f"SUM({name})::numeric / 100" if name == "tyfcb_cents" else f"SUM({name})"
-        for name in rollup.VALUES
-    )
     statements = []
     if weeks_from <= weeks_to:
-        sql = _ROLLED_UP.format(columns=columns, table=rollup.TABLE)
-        statements.append((sql, [chapter_ids, *_periods(weeks_from, weeks_to)], 1))
+        statements.append((_ROLLED_UP, [chapter_ids, *_periods(weeks_from, weeks_to)], 1))
     for edge_start, edge_end, sign in edges:
-        statements.append((*_array_sql(chapter_ids, edge_start, edge_end), sign))
+        statements.append((*_activity_sql(chapter_ids, edge_start, edge_end, as_array=True), sign))
     return statements
-
-
-def _array_sql(chapter_ids: list[int], start: dt.date, end: dt.date) -> tuple[str, list]:
-    sql, params = _activity_parts(chapter_ids, start, end, as_array=True)
-    return _per_member(sql), params
 
 
 _DAY = dt.timedelta(days=1)

@@ -27,6 +27,9 @@ VALUES = ("p", "a", "l", "m", "s", "rgi", "rgo", "rri", "rro", "v", "one_to_ones
 KEY = ("member_id", "chapter_id", "weeks", "week")
 #: Four-week periods start on this Monday and every 28 days from it (``weeks = 4`` rows).
 EPOCH = "2001-01-01"
+#: A transaction that sets this to ``deferred`` (``deferred()``) writes without the triggers
+#: keeping the rollup, and counts its chapter's rows again before it commits.
+SETTING = "slipstream.rollup"
 
 
 def _week(column: str) -> str:
@@ -35,7 +38,8 @@ def _week(column: str) -> str:
 
 def _select(member: str, chapter: str, day: str, values: dict[str, str], rest: str) -> str:
     cells = ", ".join(f"{values.get(name, '0')} AS {name}" for name in VALUES)
-    return f"SELECT {member} AS member_id, {chapter} AS chapter_id, {_week(day)} AS week, {cells} {rest}"  # noqa: E501
+    key = f"{member} AS member_id, {chapter} AS chapter_id, {_week(day)} AS week"
+    return f"SELECT {key}, {cells} {rest}"
 
 
 def _marks(rows: str, meetings: str) -> str:
@@ -184,23 +188,22 @@ def recount_sql(chapter_id: int | None = None) -> str:
     return _sums(parts, [])
 
 
-#: A transaction that sets this to ``deferred`` (``deferred()``) writes without the triggers
-#: keeping the rollup, and rebuilds its chapters' rows before it commits.
-SETTING = "slipstream.rollup"
-
-
 def rebuild(chapter_id: int | None = None) -> None:
     """Count one chapter's rows afresh (every chapter's, with ``None``): exact by construction."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        if chapter_id is None:  # no dead rows left behind for a scan to skip over
-            cursor.execute(f"TRUNCATE {TABLE}")
-        else:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE chapter_id = {int(chapter_id)}")
-        cursor.execute(
-            f"INSERT INTO {TABLE} ({', '.join((*KEY, *VALUES))}) {recount_sql(chapter_id)}"
-        )
+        for sql in _refill_sql(chapter_id):
+            cursor.execute(sql)
+
+
+def _refill_sql(chapter_id: int | None) -> list[str]:
+    empty = (
+        f"TRUNCATE {TABLE}"  # no dead rows left behind for a region's read to skip over
+        if chapter_id is None
+        else f"DELETE FROM {TABLE} WHERE chapter_id = {int(chapter_id)}"
+    )
+    return [empty, f"INSERT INTO {TABLE} ({', '.join((*KEY, *VALUES))}) {recount_sql(chapter_id)}"]
 
 
 @contextmanager
@@ -232,11 +235,10 @@ def keep() -> migrations.RunPython:
     def install(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
+        # ANALYZE: a region's read is planned on the table's statistics from the start.
+        statements = [*remove_sql(), *install_sql(), *_refill_sql(None), f"ANALYZE {TABLE}"]
         with schema_editor.connection.cursor() as cursor:
-            backfill = f"INSERT INTO {TABLE} ({', '.join((*KEY, *VALUES))}) {recount_sql()}"
-            # ANALYZE: a region's read is planned on the table's statistics from the start.
-            statements = [*remove_sql(), f"TRUNCATE {TABLE}", *install_sql(), backfill]
-            for sql in [*statements, f"ANALYZE {TABLE}"]:
+            for sql in statements:
                 cursor.execute(sql)
 
     def remove(apps, schema_editor):
