@@ -1,4 +1,5 @@
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -43,6 +44,23 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
     elif in_ci() and reporter.stats.get("skipped"):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@contextmanager
+def built_once(django_db_blocker, build, *args):
+    """Rows a module's tests share, built once by ``build(*args)``: each test's own
+    transaction is a savepoint inside this one, so what a test writes is undone and the
+    shared rows stay until the module ends. For tests that read the rows, or write and let
+    the savepoint undo it."""
+    from django.db import connection, transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        rows = build(*args)
+        # The deferred foreign-key checks of the shared rows run once here, not again at
+        # the end of every test (Django's TestCase checks what is pending).
+        connection.check_constraints()
+        yield rows
+        transaction.set_rollback(True)
 
 
 # --- A real Celery worker --------------------------------------------------------------------

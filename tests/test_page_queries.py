@@ -18,6 +18,7 @@ from members.models import Role
 from members.precompiled import Precompiled
 from members.revision import touch
 from tests import factories
+from tests.conftest import built_once
 from tests.factories import (
     AttendanceFactory,
     CeuFactory,
@@ -94,9 +95,15 @@ def _chapter(size: int, weeks: int):
     return chapter, leader, plain
 
 
-@pytest.fixture(params=[(4, 2), (40, 12)], ids=["4 members, 2 weeks", "40 members, 12 weeks"])
-def sized(request):
-    return _chapter(*request.param)
+@pytest.fixture(
+    scope="module",
+    params=[(4, 2), (40, 12)],
+    ids=["4 members, 2 weeks", "40 members, 12 weeks"],
+)
+def sized(request, django_db_setup, django_db_blocker):
+    """Built once for all the pages: each page's test writes inside a savepoint."""
+    with built_once(django_db_blocker, _chapter, *request.param) as rows:
+        yield rows
 
 
 def test_every_bench_page_is_pinned():

@@ -8,6 +8,8 @@ answer 404 for everyone but staff.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.conftest import built_once
+
 PERSONAS = [
     "anonymous", "member", "outsider", "vice_president", "president",
     "membership_committee", "staff",
@@ -210,19 +212,29 @@ def test_every_named_url_has_an_entry_in_the_matrix():
     assert not stale, f"these matrix entries name no URL: {sorted(stale)}"
 
 
-@pytest.fixture
-def world(chapter, other_chapter, member, outsider, vice_president, president,
-          membership_committee, staff):  # fmt: skip
+def _build_world() -> dict:
+    """Two chapters, every persona, and one of each object in each chapter."""
+    from members.models import Role
+    from tests.conftest import _member
     from tests.factories import (
+        ChapterFactory,
         MeetingFactory,
         MemberFactory,
         OneToOneFactory,
         ReferralFactory,
         TyfcbFactory,
+        UserFactory,
         VisitFactory,
         VisitorFactory,
     )
 
+    chapter = ChapterFactory(name="Riverside", slug="riverside")
+    other_chapter = ChapterFactory(name="Hilltop", slug="hilltop")
+    member = _member(chapter, "alice@example.test", "Alice")
+    outsider = _member(other_chapter, "charlie@example.test", "Charlie")
+    staff = UserFactory(
+        email="staff@example.test", first_name="Stella", is_staff=True, is_superuser=True
+    )
     bob = MemberFactory(chapter=chapter)
     dan = MemberFactory(chapter=other_chapter)
     meeting = MeetingFactory(chapter=chapter, date=chapter.today())
@@ -244,11 +256,22 @@ def world(chapter, other_chapter, member, outsider, vice_president, president,
         "other_one_to_one": OneToOneFactory(member_a=dan, member_b=outsider, status="planned"),
         "member": member,
         "outsider": outsider,
-        "vice_president": vice_president,
-        "president": president,
-        "membership_committee": membership_committee,
+        "vice_president": _member(
+            chapter, "victor@example.test", "Victor", roles=[Role.Name.VICE_PRESIDENT]
+        ),
+        "president": _member(chapter, "priya@example.test", "Priya", roles=[Role.Name.PRESIDENT]),
+        "membership_committee": _member(
+            chapter, "mona@example.test", "Mona", roles=[Role.Name.MEMBERSHIP_COMMITTEE]
+        ),
         "staff": staff,
     }
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the ~650 cases: each case's requests run inside a savepoint."""
+    with built_once(django_db_blocker, _build_world) as rows:
+        yield rows
 
 
 def _cases():

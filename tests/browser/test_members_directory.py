@@ -18,6 +18,7 @@ def test_directory_search_narrows_the_cards_in_place(phone, member, other_member
     phone.get_by_label("Password").fill(PASSWORD)
     phone.get_by_role("button", name="Log in").click()
     phone.get_by_role("link", name="Directory").click()
+    phone.wait_for_url("**/members/")
     phone.wait_for_load_state()  # htmx (a deferred script) is ready once the page has loaded
     assert phone.locator(".member-card").count() == 3
 

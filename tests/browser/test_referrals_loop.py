@@ -40,6 +40,7 @@ def test_referral_is_won_thanked_and_counted_for_the_giver(phone):
     log_in(phone, "ann@example.test")
     phone.get_by_role("navigation", name="Main").get_by_role("link", name="Log a slip").click()
     phone.get_by_role("heading", name="Log a slip").wait_for()
+    phone.wait_for_load_state()  # htmx (a deferred script) listens once the page has loaded
     assert fits_the_screen(phone)
     expect(phone.locator("#id_receiver option")).to_have_count(3)  # "Pick…", Ben, Cara
     phone.get_by_label("Find a member by name or trade").fill("baker")  # htmx narrows the list
