@@ -203,7 +203,15 @@ def _refill_sql(chapter_id: int | None) -> list[str]:
         if chapter_id is None
         else f"DELETE FROM {TABLE} WHERE chapter_id = {int(chapter_id)}"
     )
-    return [empty, f"INSERT INTO {TABLE} ({', '.join((*KEY, *VALUES))}) {recount_sql(chapter_id)}"]
+    # Stored in period order: a region's read of six months then reads the pages of those
+    # periods, not a few rows from every page of the table (rows added later, for new weeks,
+    # go to the end of the table, in period order again).
+    return [
+        empty,
+        f"INSERT INTO {TABLE} ({', '.join((*KEY, *VALUES))}) "
+        # ORDER BY weeks, week, chapter (the recount's columns 3, 4 and 2)
+        f"SELECT * FROM ({recount_sql(chapter_id)}) AS counted ORDER BY 3, 4, 2",
+    ]
 
 
 @contextmanager

@@ -142,6 +142,21 @@ def test_the_rollup_equals_a_recount_after_any_writes(h, changes):
         transaction.set_rollback(True)
 
 
+def test_a_rebuild_stores_the_rows_in_period_order_and_equal_to_a_recount():
+    """A region reads a window's periods: stored in period order, they sit on the pages of
+    those periods, not a few on every page of the table."""
+    for weeks_ago in (30, 3, 17, 9):
+        f.ReferralFactory(date=dt.date(2026, 11, 25) - dt.timedelta(weeks=weeks_ago))
+    rollup.rebuild()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT weeks, week, chapter_id FROM {rollup.TABLE} ORDER BY ctid")
+        stored = cursor.fetchall()
+    assert len(stored) == 4 * 2 * 2  # each referral: giver and receiver, by week and period
+    assert stored == sorted(stored)
+    kept, counted = rollup_rows()
+    assert kept == counted
+
+
 def test_a_region_reads_whole_weeks_from_the_rollup_and_the_edges_from_the_slips():
     referral = f.ReferralFactory(date=dt.date(2026, 3, 4))  # a Wednesday
     other = f.ChapterFactory()
