@@ -9,14 +9,16 @@ chapter or a whole region.
 import contextlib
 import datetime as dt
 import operator
+import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html import escape
 from typing import IO
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -105,10 +107,41 @@ def palms_rows(
     """
     chapter_ids = _chapter_ids(chapters)
     some = member_ids is not None or members is not None  # not the whole chapter
+    region = len(chapter_ids) > 1 and connection.vendor == "postgresql"
+    if region and not some and not connection.in_atomic_block:
+        return _region_side_by_side(chapter_ids, start, end)
     if members is None:
         with _never_prepared(len(chapter_ids) > 1):
             members = _members(chapter_ids, start, end, member_ids)
-    rows = {
+    rows = _blank_rows(members)
+    if not rows:
+        return []
+    if region and not some:
+        statements = _rolled_up_sql(chapter_ids, start, end)
+    else:
+        some_ids = list(rows) if some else None
+        statements = [(*_activity_sql(chapter_ids, start, end, some_ids), 1)]
+    with (
+        transaction.atomic() if region else contextlib.nullcontext(),
+        connection.cursor() as cursor,
+        _never_prepared(region),
+    ):
+        if region:
+            cursor.execute(_WORK_MEM)
+        results = []
+        for sql, params, sign in statements:
+            cursor.execute(sql, params)
+            results.append((cursor.fetchall(), sign))
+    return _summed(rows, results)
+
+
+#: A region's members (30,000) are grouped in memory, not spilled to disk in batches: the
+#: default 4 MB spilled the sum of the parts into 21.
+_WORK_MEM = "SET LOCAL work_mem = '64MB'"
+
+
+def _blank_rows(members: list[dict]) -> dict[int, PalmsRow]:
+    return {
         m["pk"]: PalmsRow(
             member_id=m["pk"],
             chapter_id=m["chapter_id"],
@@ -121,28 +154,12 @@ def palms_rows(
         )
         for m in members
     }
-    if not rows:
-        return []
-    region = len(chapter_ids) > 1 and connection.vendor == "postgresql"
-    if region and not some:
-        statements = _rolled_up_sql(chapter_ids, start, end)
-    else:
-        some_ids = list(rows) if some else None
-        statements = [(*_activity_sql(chapter_ids, start, end, some_ids), 1)]
-    with (
-        transaction.atomic() if region else contextlib.nullcontext(),
-        connection.cursor() as cursor,
-        _never_prepared(region),
-    ):
-        if region:
-            # A region's members (30,000) are grouped in memory, not spilled to disk in
-            # batches: the default 4 MB spilled the sum of the parts into 21.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-        results = []
-        for sql, params, sign in statements:
-            cursor.execute(sql, params)
-            results.append((cursor.fetchall(), sign))
-    sums: dict[int, list] = {}  # a record per member from each statement: parts summed in SQL
+
+
+def _summed(rows: dict[int, PalmsRow], results: list[tuple[list, int]]) -> list[PalmsRow]:
+    """Each statement's record per member, added (or, for days outside the window, taken
+    away) into the member's row; the rows sorted by email."""
+    sums: dict[int, list] = {}
     for records, sign in results:
         combine = operator.add if sign == 1 else operator.sub
         for mid, *values in records:
@@ -158,6 +175,53 @@ def palms_rows(
             values[tyfcb] = _decimal(values[tyfcb] or 0)
             row.values = dict(zip(COLUMNS, values, strict=True))
     return sorted(rows.values(), key=lambda r: (r.email, r.member_id))
+
+
+def _region_side_by_side(chapter_ids: list[int], start: dt.date, end: dt.date) -> list[PalmsRow]:
+    """A whole region's PALMS with its statements side by side: the rollup's periods and the
+    edge days each on a connection of its own, while this one reads the members and builds
+    their rows. Every connection reads one snapshot (exported by this transaction), so the
+    parts add up to what one statement would count. Run outside any transaction only: rows
+    a caller's open transaction wrote are not in the snapshot another connection reads."""
+    with transaction.atomic(), connection.cursor() as cursor, _never_prepared(True):
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+        statements = _rolled_up_sql(chapter_ids, start, end)
+        with ThreadPoolExecutor(max_workers=len(statements)) as pool:
+            pending = [
+                (pool.submit(_read_in_snapshot, snapshot, sql, params), sign)
+                for sql, params, sign in statements
+            ]
+            try:
+                rows = _blank_rows(_members(chapter_ids, start, end, None))
+            finally:
+                results = [(future.result(), sign) for future, sign in pending]
+    return _summed(rows, results) if rows else []
+
+
+def _read_in_snapshot(snapshot: str, sql: str, params: list) -> list[tuple]:
+    """One statement on a new connection (closed after it) that reads ``snapshot``."""
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"not a snapshot id: {snapshot!r}")
+    aside = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        aside.ensure_connection()
+        aside.connection.prepare_threshold = None  # run once, planned for its values
+        with aside.cursor() as cursor:
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # checked above
+            cursor.execute(_WORK_MEM)
+            cursor.execute(sql, params)
+            records = cursor.fetchall()
+            cursor.execute("COMMIT")
+        return records
+    finally:
+        aside.close()
+
+
+#: What ``pg_export_snapshot()`` returns, such as ``00000003-0000001B-1``.
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
 
 
 @contextlib.contextmanager

@@ -142,6 +142,38 @@ def test_the_rollup_equals_a_recount_after_any_writes(h, changes):
         transaction.set_rollback(True)
 
 
+#: A chapter of four with something of every kind on every other day of the ten weeks.
+EVERY_OTHER_DAY = {
+    "members": [(0, None, "active"), (0, None, "active"), (3, None, "on_leave"),
+                (0, 50, "dropped")],
+    "cancelled": {4},
+    "marks": [(m, w, "PALMS"[(m + w) % 5]) for m in range(4) for w in range(10)],
+    **{kind: [(d % 4, (d + 1 + d // 8) % 4, d, d % 10) for d in range(0, DAYS + 1, 2)]
+       for kind in ("referrals", "tyfcbs", "one_to_ones", "ceus", "testimonials")},
+    "visits": [(m, w, w % 3 > 0) for m in range(4) for w in range(0, 10, 2)],
+}  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_region_outside_a_transaction_reads_its_parts_side_by_side_from_one_snapshot():
+    """Outside a transaction (a command, a page) the region's parts run on connections of
+    their own, all reading one snapshot: still PALMS counted the long way."""
+    chapter = build(EVERY_OTHER_DAY)
+    neighbour = f.ReferralFactory(date=day(10)).chapter
+    for start, end in [(day(3), day(61)), (day(1), day(5)), (day(7), day(41)), (day(0), day(69))]:
+        with CaptureQueriesContext(connection) as here:
+            region = palms_rows([chapter, neighbour], start, end)
+        read_here = " ".join(q["sql"] for q in here.captured_queries)
+        assert "pg_export_snapshot" in read_here and rollup.TABLE not in read_here
+        expected = recount(chapter, start, end)
+        rows = [row for row in region if row.chapter_id == chapter.pk]
+        assert [r.email for r in rows] == sorted(expected)
+        for row in rows:
+            assert row.values == expected[row.email], (row.email, start, end)
+        assert any(row.values["RGI"] + row.values["RGO"] for row in rows)
+    assert not connection.in_atomic_block
+
+
 def test_a_rebuild_stores_the_rows_in_period_order_and_equal_to_a_recount():
     """A region reads a window's periods: stored in period order, they sit on the pages of
     those periods, not a few on every page of the table."""
