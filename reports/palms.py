@@ -188,7 +188,7 @@ def _region_side_by_side(chapter_ids: list[int], start: dt.date, end: dt.date) -
         cursor.execute("SELECT pg_export_snapshot()")
         (snapshot,) = cursor.fetchone()
         statements = _rolled_up_sql(chapter_ids, start, end)
-        with ThreadPoolExecutor(max_workers=len(statements)) as pool:
+        with ThreadPoolExecutor(max_workers=max(len(statements), 1)) as pool:
             pending = [
                 (pool.submit(_read_in_snapshot, snapshot, sql, params), sign)
                 for sql, params, sign in statements
