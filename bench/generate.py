@@ -28,6 +28,12 @@ LAST = ["Shah", "Okafor", "Lindqvist", "Murphy", "Novak", "Price", "Quinn", "Ros
 PASSWORD = "bench-password"  # noqa: S105 - synthetic load-test users only
 
 
+def generated_chapters():
+    """The chapters ``generate`` made (``bench-0001``, …), not those a run's import timing
+    left behind."""
+    return Chapter.objects.filter(slug__regex=r"^bench-[0-9]+$")
+
+
 def _copy(model, columns: list[str], rows) -> int:
     table = model._meta.db_table
     n = 0

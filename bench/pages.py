@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
+from bench.generate import generated_chapters
 from bench.load import Request
 from members.models import Chapter, Member
 from members.revision import touch
@@ -49,7 +50,7 @@ class Personas:
     @classmethod
     def build(cls, spread: int = 50) -> "Personas":
         sizes = list(
-            Chapter.objects.filter(slug__regex=r"^bench-[0-9]+$")  # not chapters imported by a run
+            generated_chapters()
             .annotate(n=Count("members"))
             .order_by("n", "pk")
             .values_list("pk", "n")

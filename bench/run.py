@@ -55,11 +55,10 @@ from bench.pages import PAGES, Personas, query_counts  # noqa: E402
 
 
 def ensure_dataset() -> dict:
-    from bench.generate import generate
-    from members.models import Chapter
+    from bench.generate import generate, generated_chapters
 
     call_command("migrate", verbosity=0)
-    have = Chapter.objects.filter(slug__regex=r"^bench-[0-9]+$").count()
+    have = generated_chapters().count()
     marker = VAR / "dataset.json"
     if have == SCALE and marker.exists():
         info = json.loads(marker.read_text())
@@ -174,13 +173,11 @@ def command_timings(personas: Personas) -> dict:
     from reports.palms import palms_rows
 
     start, end = light_window(personas.largest.today())
-    from members.models import Chapter, Member
+    from bench.generate import generated_chapters
+    from members.models import Member
     from reminders.services import due_now
 
-    # The generated region only: each run's import_chapter timing leaves a chapter behind.
-    everyone = list(
-        Chapter.objects.filter(slug__regex=r"^bench-[0-9]+$").values_list("pk", flat=True)
-    )
+    everyone = list(generated_chapters().values_list("pk", flat=True))
     members = Member.objects.count()
     sweeps_ms = timed(lambda: due_now(), 3)
     return {

@@ -22,13 +22,12 @@ SORTABLE = {"name", "email", *COLUMNS}
 
 
 def _sorted_rows(rows, sort: str, descending: bool):
-    if sort not in SORTABLE:
-        sort = "name"
+    """``sort`` is one of ``SORTABLE``: by name or email (ignoring case) or by a column."""
 
     def key(row):
         return getattr(row, sort).lower() if sort in {"name", "email"} else row[sort]
 
-    return sorted(rows, key=key, reverse=descending), sort
+    return sorted(rows, key=key, reverse=descending)
 
 
 @require_GET
@@ -43,7 +42,7 @@ def palms(request: HttpRequest) -> HttpResponse:
     picked = request.GET.get("chapter", "")  # staff choose the chapter; its links keep it
 
     def draw() -> str:
-        rows, _ = _sorted_rows(palms_rows(chapter, window.start, window.end), sort, descending)
+        rows = _sorted_rows(palms_rows(chapter, window.start, window.end), sort, descending)
         context = {
             "chapter": chapter,
             "window": window,

@@ -126,15 +126,13 @@ def phone(browser, live_server):
 # alice-style personas (after healthchecks): each test reads as a sentence about who does what.
 
 
-@pytest.fixture
-def chapter(db):
+def riverside():
     from tests.factories import ChapterFactory
 
     return ChapterFactory(name="Riverside", slug="riverside")
 
 
-@pytest.fixture
-def other_chapter(db):
+def hilltop():
     from tests.factories import ChapterFactory
 
     return ChapterFactory(name="Hilltop", slug="hilltop")
@@ -151,51 +149,80 @@ def _member(chapter, email, first, roles=(), **kwargs):
     return member
 
 
+#: Who each persona fixture of the same name is: email, first name, roles.
+PEOPLE = {
+    "member": ("alice@example.test", "Alice", ()),
+    "other_member": ("bob@example.test", "Bob", ()),
+    "vice_president": ("victor@example.test", "Victor", ("vice_president",)),
+    "president": ("priya@example.test", "Priya", ("president",)),
+    "membership_committee": ("mona@example.test", "Mona", ("membership_committee",)),
+    "secretary": ("sam@example.test", "Sam", ("secretary_treasurer",)),
+    "outsider": ("charlie@example.test", "Charlie", ()),  # in another chapter: sees nothing
+}
+
+
+def persona(name: str, chapter):
+    email, first, roles = PEOPLE[name]
+    return _member(chapter, email, first, roles=roles)
+
+
+def staff_user():
+    from tests.factories import UserFactory
+
+    return UserFactory(
+        email="staff@example.test", first_name="Stella", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def chapter(db):
+    return riverside()
+
+
+@pytest.fixture
+def other_chapter(db):
+    return hilltop()
+
+
 @pytest.fixture
 def member(chapter):
-    return _member(chapter, "alice@example.test", "Alice")
+    return persona("member", chapter)
 
 
 @pytest.fixture
 def other_member(chapter):
-    return _member(chapter, "bob@example.test", "Bob")
+    return persona("other_member", chapter)
 
 
 @pytest.fixture
 def vice_president(chapter):
-    return _member(chapter, "victor@example.test", "Victor", roles=["vice_president"])
+    return persona("vice_president", chapter)
 
 
 @pytest.fixture
 def president(chapter):
-    return _member(chapter, "priya@example.test", "Priya", roles=["president"])
+    return persona("president", chapter)
 
 
 @pytest.fixture
 def membership_committee(chapter):
-    return _member(chapter, "mona@example.test", "Mona", roles=["membership_committee"])
+    return persona("membership_committee", chapter)
 
 
 @pytest.fixture
 def secretary(chapter):
-    return _member(chapter, "sam@example.test", "Sam", roles=["secretary_treasurer"])
+    return persona("secretary", chapter)
 
 
 @pytest.fixture
 def outsider(other_chapter):
     """A member of another chapter: sees nothing of ours."""
-    return _member(other_chapter, "charlie@example.test", "Charlie")
+    return persona("outsider", other_chapter)
 
 
 @pytest.fixture
 def staff(db):
-    from tests.factories import UserFactory
-
-    user = UserFactory(email="staff@example.test", first_name="Stella")
-    user.is_staff = True
-    user.is_superuser = True
-    user.save()
-    return user
+    return staff_user()
 
 
 @pytest.fixture

@@ -213,35 +213,30 @@ def test_every_named_url_has_an_entry_in_the_matrix():
 
 
 def _build_world() -> dict:
-    """Two chapters, every persona, and one of each object in each chapter."""
-    from members.models import Role
-    from tests.conftest import _member
+    """Two chapters, every persona (as the fixtures of the same names), and one of each object
+    in each chapter."""
+    from tests.conftest import hilltop, persona, riverside, staff_user
     from tests.factories import (
-        ChapterFactory,
         MeetingFactory,
         MemberFactory,
         OneToOneFactory,
         ReferralFactory,
         TyfcbFactory,
-        UserFactory,
         VisitFactory,
         VisitorFactory,
     )
 
-    chapter = ChapterFactory(name="Riverside", slug="riverside")
-    other_chapter = ChapterFactory(name="Hilltop", slug="hilltop")
-    member = _member(chapter, "alice@example.test", "Alice")
-    outsider = _member(other_chapter, "charlie@example.test", "Charlie")
-    staff = UserFactory(
-        email="staff@example.test", first_name="Stella", is_staff=True, is_superuser=True
-    )
+    chapter, other_chapter = riverside(), hilltop()
+    people = {name: persona(name, chapter) for name in
+              ("member", "vice_president", "president", "membership_committee")}  # fmt: skip
+    member, outsider = people["member"], persona("outsider", other_chapter)
     bob = MemberFactory(chapter=chapter)
     dan = MemberFactory(chapter=other_chapter)
     meeting = MeetingFactory(chapter=chapter, date=chapter.today())
     other_meeting = MeetingFactory(chapter=other_chapter, date=other_chapter.today())
     visitor = VisitorFactory(chapter=chapter)
     other_visitor = VisitorFactory(chapter=other_chapter)
-    return {
+    return people | {
         "meeting": meeting,
         "other_meeting": other_meeting,
         "visitor": visitor,
@@ -254,16 +249,8 @@ def _build_world() -> dict:
         "other_referral": ReferralFactory(giver=outsider, receiver=dan),
         "other_tyfcb": TyfcbFactory(writer=dan, thanked=outsider),
         "other_one_to_one": OneToOneFactory(member_a=dan, member_b=outsider, status="planned"),
-        "member": member,
         "outsider": outsider,
-        "vice_president": _member(
-            chapter, "victor@example.test", "Victor", roles=[Role.Name.VICE_PRESIDENT]
-        ),
-        "president": _member(chapter, "priya@example.test", "Priya", roles=[Role.Name.PRESIDENT]),
-        "membership_committee": _member(
-            chapter, "mona@example.test", "Mona", roles=[Role.Name.MEMBERSHIP_COMMITTEE]
-        ),
-        "staff": staff,
+        "staff": staff_user(),
     }
 
 
