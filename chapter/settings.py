@@ -140,10 +140,8 @@ else:
 
 # --- Users and login (django-allauth, email is the identity) --------------------------------
 AUTH_USER_MODEL = "members.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's email login, loading the user with their seat in one query (members.access).
+AUTHENTICATION_BACKENDS = ["members.access.SeatBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

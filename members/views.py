@@ -33,7 +33,7 @@ from .models import Member, MemberStatusChange, Role
 from .mydata import member_data
 from .revision import fragment
 
-LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+LOGIN_BACKEND = "members.access.SeatBackend"
 
 
 @require_GET

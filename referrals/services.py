@@ -6,10 +6,16 @@ submitted (DOMAIN.md "The week's report, submitted"). Edits and deletions are th
 while the week is open; after that only the vice-president or president may correct, and
 each such correction leaves a ``SlipCorrection`` row saying who changed what, and when.
 
+A create that stores one row runs no transaction of its own: its INSERT is atomic with what
+the database's triggers write beside it (the chapter's revision, the PALMS rollup), and the
+slip a member logs after every meeting saves two round trips (BEGIN, COMMIT). A write of more
+than one row is ``@transaction.atomic``.
+
 ``by`` is whoever acts: a ``Viewer`` (views pass ``request.viewer``), a ``Member`` or a user.
 """
 
 import datetime as dt
+from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -158,6 +164,15 @@ def _save(slip: Slip) -> Slip:
     return slip
 
 
+def _insert(slip: Slip) -> Slip:
+    """``_save`` a new slip as one statement: in autocommit it is its own transaction (no
+    BEGIN, no COMMIT); inside a caller's transaction it takes a savepoint, so a refused row
+    (a form sent twice) leaves that transaction usable."""
+    in_transaction = transaction.get_connection().in_atomic_block
+    with transaction.atomic() if in_transaction else nullcontext():
+        return _save(slip)
+
+
 def _open_date(chapter, day: dt.date) -> dt.date:
     return open_date_for(chapter, day)
 
@@ -165,7 +180,6 @@ def _open_date(chapter, day: dt.date) -> dt.date:
 # --- Creating slips -------------------------------------------------------------------------
 
 
-@transaction.atomic
 def referral_create(
     *,
     giver: Member,
@@ -201,10 +215,9 @@ def referral_create(
         token=token,
     )
     _check_members(referral)
-    return _save(referral)
+    return _insert(referral)
 
 
-@transaction.atomic
 def tyfcb_create(
     *,
     writer: Member,
@@ -233,7 +246,7 @@ def tyfcb_create(
         referral.receiver_id != writer.pk or referral.giver_id != thanked.pk
     ):
         raise ValidationError({"referral": f"That referral was not passed from {thanked} to you."})
-    return _save(tyfcb)
+    return _insert(tyfcb)
 
 
 @transaction.atomic
@@ -290,7 +303,6 @@ def _check_not_done_in_future(one_to_one: OneToOne) -> None:
         raise ValidationError({"status": "A 1-2-1 in the future cannot be done yet."})
 
 
-@transaction.atomic
 def ceu_create(
     *, member: Member, date: dt.date, topic: str, credits: int = 1, created_by=None, token: str = ""
 ) -> Ceu:
@@ -304,10 +316,9 @@ def ceu_create(
         token=token,
     )
     _check_members(ceu)
-    return _save(ceu)
+    return _insert(ceu)
 
 
-@transaction.atomic
 def testimonial_create(
     *, giver: Member, receiver: Member, date: dt.date, text: str, created_by=None, token: str = ""
 ) -> Testimonial:
@@ -321,7 +332,7 @@ def testimonial_create(
         token=token,
     )
     _check_members(testimonial)
-    return _save(testimonial)
+    return _insert(testimonial)
 
 
 # --- Closing the loop -----------------------------------------------------------------------

@@ -5,12 +5,10 @@ Views parse input, call one service or selector and render. Every object is fetc
 (and is not theirs to lead) answers 404 whatever id is guessed.
 """
 
-import logging
 from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
@@ -50,9 +48,6 @@ KIND_NAMES = {
     "ceu": "CEU",
     "testimonial": "testimonial",
 }
-TOKEN_SECONDS = 60 * 60 * 24
-UNCLAIMED = "unclaimed"
-logger = logging.getLogger(__name__)
 
 
 def _me(request: HttpRequest) -> Member:
@@ -71,8 +66,11 @@ def _kind(raw: str | None) -> str:
 def _create(kind: str, me: Member, data: dict, by) -> tuple[Slip, bool]:
     """Dispatch to the kind's service; returns the slip and whether it is new.
 
-    A form whose token already stored a slip (sent again because the answer to the first try
-    was lost, say the database went away as it committed) gets that slip back, not a twin.
+    A form whose token already stored a slip gets that slip back, not a twin: a double click
+    (the second INSERT waits at the unique index for the first to commit, then is refused) or
+    a form sent again because the answer to the first try was lost. The database's
+    ``*_token_once`` constraint is the one guard: nothing to claim beforehand, nothing left
+    claimed when a write fails.
     """
     token = data.get("token") or ""
     data = {k: v for k, v in data.items() if k != "token"}
@@ -93,30 +91,6 @@ def _create(kind: str, me: Member, data: dict, by) -> tuple[Slip, bool]:
         if stored is None:
             raise
         return stored, False
-
-
-def _claim(request: HttpRequest, token: str) -> str | None:
-    """Claim a form's one-off token; ``None`` means it was submitted before (a double click).
-
-    With the cache (Redis) down the slip is still saved, unclaimed: a lost slip is worse than
-    the rare double click the token guards against.
-    """
-    key = f"slip-token:{request.user.pk}:{token}"
-    try:
-        return key if cache.add(key, 1, TOKEN_SECONDS) else None
-    except Exception:
-        logger.warning("slip token not claimed: the cache is unavailable", exc_info=True)
-        return UNCLAIMED
-
-
-def _release(key: str) -> None:
-    """Free a claimed token so the same form may be sent again after a failure."""
-    if key in (UNCLAIMED, "untokened"):
-        return
-    try:
-        cache.delete(key)
-    except Exception:
-        logger.warning("slip token not released: the cache is unavailable", exc_info=True)
 
 
 def _prefill(me: Member, request: HttpRequest, kind: str) -> dict:
@@ -145,19 +119,10 @@ def log_slip(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = form_class(request.POST, me=me)
         if form.is_valid():
-            token = form.cleaned_data.get("token") or ""
-            key = _claim(request, token) if token else "untokened"
-            if key is None:
-                messages.info(request, "That slip was already saved; it is stored once.")
-                return redirect(f"{reverse('referrals:log_slip')}?kind={kind}&saved=1")
             try:
                 slip, created = _create(kind, me, form.cleaned_data, request.viewer)
             except ValidationError as exc:
-                _release(key)
                 form.add_error(None, exc)
-            except Exception:
-                _release(key)  # the database failed: nothing was stored, so a retry must work
-                raise
             else:
                 _confirm(request, kind, slip, created, form.cleaned_data["date"])
                 return redirect(f"{reverse('referrals:log_slip')}?kind={kind}&saved=1")

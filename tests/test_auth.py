@@ -1,5 +1,6 @@
 """Login is by email through allauth; sign-up is closed; password reset works by email."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -89,3 +90,56 @@ def test_emails_are_stored_lowercase_and_unique_whatever_the_case():
     assert user.email == "mixed.case@example.test"
     with pytest.raises(IntegrityError):
         User.objects.create_user("MIXED.case@example.TEST", "pw")
+
+
+# --- The session's user and their seat, read together (members.access.SeatBackend) ---------
+
+
+def test_a_signed_in_request_reads_the_user_with_their_seat_and_current_roles_at_once(
+    django_assert_num_queries,
+):
+    from django.contrib.auth import get_backends
+
+    from members.access import _build_viewer
+    from members.models import Role
+    from tests.factories import MemberFactory, RoleFactory
+
+    member = MemberFactory()
+    today = member.chapter.today()
+    RoleFactory(member=member, name=Role.Name.PRESIDENT, started_on=today)
+    RoleFactory(  # ended yesterday: no longer theirs
+        member=member, name=Role.Name.SECRETARY_TREASURER,
+        started_on=today - dt.timedelta(days=30), ended_on=today - dt.timedelta(days=1),
+    )  # fmt: skip
+    (backend,) = get_backends()
+    with django_assert_num_queries(1):
+        user = backend.get_user(member.user.pk)
+        viewer = _build_viewer(user)
+        assert viewer.member == member
+        assert viewer.member.chapter.slug == member.chapter.slug
+        assert viewer.roles == {Role.Name.PRESIDENT}
+
+
+def test_staff_without_a_seat_and_an_inactive_user_load_as_they_should():
+    from django.contrib.auth import get_backends
+
+    from members.access import _build_viewer
+
+    (backend,) = get_backends()
+    staff = UserFactory(is_staff=True)
+    viewer = _build_viewer(backend.get_user(staff.pk))
+    assert viewer.is_staff and viewer.member is None
+    gone = UserFactory(is_active=False)
+    assert backend.get_user(gone.pk) is None
+    assert backend.get_user(10**9) is None
+
+
+def test_the_admin_login_by_email_goes_through_the_same_backend(client):
+    staff = UserFactory(email="sec@example.test", is_staff=True, is_superuser=True)
+    response = client.post(
+        reverse("admin:login"), {"username": "sec@example.test", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_backend"] == "members.access.SeatBackend"
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert int(client.session["_auth_user_id"]) == staff.pk

@@ -100,10 +100,10 @@ def test_review_and_csv_query_counts_are_fixed(
 ):
     _grid(chapter, members, weeks)
     client = login(president)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(reverse("meetings:review"))
     assert response.content.decode().count('<th scope="row" class="who">') == members + 1
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(reverse("meetings:review_csv"))
 
 
@@ -139,5 +139,5 @@ def test_my_attendance_query_count_is_fixed(
     for meeting in weekly_meetings(chapter, end=chapter.today(), weeks=weeks):
         AttendanceFactory(meeting=meeting, member=member, mark="P")
     client = login(member)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert client.get(reverse("meetings:my_attendance")).status_code == 200

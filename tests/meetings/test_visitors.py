@@ -264,5 +264,5 @@ def test_visitor_list_query_count_is_fixed(
             meeting=next_meeting, visitor=VisitorFactory(chapter=chapter), invited_by=member
         )
     client = login(president)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert client.get(reverse("meetings:visitors")).status_code == 200

@@ -79,8 +79,8 @@ def test_directory_query_count_does_not_grow_with_the_chapter(
 ):
     _fill(chapter, size)
     client = login(member)
-    # user (the session comes from the cache), viewer (member with roles), members, roles
-    with django_assert_num_queries(4):
+    # the user with their seat (the session comes from the cache), members, roles
+    with django_assert_num_queries(3):
         response = client.get(reverse("members:directory"))
     assert response.text.count('class="card member-card"') == size + 1
 

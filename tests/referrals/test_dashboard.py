@@ -99,13 +99,13 @@ def test_dashboard_query_count_is_fixed(
     client = login(member)
     client.get(reverse("home"))
     touch(chapter.pk)  # drawn afresh, as after any write in the chapter
-    # user (the session is cached), viewer, 4 week lists, 1-2-1s (the week's and the next),
-    # waiting list with its count, money, the standing: the PALMS union + meeting dates (the
-    # member's own PALMS record comes from the viewer's seat)
-    with django_assert_num_queries(11):
+    # the user with their seat (the session is cached), 4 week lists, 1-2-1s (the week's and
+    # the next), waiting list with its count, money, the standing: the PALMS union + meeting
+    # dates (the member's own PALMS record comes from the viewer's seat)
+    with django_assert_num_queries(10):
         client.get(reverse("home"))
-    # Nothing changed since: the board comes from the cache; only the user and the viewer.
-    with django_assert_num_queries(2):
+    # Nothing changed since: the board comes from the cache; only the user with their seat.
+    with django_assert_num_queries(1):
         client.get(reverse("home"))
 
 
@@ -115,7 +115,7 @@ def test_inbox_query_count_is_fixed(
 ):
     _build(member, chapter, today, count)
     client = login(member)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(reverse("referrals:inbox"))
     assert response.status_code == 200
 
@@ -126,7 +126,7 @@ def test_given_query_count_is_fixed(
 ):
     _build(member, chapter, today, count)
     client = login(member)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(reverse("referrals:given"))
 
 

@@ -300,7 +300,8 @@ def test_a_form_sent_again_after_its_answer_was_lost_stores_one_slip(
     login, member, other_member, today
 ):
     """The database committed the slip but the answer never arrived (the connection dropped
-    as it committed), so the view released the form's token; the member sends it again."""
+    as it committed); the member sends the same form again. The database's one-token rule is
+    the guard, so it holds with the cache emptied (or down) in between."""
     from django.core.cache import cache
 
     client = login(member)
@@ -310,7 +311,7 @@ def test_a_form_sent_again_after_its_answer_was_lost_stores_one_slip(
         "temperature": "3", "date": today.isoformat(), "token": "lost-answer-token",
     }  # fmt: skip
     assert client.post(url, form).status_code == 302
-    cache.clear()  # the claim is gone, as after a failure the view could not tell apart
+    cache.clear()
     again = client.post(url, form, follow=True)
     assert again.status_code == 200
     assert Referral.objects.filter(contact_name="Once Only").count() == 1

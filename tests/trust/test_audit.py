@@ -52,7 +52,7 @@ def test_audit_page_costs_the_same_queries_at_any_size(
 ):
     make_history(chapter, member, vice_president, staff, client)
     client.force_login(president.user)
-    with django_assert_num_queries(6) as small:
+    with django_assert_num_queries(5) as small:
         client.get(reverse("members:audit"))
     for _ in range(30):
         m = MemberFactory(chapter=chapter)
