@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from meetings.forms import phone_validator
+from members.fieldcopy import QuickCopyForm
 from members.models import Member
 from members.selectors import member_in_chapter
 
@@ -35,6 +36,9 @@ class MemberChoiceField(forms.ModelChoiceField):
 
     #: Set by the form: the viewer's chapter, whose members validate.
     chapter_id: int | None = None
+    #: Copied for each form as any field is, without cloning the queryset: it is never read
+    #: (``to_python`` finds the member, the form sets the list it draws).
+    __deepcopy__ = forms.Field.__deepcopy__
 
     @staticmethod
     def label_from_instance(obj: Member) -> str:
@@ -42,10 +46,15 @@ class MemberChoiceField(forms.ModelChoiceField):
 
     def to_python(self, value):
         """The member by id within the chapter, through one query compiled once (every slip
-        logged asks it); anything that is not such an id is an invalid choice."""
+        logged asks it); anything that is not such an id is an invalid choice. Their row only:
+        a slip checks the member (the service names them, loading their name, if refused)."""
         if value in self.empty_values:
             return None
-        found = None if self.chapter_id is None else member_in_chapter(self.chapter_id, value)
+        found = (
+            None
+            if self.chapter_id is None
+            else member_in_chapter(self.chapter_id, value, bare=True)
+        )
         if found is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice",
@@ -60,7 +69,7 @@ MAX_DAYS_BACK = 366
 MAX_DAYS_AHEAD = 90
 
 
-class SlipForm(forms.Form):
+class SlipForm(QuickCopyForm):
     """What every slip form has: the idempotency token and the date."""
 
     allow_future = False
