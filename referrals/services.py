@@ -26,6 +26,7 @@ from meetings.models import Meeting
 from meetings.weeks import is_week_submitted, open_date_for, week_ending
 from members.access import Viewer, viewer_of
 from members.models import Member
+from members.precompiled import insert
 
 from .models import (
     Ceu,
@@ -158,19 +159,26 @@ def _save(slip: Slip) -> Slip:
     services check each rule first, to say what is wrong in words), which keeps a slip to one
     INSERT instead of a dozen validation queries.
     """
-    related = [f.name for f in slip._meta.fields if f.is_relation]
-    slip.full_clean(exclude=related, validate_unique=False, validate_constraints=False)
+    _validate(slip)
     slip.save()
     return slip
 
 
+def _validate(slip: Slip) -> None:
+    related = [f.name for f in slip._meta.fields if f.is_relation]
+    slip.full_clean(exclude=related, validate_unique=False, validate_constraints=False)
+
+
 def _insert(slip: Slip) -> Slip:
-    """``_save`` a new slip as one statement: in autocommit it is its own transaction (no
-    BEGIN, no COMMIT); inside a caller's transaction it takes a savepoint, so a refused row
-    (a form sent twice) leaves that transaction usable."""
+    """Store a new slip as ``_save`` does, in one statement compiled once (``insert``): in
+    autocommit it is its own transaction (no BEGIN, no COMMIT); inside a caller's transaction
+    it takes a savepoint, so a refused row (a form sent twice) leaves that transaction usable.
+    """
+    _validate(slip)
     in_transaction = transaction.get_connection().in_atomic_block
     with transaction.atomic() if in_transaction else nullcontext():
-        return _save(slip)
+        insert(slip)
+    return slip
 
 
 def _open_date(chapter, day: dt.date) -> dt.date:

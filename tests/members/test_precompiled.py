@@ -139,3 +139,109 @@ def test_a_query_compiled_in_one_thread_runs_in_another():
     thread.join()
     assert errors == []
     assert [m.pk for m in found] == [member.pk]
+
+
+# --- One new row (``insert``) -------------------------------------------------------------------
+
+
+def _slips(member, other, day, n: int) -> list:
+    """One unsaved row of each kind of slip, and an attendance mark (a model without a date
+    of its own), as the services build them."""
+    from decimal import Decimal
+
+    from referrals.models import Ceu, OneToOne, Testimonial, Tyfcb
+
+    chapter = member.chapter
+    first, second = sorted((member, other), key=lambda m: m.pk)
+    return [
+        Referral(chapter=chapter, giver=member, receiver=other, date=day, contact_name=f"C{n}",
+                 token=f"t{n}", created_by=member.user, temperature=3, need="A roof"),
+        Tyfcb(chapter=chapter, writer=member, thanked=other, date=day, amount=Decimal("12.50"),
+              token=f"t{n}"),
+        OneToOne(chapter=chapter, member_a=first, member_b=second,
+                 date=day - dt.timedelta(days=n)),
+        Ceu(chapter=chapter, member=member, date=day, topic=f"Topic {n}", credits=2),
+        Testimonial(chapter=chapter, giver=member, receiver=other, date=day, text=f"Great {n}"),
+    ]  # fmt: skip
+
+
+def _stored(obj) -> dict:
+    row = type(obj).objects.filter(pk=obj.pk).values().get()
+    return {k: v for k, v in row.items() if k not in ("id", "created_at", "updated_at")}
+
+
+def test_insert_stores_what_save_stores_and_leaves_the_object_as_save_does(
+    chapter, member, other_member
+):
+    from members.precompiled import insert
+
+    day = chapter.today()
+    for n in range(3):  # the first row of each model compiles, the next ones reuse the SQL
+        inserted = _slips(member, other_member, day, n)
+        saved = _slips(other_member, member, day - dt.timedelta(days=10), n)
+        for a, b in zip(inserted, saved, strict=True):
+            insert(a)
+            b.save()
+            assert a.pk is not None and a.pk != b.pk
+            assert not a._state.adding and a._state.db == b._state.db == "default"
+            expected = _stored(b)
+            for key in (
+                "chapter_id",
+                "giver_id",
+                "receiver_id",
+                "writer_id",
+                "thanked_id",
+                "member_id",
+                "member_a_id",
+                "member_b_id",
+                "created_by_id",
+                "date",
+            ):
+                expected.pop(key, None)  # swapped on purpose between the two
+            got = {k: v for k, v in _stored(a).items() if k in expected}
+            assert got == expected, type(a).__name__
+            assert {k: v for k, v in _fields(a).items() if k in expected} == {
+                k: v for k, v in _fields(b).items() if k in expected
+            }  # fmt: skip
+
+
+def test_insert_is_one_query_and_a_refused_row_raises_like_save(
+    chapter, member, other_member, django_assert_num_queries
+):
+    from django.db import IntegrityError, transaction
+
+    from members.precompiled import insert
+
+    day = chapter.today()
+    insert(_slips(member, other_member, day, 0)[0])
+    again = _slips(member, other_member, day, 1)[0]
+    with django_assert_num_queries(1):
+        insert(again)
+    twin = _slips(member, other_member, day, 1)[0]  # the same author and token
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(twin)
+    assert Referral.objects.filter(token="t1").count() == 1
+
+
+def test_insert_leaves_to_save_what_it_cannot_store_the_same_way(chapter, member, other_member):
+    from django.db.models.signals import pre_save
+
+    from members.precompiled import insert
+
+    day = chapter.today()
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    pre_save.connect(receiver, sender=Referral)
+    try:
+        slip = _slips(member, other_member, day, 5)[0]
+        insert(slip)
+    finally:
+        pre_save.disconnect(receiver, sender=Referral)
+    assert seen == [slip] and slip.pk is not None
+    existing = Referral.objects.get(pk=slip.pk)
+    existing.contact_name = "Changed"
+    insert(existing)  # a stored row: save() updates it
+    assert Referral.objects.get(pk=slip.pk).contact_name == "Changed"
