@@ -9,12 +9,14 @@ class MemberWeek(models.Model):
     read for a region."""
 
     pk = models.CompositePrimaryKey("member_id", "chapter_id", "weeks", "week")
-    # Written only by the triggers, read only by PALMS: no constraint to check on each slip.
+    # Written only by the triggers, read only by PALMS: no constraint to check on each slip,
+    # and no index of their own: the primary key leads with the member, the (chapter, weeks,
+    # week) index with the chapter, and every slip's upsert writes each index there is.
     member = models.ForeignKey(
-        Member, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Member, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     chapter = models.ForeignKey(
-        Chapter, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Chapter, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     weeks = models.PositiveSmallIntegerField(help_text="1, or 4: a period of four weeks.")
     week = models.DateField(help_text="The Monday the period starts on.")
