@@ -136,10 +136,10 @@ class SeatBackend(AuthenticationBackend):
     """
 
     def get_user(self, user_id):
-        user = next(iter(_USER_AND_SEAT(user_id)), None) if isinstance(user_id, int) else None
-        if user is None:
+        if not isinstance(user_id, int):
             return super().get_user(user_id)
-        return user if self.user_can_authenticate(user) else None
+        user = next(iter(_USER_AND_SEAT(user_id)), None)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def _build_viewer(user) -> Viewer:
