@@ -49,6 +49,14 @@ class Meeting(models.Model):
                 name="cancelled_meeting_has_reason",
             ),
         ]
+        indexes = [
+            # A slip's week lock: the chapter's latest submitted meeting, and those since a day.
+            models.Index(
+                fields=["chapter", "date"],
+                condition=Q(submitted_at__isnull=False),
+                name="submitted_meetings",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.chapter} · {self.date:%a %d %b %Y}"

@@ -8,10 +8,15 @@ weeks whose meeting row does not exist yet.
 
 import datetime as dt
 
+from django.db.models import OuterRef, Subquery
+
 from members.models import Chapter
 from members.precompiled import Precompiled
 
 from .models import Meeting
+
+#: ``open_date_for``'s default: the chapter's latest submitted week has not been read.
+UNREAD = object()
 
 #: Asked on every slip logged: compiled once (members.precompiled).
 _SUBMITTED_SINCE = Precompiled(
@@ -37,12 +42,28 @@ def is_week_submitted(chapter: Chapter, day: dt.date) -> bool:
     ).exists()
 
 
-def open_date_for(chapter: Chapter, day: dt.date) -> dt.date:
+def latest_submitted(chapter_ref: str = "chapter_id") -> Subquery:
+    """The date of the chapter's latest submitted meeting (``None`` before the first), as an
+    annotation over rows whose ``chapter_ref`` names their chapter: a query that reads a
+    member for a slip reads the week's lock with it (``open_date_for``)."""
+    return Subquery(
+        Meeting.objects.filter(chapter_id=OuterRef(chapter_ref), submitted_at__isnull=False)
+        .order_by("-date")
+        .values("date")[:1]
+    )
+
+
+def open_date_for(chapter: Chapter, day: dt.date, latest=UNREAD) -> dt.date:
     """``day`` if its week is open, else the first day of the next open week.
 
     A slip logged after its week was submitted is dated into the next open week (DOMAIN.md).
+    ``latest``, the chapter's latest submitted meeting (``latest_submitted``) when the caller
+    read it in this request, answers the usual case without a query: a week that ends after
+    it is open, and so is every week after that.
     """
     end = week_ending(chapter, day)
+    if latest is not UNREAD and (latest is None or end > latest):
+        return day
     submitted = set(_SUBMITTED_SINCE(chapter.pk, end))
     if end not in submitted:
         return day

@@ -16,25 +16,23 @@ def trade_holder(
     return holders.select_related("user").first()
 
 
-def member_in_chapter(chapter_id: int, pk: str | int, *, bare: bool = False) -> Member | None:
-    """The member ``pk`` (as a form or a URL gives it) of the chapter, with its user and trade
-    (``bare``: the member's own row only, for a check that shows nothing of them), or None:
-    anything that is not such an id is simply not found. Every slip logged and every mark
-    taken asks it, so its query is compiled once."""
-    text = str(pk).strip()
-    if not (text.isdigit() and 0 < int(text) < 2**63):
-        return None
-    query = _MEMBER_ROW_IN_CHAPTER if bare else _MEMBER_IN_CHAPTER
-    return next(iter(query(chapter_id, int(text))), None)
+def member_pk(value: str | int) -> int | None:
+    """``value`` (as a form or a URL gives it) as a member's id, or None if it cannot be one."""
+    text = str(value).strip()
+    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
+
+
+def member_in_chapter(chapter_id: int, pk: str | int) -> Member | None:
+    """The member ``pk`` of the chapter, with its user and trade, or None: anything that is not
+    such an id is simply not found. Every mark taken asks it, so its query is compiled once."""
+    found = member_pk(pk)
+    return None if found is None else next(iter(_MEMBER_IN_CHAPTER(chapter_id, found)), None)
 
 
 _MEMBER_IN_CHAPTER = Precompiled(
     lambda chapter_id, pk: Member.objects.filter(chapter_id=chapter_id, pk=pk).select_related(
         "user", "classification"
     )
-)
-_MEMBER_ROW_IN_CHAPTER = Precompiled(
-    lambda chapter_id, pk: Member.objects.filter(chapter_id=chapter_id, pk=pk).order_by()
 )
 
 

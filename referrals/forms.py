@@ -12,10 +12,9 @@ from django import forms
 from meetings.forms import phone_validator
 from members.fieldcopy import QuickCopyForm
 from members.models import Member
-from members.selectors import member_in_chapter
 
 from .models import OneToOne, Referral, Tyfcb
-from .selectors import member_choices
+from .selectors import member_choices, slip_member
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -45,16 +44,12 @@ class MemberChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} · {obj.classification.name}"
 
     def to_python(self, value):
-        """The member by id within the chapter, through one query compiled once (every slip
-        logged asks it); anything that is not such an id is an invalid choice. Their row only:
-        a slip checks the member (the service names them, loading their name, if refused)."""
+        """The member by id within the chapter, through one query compiled once that also
+        reads the week's lock (``selectors.slip_member``); anything that is not such an id is
+        an invalid choice."""
         if value in self.empty_values:
             return None
-        found = (
-            None
-            if self.chapter_id is None
-            else member_in_chapter(self.chapter_id, value, bare=True)
-        )
+        found = None if self.chapter_id is None else slip_member(self.chapter_id, value)
         if found is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice",

@@ -22,9 +22,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from meetings.models import Attendance, Meeting
-from meetings.weeks import week_bounds
+from meetings.weeks import latest_submitted, week_bounds
 from members.models import Member
 from members.precompiled import Precompiled
+from members.selectors import member_pk
 
 from .models import Ceu, OneToOne, Referral, SlipCorrection, Testimonial, Tyfcb
 
@@ -371,6 +372,29 @@ def member_choices(member: Member, query: str = "") -> list[Member] | QuerySet[M
             | Q(classification__name__icontains=word)
         )
     return members
+
+
+#: What ``slip_member`` reads beside the member: their chapter's latest submitted meeting.
+LATEST_SUBMITTED = "chapter_latest_submitted"
+
+#: Every slip logged asks it: compiled once.
+_SLIP_MEMBER = Precompiled(
+    lambda chapter_id, pk: (
+        Member.objects.filter(chapter_id=chapter_id, pk=pk)
+        .annotate(**{LATEST_SUBMITTED: latest_submitted()})
+        .order_by()
+    )
+)
+
+
+def slip_member(chapter_id: int, pk: str | int) -> Member | None:
+    """The member ``pk`` of the chapter whom a slip being logged names, or None: anything
+    that is not such an id is simply not found. Their row only (the slip checks them; the
+    service names them, loading their name, only if it refuses), and with it the chapter's
+    latest submitted meeting, so the week's lock costs no query of its own
+    (``meetings.weeks.open_date_for``)."""
+    found = member_pk(pk)
+    return None if found is None else next(iter(_SLIP_MEMBER(chapter_id, found)), None)
 
 
 # --- The week, for the vice-president -------------------------------------------------------

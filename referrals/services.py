@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from meetings.models import Meeting
-from meetings.weeks import is_week_submitted, open_date_for, week_ending
+from meetings.weeks import UNREAD, is_week_submitted, open_date_for, week_ending
 from members.access import Viewer, viewer_of
 from members.models import Member
 from members.precompiled import insert
@@ -38,6 +38,7 @@ from .models import (
     Testimonial,
     Tyfcb,
 )
+from .selectors import LATEST_SUBMITTED
 
 # The two members a slip names: (the one who logs it, the other one). A CEU names one.
 PAIRS: dict[type[Slip], tuple[str, str]] = {
@@ -181,8 +182,14 @@ def _insert(slip: Slip) -> Slip:
     return slip
 
 
-def _open_date(chapter, day: dt.date) -> dt.date:
-    return open_date_for(chapter, day)
+def _open_date(chapter, day: dt.date, other: Member | None = None) -> dt.date:
+    """``day``, or the first day of the next open week if its week is submitted. The slip form
+    reads the other member with their chapter's week lock (``selectors.slip_member``): then
+    the usual case, a week after the latest submitted one, asks no query."""
+    latest = UNREAD
+    if other is not None and other.chapter_id == chapter.pk:
+        latest = getattr(other, LATEST_SUBMITTED, UNREAD)
+    return open_date_for(chapter, day, latest)
 
 
 # --- Creating slips -------------------------------------------------------------------------
@@ -209,7 +216,7 @@ def referral_create(
         chapter=giver.chapter,
         giver=giver,
         receiver=receiver,
-        date=_open_date(giver.chapter, date),
+        date=_open_date(giver.chapter, date, receiver),
         kind=kind,
         contact_name=contact_name,
         contact_phone=contact_phone,
@@ -242,7 +249,7 @@ def tyfcb_create(
         chapter=writer.chapter,
         writer=writer,
         thanked=thanked,
-        date=_open_date(writer.chapter, date),
+        date=_open_date(writer.chapter, date, thanked),
         amount=_clean_amount(amount),
         business=business,
         referral=referral,
@@ -283,7 +290,7 @@ def one_to_one_log(
         chapter=member.chapter,
         member_a=first,
         member_b=second,
-        date=_open_date(member.chapter, date),
+        date=_open_date(member.chapter, date, other),
         time=time,
         place=place,
         status=status,
@@ -334,7 +341,7 @@ def testimonial_create(
         chapter=giver.chapter,
         giver=giver,
         receiver=receiver,
-        date=_open_date(giver.chapter, date),
+        date=_open_date(giver.chapter, date, receiver),
         text=text,
         created_by=getattr(created_by, "user", created_by),
         token=token,

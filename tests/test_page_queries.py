@@ -40,7 +40,7 @@ EXPECTED = {
     "floor": 1,
     "member dashboard": 10,
     "log a slip (GET)": 2,
-    "log a slip (POST)": 4,
+    "log a slip (POST)": 3,
     "referrals inbox": 3,
     "chapter directory": 3,
     "take attendance (GET)": 4,

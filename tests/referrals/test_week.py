@@ -1,14 +1,21 @@
 """The week: the vice-president submits it, which locks its slips; corrections are recorded."""
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from meetings.weeks import week_bounds
-from referrals.models import Referral, SlipCorrection, Tyfcb
+from meetings.models import Meeting
+from meetings.weeks import open_date_for, week_bounds, week_ending
+from referrals import models as slips
+from referrals.models import OneToOne, Referral, SlipCorrection, Tyfcb
+from referrals.selectors import LATEST_SUBMITTED, slip_member
 from referrals.services import referral_create, week_submit
 from tests.factories import (
     AttendanceFactory,
@@ -216,3 +223,81 @@ def test_member_cannot_move_a_slip_into_a_submitted_week(
     ]
     slip.refresh_from_db()
     assert slip.date == today
+
+
+# --- The week's lock, read with the other member --------------------------------------------
+
+SLIP_POSTS = {
+    "referral": lambda other, day: {"receiver": other.pk, "kind": "inside",
+                                    "contact_name": "Lock", "temperature": "1"},
+    "tyfcb": lambda other, day: {"thanked": other.pk, "amount": "100", "business": "new"},
+    "one_to_one": lambda other, day: {"other": other.pk, "status": "planned"},
+    "testimonial": lambda other, day: {"receiver": other.pk, "text": "Great"},
+}  # fmt: skip
+SLIP_MODELS = {"referral": Referral, "tyfcb": Tyfcb, "one_to_one": OneToOne,
+               "testimonial": slips.Testimonial}  # fmt: skip
+
+
+def _log(client, kind, other, day):
+    data = {"token": f"lock-{kind}-{day}", "date": day.isoformat(), **SLIP_POSTS[kind](other, day)}
+    return client.post(f"{reverse('referrals:log_slip')}?kind={kind}", data)
+
+
+@pytest.mark.parametrize("kind", SLIP_POSTS)
+def test_a_slip_in_an_open_week_asks_no_query_for_the_lock(
+    login, submitted_meeting, member, other_member, today, kind
+):
+    """The form reads the other member with the chapter's latest submitted meeting: a week
+    after it is open without a query of its own; the slip keeps its date."""
+    client = login(member)
+    with CaptureQueriesContext(connection) as queries:
+        response = _log(client, kind, other_member, today)
+    assert response.status_code == 302
+    assert SLIP_MODELS[kind].objects.get().date == today
+    lock_reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "meetings_meeting"')]
+    assert lock_reads == []
+
+
+@pytest.mark.parametrize("kind", SLIP_POSTS)
+def test_a_slip_logged_into_weeks_submitted_one_after_another_moves_past_them(
+    login, chapter, member, other_member, vice_president, today, kind
+):
+    end = week_ending(chapter, today) - dt.timedelta(days=14)
+    for date in (end - dt.timedelta(days=7), end):
+        MeetingFactory(chapter=chapter, date=date, submitted_at=timezone.now())
+    response = _log(login(member), kind, other_member, end - dt.timedelta(days=9))
+    assert response.status_code == 302
+    assert SLIP_MODELS[kind].objects.get().date == end + dt.timedelta(days=1)
+
+
+def test_an_open_week_before_the_latest_submitted_one_keeps_its_slips_date(
+    login, chapter, member, other_member, today
+):
+    """A week the vice-president skipped stays open although a later one is submitted."""
+    end = week_ending(chapter, today) - dt.timedelta(days=7)
+    MeetingFactory(chapter=chapter, date=end - dt.timedelta(days=7))  # open
+    MeetingFactory(chapter=chapter, date=end, submitted_at=timezone.now())
+    skipped = end - dt.timedelta(days=9)
+    assert _log(login(member), "referral", other_member, skipped).status_code == 302
+    assert Referral.objects.get().date == skipped
+
+
+def test_the_lock_read_with_the_member_answers_as_the_lock_asked_alone(chapter, other_member):
+    """For random sets of submitted weeks, every day of ten weeks: the date ``open_date_for``
+    gives with the latest submitted meeting read beside the member (``slip_member``) is the
+    date it gives asking the database itself."""
+    rng = random.Random(20261202)
+    first_end = week_ending(chapter, chapter.today()) - dt.timedelta(weeks=8)
+    meetings = [
+        MeetingFactory(chapter=chapter, date=first_end + dt.timedelta(weeks=w)) for w in range(8)
+    ]
+    days = [first_end - dt.timedelta(days=6) + dt.timedelta(days=d) for d in range(70)]
+    for _ in range(12):
+        submitted = [m.pk for m in meetings if rng.random() < 0.5]
+        Meeting.objects.update(submitted_at=None)
+        Meeting.objects.filter(pk__in=submitted).update(submitted_at=timezone.now())
+        read = slip_member(chapter.pk, other_member.pk)
+        latest = getattr(read, LATEST_SUBMITTED)
+        assert latest == max((m.date for m in meetings if m.pk in submitted), default=None)
+        for day in days:
+            assert open_date_for(chapter, day, latest) == open_date_for(chapter, day), day
