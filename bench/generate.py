@@ -124,6 +124,11 @@ def generate(
                                 "active", None, None, None, None, now))  # fmt: skip
             chapter_members[c].append((uid, joined))
         president, vice_president = chapter_members[c][0][0], chapter_members[c][1][0]
+        # The vice-president submitted every week the day after its meeting, all but the
+        # latest: its meeting has just been held.
+        for i in range(len(meeting_rows) - weeks, len(meeting_rows) - 1):
+            row = meeting_rows[i]
+            meeting_rows[i] = (*row[:7], row[3] + dt.timedelta(days=1), vice_president)
         role_rows.append((len(role_rows) + 1, president, "president", first_day, None))
         role_rows.append((len(role_rows) + 1, vice_president, "vice_president", first_day, None))
 

@@ -4,6 +4,8 @@ The generator writes with ``COPY``, past the ORM's Python defaults, so a new non
 without a database default breaks it; this test is where that shows, not a bench run.
 """
 
+import datetime as dt
+
 import pytest
 from django.db.models import Max
 from django.test import Client
@@ -37,6 +39,14 @@ def test_a_generated_region_serves_every_bench_page_at_its_pinned_query_count():
     kept, counted = rollup_rows()
     assert kept == counted and kept
     # The sequences moved past the copied ids: the ORM's next slip saves.
+    # Every week is submitted by the chapter's vice-president but the latest, just held.
+    for chapter in Chapter.objects.all():
+        *past, latest = chapter.meetings.order_by("date")
+        assert latest.submitted_at is None
+        assert {m.submitted_by.member for m in past} == {
+            Member.objects.get(chapter=chapter, roles__name="vice_president")
+        }
+        assert all(m.submitted_at.date() == m.date + dt.timedelta(days=1) for m in past)
     last = slips.Referral.objects.aggregate(last=Max("pk"))["last"]
     assert ReferralFactory().pk > last
     kept, counted = rollup_rows()
