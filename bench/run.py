@@ -253,7 +253,8 @@ def main() -> None:
               f"{str(q.get('smallest', '-')) + '/' + str(q.get('largest', '-')):>13}")  # fmt: skip
     for key, value in timings.items():
         unit = " ms" if key.endswith("_ms") else ""
-        print(f"{key:<32}{value:>9}{unit}")
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        print(f"{key:<32}{shown:>9}{unit}")
     print(f"\nDataset: {info.get('total_rows')} rows; results in {VAR / 'results.json'}")
 
 
