@@ -42,12 +42,12 @@ def is_week_submitted(chapter: Chapter, day: dt.date) -> bool:
     ).exists()
 
 
-def latest_submitted(chapter_ref: str = "chapter_id") -> Subquery:
+def latest_submitted() -> Subquery:
     """The date of the chapter's latest submitted meeting (``None`` before the first), as an
-    annotation over rows whose ``chapter_ref`` names their chapter: a query that reads a
-    member for a slip reads the week's lock with it (``open_date_for``)."""
+    annotation over rows with a ``chapter_id``: a query that reads a member for a slip reads
+    the week's lock with it (``open_date_for``)."""
     return Subquery(
-        Meeting.objects.filter(chapter_id=OuterRef(chapter_ref), submitted_at__isnull=False)
+        Meeting.objects.filter(chapter_id=OuterRef("chapter_id"), submitted_at__isnull=False)
         .order_by("-date")
         .values("date")[:1]
     )
