@@ -38,7 +38,6 @@ def test_a_generated_region_serves_every_bench_page_at_its_pinned_query_count():
     # The rollup was counted once at the end, and the triggers keep it again afterwards.
     kept, counted = rollup_rows()
     assert kept == counted and kept
-    # The sequences moved past the copied ids: the ORM's next slip saves.
     # Every week is submitted by the chapter's vice-president but the latest, just held.
     for chapter in Chapter.objects.all():
         *past, latest = chapter.meetings.order_by("date")
@@ -47,6 +46,7 @@ def test_a_generated_region_serves_every_bench_page_at_its_pinned_query_count():
             Member.objects.get(chapter=chapter, roles__name="vice_president")
         }
         assert all(m.submitted_at.date() == m.date + dt.timedelta(days=1) for m in past)
+    # The sequences moved past the copied ids: the ORM's next slip saves.
     last = slips.Referral.objects.aggregate(last=Max("pk"))["last"]
     assert ReferralFactory().pk > last
     kept, counted = rollup_rows()
