@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
@@ -83,12 +84,17 @@ def start_server() -> subprocess.Popen:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True
     )
-    cores = os.cpu_count() or 2
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "gunicorn", "chapter.wsgi:application",
-         "--bind", f"127.0.0.1:{PORT}", "--worker-class", "gthread",
-         "--workers", str(cores * 2), "--threads", "8", "--log-level", "warning"],
-        cwd=ROOT, env=os.environ.copy(),
+    # Workers listen with SO_REUSEPORT (chapter/gunicorn.py): a server left running on the port
+    # would quietly take a share of the connections instead of failing this one's bind.
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            raise SystemExit(
+                f"127.0.0.1:{PORT} is in use: stop what listens there or set BENCH_PORT."
+            )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:chapter.gunicorn",
+         "chapter.wsgi:application", "--log-level", "warning"],
+        cwd=ROOT, env=os.environ | {"WEB_BIND": f"127.0.0.1:{PORT}"},
     )  # fmt: skip
     for _ in range(100):
         try:
