@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from gunicorn.app.base import Application
 from gunicorn.config import Config
 
+import chapter.gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,9 +43,7 @@ def _read(monkeypatch, **env):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    import chapter.gunicorn
-
-    importlib.reload(chapter.gunicorn)
+    importlib.reload(chapter.gunicorn)  # it reads the environment as gunicorn imports it
     return _Settings("python:chapter.gunicorn").cfg
 
 
