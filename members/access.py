@@ -231,6 +231,13 @@ def get_in_chapter_or_404(
     return get_object_or_404(scope_to_chapter(viewer, queryset, field_name), **lookup)
 
 
+def get_visible_or_404(viewer: Viewer, queryset: QuerySet, **lookup) -> Model:
+    """Fetch one object its queryset's ``visible_to(viewer)`` allows, else 404. Slips may
+    link members of two chapters, so their own rule decides who sees them (the referral's
+    receiver in another chapter does), not the slip's chapter column."""
+    return get_object_or_404(queryset.visible_to(viewer), **lookup)
+
+
 def get_member_or_404(viewer: Viewer, pk: int) -> Member:
     return get_in_chapter_or_404(viewer, Member.objects.with_people(), pk=pk)
 

@@ -66,6 +66,34 @@ VIA = {
         _MEMBERS_OF_SPHERE + "WHERE c.sphere_id = {row}.id",
     ),
 }
+
+
+def _slip_chapters(*parties: str) -> tuple[str, str]:
+    """A slip's own chapter and the chapters of the members it links: a slip across the
+    chapter line is on the pages of both chapters."""
+    pg = " UNION ".join(
+        [
+            "SELECT r.chapter_id FROM {rows} r",
+            *(
+                f"SELECT m.chapter_id FROM members_member m JOIN {{rows}} r ON m.id = r.{p}_id"
+                for p in parties
+            ),
+        ]
+    )
+    linked = ", ".join(f"{{row}}.{p}_id" for p in parties)
+    sqlite = (
+        "SELECT {row}.chapter_id UNION "
+        f"SELECT chapter_id FROM members_member WHERE id IN ({linked})"
+    )
+    return pg, sqlite
+
+
+VIA |= {
+    "referral": _slip_chapters("giver", "receiver"),
+    "tyfcb": _slip_chapters("writer", "thanked"),
+    "one_to_one": _slip_chapters("member_a", "member_b"),
+    "testimonial": _slip_chapters("giver", "receiver"),
+}
 #: A user's row is rewritten at every login (``last_login``): only what the pages show counts.
 ONLY_WHEN = {"user": ("first_name", "last_name", "email")}
 _BUMP = f"UPDATE {CHAPTER} SET revision = revision + 1 WHERE id IN ({{ids}})"

@@ -1,7 +1,13 @@
 """Slips members pass each week (DOMAIN.md: "Slips").
 
-Every slip carries its ``chapter`` (the chapter of the members it names) so chapter-wide
-reports and access checks filter on one indexed column instead of joining through members.
+Every slip carries its ``chapter``: the chapter it was logged in, whose week it belongs to and
+whose vice-president corrects it. The other party may be beyond that chapter (DOMAIN.md "Beyond
+the chapter"): a member of another chapter (a real link to their row, so it counts in their
+chapter too), or someone outside Slipstream, held as ``other_name`` (and their chapter as text,
+``other_chapter_name``). A slip has at most one such outside party, so those two columns serve
+every kind; the check constraints below make a slip that names nobody, or a member and a name
+for the same side, unstorable. Reports count each slip on the rows of the members it links to,
+by each member's own chapter; an outside party never gets a row.
 """
 
 import datetime as dt
@@ -28,14 +34,19 @@ class SlipQuerySet(models.QuerySet):
         return self.filter(condition)
 
     def visible_to(self, viewer) -> "SlipQuerySet":
-        """What a viewer may read: staff all; the president and vice-president their chapter's;
-        everyone else only the slips that name them (income is confidential, DOMAIN.md)."""
+        """What a viewer may read: staff all; every member the slips that link them, in any
+        chapter; the president and vice-president also what ``led_in`` gives their chapter
+        (income is confidential, DOMAIN.md)."""
         if viewer.is_staff:
             return self
         if not viewer.is_member:
             return self.none()
-        mine = self.filter(chapter_id=viewer.member.chapter_id)
-        return mine if viewer.is_leader else mine.naming(viewer.member)
+        mine = Q()
+        for name in self.model.parties:
+            mine |= Q(**{f"{name}_id": viewer.member.pk})
+        if viewer.is_leader:
+            mine |= self.model.led_in(viewer.member.chapter_id)
+        return self.filter(mine)
 
 
 class Slip(models.Model):
@@ -63,6 +74,9 @@ class Slip(models.Model):
     #: Empty by default in the database too, so bulk loads (``COPY``) may leave it out.
     token = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
 
+    #: The party field an outside name stands for (``OutsideParty`` kinds only).
+    outside_field: str = ""
+
     objects = SlipQuerySet.as_manager()
 
     class Meta:
@@ -73,6 +87,28 @@ class Slip(models.Model):
         return models.UniqueConstraint(
             fields=["created_by", "token"], condition=~Q(token=""), name=f"{name}_token_once"
         )
+
+    def party_label(self, field: str) -> str:
+        """Who stands on ``field``: the member's name, the outside party, or "unknown"."""
+        if getattr(self, f"{field}_id") is not None:
+            return str(getattr(self, field))
+        if field == self.outside_field and getattr(self, "other_name", ""):
+            return self.outside_label
+        return "an unknown member"
+
+    def crosses_chapter(self) -> bool:
+        """Whether a linked member belongs to another chapter than the slip's own."""
+        return any(
+            (member := getattr(self, name)) is not None and member.chapter_id != self.chapter_id
+            for name in self.parties
+        )
+
+    @classmethod
+    def led_in(cls, chapter_id: int) -> Q:
+        """The slips a chapter's president and vice-president may open: those logged in the
+        chapter, whose week they review and correct. A slip from another chapter to one of
+        their members is counted in their reports but opened only by the two members."""
+        return Q(chapter_id=chapter_id)
 
     def is_owned_by(self, member: Member | None) -> bool:
         return member is not None and any(
@@ -85,7 +121,45 @@ class Slip(models.Model):
         )
 
 
-class Referral(Slip):
+class OutsideParty(models.Model):
+    """The slip kinds whose other party may be outside Slipstream: a former member, a
+    visitor, a member of a chapter not in it, or ``BNI`` for the organisation. A slip names at
+    most one such party, so two columns serve: who, and their chapter as text."""
+
+    other_name = models.CharField(max_length=120, blank=True, default="", db_default="")
+    other_chapter_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def member_or_named(name: str, field: str) -> models.CheckConstraint:
+        """``field`` links a member, or the slip names someone outside instead: never both,
+        never neither."""
+        return models.CheckConstraint(
+            condition=Q(**{f"{field}__isnull": False}, other_name="")
+            | (Q(**{f"{field}__isnull": True}) & ~Q(other_name="")),
+            name=f"{name}_{field}_member_or_named",
+        )
+
+    @staticmethod
+    def chapter_name_with_name(name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(other_chapter_name="") | ~Q(other_name=""),
+            name=f"{name}_other_chapter_with_name",
+        )
+
+    @property
+    def outside_label(self) -> str:
+        """The outside party as people read it: "Ann Lee (BNI Givers, Deira)"."""
+        if not self.other_name:
+            return ""
+        if self.other_chapter_name:
+            return f"{self.other_name} ({self.other_chapter_name})"
+        return self.other_name
+
+
+class Referral(OutsideParty, Slip):
     """Business passed from a giver to a receiver; the receiver reports how it went."""
 
     class Kind(models.TextChoices):
@@ -113,9 +187,17 @@ class Referral(Slip):
     parties = ("giver", "receiver")
     owners = ("giver",)
     kind_slug = "referral"
+    outside_field = "giver"
 
+    #: Empty when the referral came from outside Slipstream (``other_name``); the receiver is
+    #: always a member, of this chapter or another.
     giver = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="referrals_given", db_index=False
+        Member,
+        on_delete=models.PROTECT,
+        related_name="referrals_given",
+        db_index=False,
+        null=True,
+        blank=True,
     )
     receiver = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="referrals_received", db_index=False
@@ -140,6 +222,8 @@ class Referral(Slip):
         ordering = ["-date", "-id"]
         constraints = [
             Slip.token_once("referral"),
+            OutsideParty.member_or_named("referral", "giver"),
+            OutsideParty.chapter_name_with_name("referral"),
             models.CheckConstraint(condition=~Q(giver=F("receiver")), name="referral_not_to_self"),
             models.CheckConstraint(
                 condition=Q(temperature__gte=1, temperature__lte=5),
@@ -163,7 +247,7 @@ class Referral(Slip):
         ]
 
     def __str__(self) -> str:
-        return f"{self.giver} → {self.receiver}: {self.contact_name}"
+        return f"{self.party_label('giver')} → {self.receiver}: {self.contact_name}"
 
     @property
     def is_closed(self) -> bool:
@@ -202,7 +286,7 @@ class ReferralStatusChange(models.Model):
         return f"{self.from_status} → {self.to_status}"
 
 
-class Tyfcb(Slip):
+class Tyfcb(OutsideParty, Slip):
     """ "Thank you for closed business": the writer closed it and thanks the member who referred it.
 
     The credit (PALMS's TYFCB column) goes to ``thanked``; the amount is confidential.
@@ -216,11 +300,26 @@ class Tyfcb(Slip):
         NEW = "new", "New business"
         REPEAT = "repeat", "Repeat business"
 
+    #: Empty for a writer outside Slipstream (``other_name``) or an unknown one (no name:
+    #: BNI Connect exports the thanker anonymously); it then counts in nobody's "business
+    #: received".
     writer = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="tyfcbs_written", db_index=False
+        Member,
+        on_delete=models.PROTECT,
+        related_name="tyfcbs_written",
+        db_index=False,
+        null=True,
+        blank=True,
     )
+    #: Empty when the member thanks someone outside Slipstream (``other_name``): a former
+    #: member or a visitor who sent the work. Only a linked member is credited in PALMS.
     thanked = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="tyfcbs_received", db_index=False
+        Member,
+        on_delete=models.PROTECT,
+        related_name="tyfcbs_received",
+        db_index=False,
+        null=True,
+        blank=True,
     )
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     business = models.CharField(max_length=6, choices=Business.choices, default=Business.NEW)
@@ -234,6 +333,20 @@ class Tyfcb(Slip):
         verbose_name_plural = "TYFCBs"
         constraints = [
             Slip.token_once("tyfcb"),
+            models.CheckConstraint(
+                condition=Q(writer__isnull=False) | Q(thanked__isnull=False),
+                name="tyfcb_names_a_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(thanked__isnull=False) | ~Q(other_name=""),
+                name="tyfcb_thanked_member_or_named",
+            ),
+            # A name stands for the one side that links no member: never beside two members.
+            models.CheckConstraint(
+                condition=Q(writer__isnull=True) | Q(thanked__isnull=True) | Q(other_name=""),
+                name="tyfcb_name_only_for_a_missing_side",
+            ),
+            OutsideParty.chapter_name_with_name("tyfcb"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="tyfcb_amount_positive"),
             models.CheckConstraint(condition=~Q(writer=F("thanked")), name="tyfcb_not_to_self"),
             models.CheckConstraint(
@@ -247,10 +360,26 @@ class Tyfcb(Slip):
         ]
 
     def __str__(self) -> str:
-        return f"TYFCB {self.writer} → {self.thanked}"
+        return f"TYFCB {self.party_label('writer')} → {self.party_label('thanked')}"
+
+    @classmethod
+    def led_in(cls, chapter_id: int) -> Q:
+        """A thank-you is the leaders' of the chapter whose PALMS counts it, the thanked
+        member's (DOMAIN.md); one thanking someone outside Slipstream, the chapter's it was
+        logged in."""
+        return Q(thanked__chapter_id=chapter_id) | Q(chapter_id=chapter_id, thanked__isnull=True)
+
+    @property
+    def outside_field(self) -> str:  # type: ignore[override]
+        """The side the outside name stands for: the thanked, or else the writer."""
+        return "thanked" if self.thanked_id is None else "writer"
+
+    @property
+    def writer_unknown(self) -> bool:
+        return self.writer_id is None and not (self.thanked_id is not None and self.other_name)
 
 
-class OneToOne(Slip):
+class OneToOne(OutsideParty, Slip):
     """A 1-2-1 between two members. The pair is stored in id order, so the same pair on the
     same day is one row whichever of them logs it."""
 
@@ -262,9 +391,13 @@ class OneToOne(Slip):
     parties = ("member_a", "member_b")
     owners = ("member_a", "member_b")
     kind_slug = "one_to_one"
+    outside_field = "member_b"
 
     member_a = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+", db_index=False)
-    member_b = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+", db_index=False)
+    #: Empty for a 1-2-1 with someone outside Slipstream (``other_name``).
+    member_b = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="+", db_index=False, null=True, blank=True
+    )
     time = models.TimeField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.PLANNED)
@@ -274,11 +407,18 @@ class OneToOne(Slip):
         verbose_name = "one-to-one"
         constraints = [
             Slip.token_once("onetoone"),
+            OutsideParty.member_or_named("one_to_one", "member_b"),
+            OutsideParty.chapter_name_with_name("one_to_one"),
             models.CheckConstraint(
                 condition=Q(member_a__lt=F("member_b")), name="one_to_one_pair_ordered"
             ),
             models.UniqueConstraint(
                 fields=["member_a", "member_b", "date"], name="one_to_one_per_pair_per_day"
+            ),
+            models.UniqueConstraint(
+                fields=["member_a", "other_name", "date"],
+                condition=Q(member_b__isnull=True),
+                name="one_to_one_per_outsider_per_day",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["planned", "done", "cancelled"]),
@@ -292,15 +432,21 @@ class OneToOne(Slip):
         ]
 
     def __str__(self) -> str:
-        return f"1-2-1 {self.member_a} & {self.member_b} {self.date}"
+        return f"1-2-1 {self.member_a} & {self.party_label('member_b')} {self.date}"
 
     def save(self, *args, **kwargs):
         if self.member_a_id and self.member_b_id and self.member_a_id > self.member_b_id:
             self.member_a_id, self.member_b_id = self.member_b_id, self.member_a_id
         super().save(*args, **kwargs)
 
-    def other(self, member: Member) -> Member:
+    def other(self, member: Member) -> Member | None:
+        """The other member of the pair (``None`` when it is someone outside Slipstream)."""
         return self.member_b if member.pk == self.member_a_id else self.member_a
+
+    def other_label(self, member: Member) -> str:
+        if member.pk == self.member_a_id:
+            return self.party_label("member_b")
+        return str(self.member_a)
 
 
 class Ceu(Slip):

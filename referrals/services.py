@@ -107,10 +107,13 @@ def edit_refusal(viewer: Viewer, slip: Slip) -> str | None:
 
 
 def _check_members(slip: Slip, *, me: Member | None = None, other_key: str | None = None) -> None:
-    """Both members in the slip's chapter, different, and members on the slip's date.
+    """The members a slip links: different people, each a member of their own chapter on
+    the slip's date, and the slip's chapter the chapter of the one who logs it.
 
-    Errors name the form field they belong next to: the other member's field, or the date
-    when it is the logging member (``me``) who did not belong that day.
+    The other party may be a member of another chapter, or someone outside Slipstream where
+    the kind allows it (DOMAIN.md "Beyond the chapter"). Errors name the form field they
+    belong next to: the other party's field, or the date when it is the logging member
+    (``me``) who did not belong that day.
     """
     errors: dict[str, str] = {}
     model = type(slip)
@@ -125,19 +128,38 @@ def _check_members(slip: Slip, *, me: Member | None = None, other_key: str | Non
         return
     first_field, second_field = PAIRS[model]
     first, second = getattr(slip, first_field), getattr(slip, second_field)
-    if me is not None and second.pk == me.pk:
+    if me is not None and second is not None and second.pk == me.pk:
         first, second = second, first
     key = other_key or second_field
-    if first.pk == second.pk:
+    linked = [who for who in (first, second) if who is not None]
+    if not linked:
+        raise ValidationError({key: "A slip names at least one member of a chapter."})
+    if first is not None and second is not None and first.pk == second.pk:
         errors[key] = SELF_MESSAGES[model]
-    elif first.chapter_id != slip.chapter_id or second.chapter_id != slip.chapter_id:
-        errors[key] = f"{second} is not a member of your chapter."
+    elif all(who.chapter_id != slip.chapter_id for who in linked):
+        errors[key] = "A slip is logged in the chapter of a member it names."
     else:
         for who, field in ((first, "date"), (second, key)):
+            if who is None:
+                continue
             if not who.belongs_on(day):
-                errors.setdefault(field, f"{who} was not a member of the chapter on {_day(day)}.")
+                where = "the chapter" if who.chapter_id == slip.chapter_id else "their chapter"
+                errors.setdefault(field, f"{who} was not a member of {where} on {_day(day)}.")
     if errors:
         raise ValidationError(errors)
+
+
+def _outside(other_name: str, other_chapter_name: str, *, field: str) -> tuple[str, str]:
+    """An outside party's name and chapter, trimmed and checked (DOMAIN.md: someone outside
+    this Slipstream, or ``BNI`` for the organisation)."""
+    name, chapter = " ".join(other_name.split()), " ".join(other_chapter_name.split())
+    if chapter and not name:
+        raise ValidationError({field: "Give the name of the person outside Slipstream."})
+    if len(name) > 120:
+        raise ValidationError({field: "A name is at most 120 characters."})
+    if len(chapter) > 200:
+        raise ValidationError({field: "Their chapter is at most 200 characters."})
+    return name, chapter
 
 
 def _clean_amount(amount) -> Decimal:
@@ -197,10 +219,12 @@ def _open_date(chapter, day: dt.date, other: Member | None = None) -> dt.date:
 
 def referral_create(
     *,
-    giver: Member,
     receiver: Member,
     date: dt.date,
     contact_name: str,
+    giver: Member | None = None,
+    other_name: str = "",
+    other_chapter_name: str = "",
     kind: str = Referral.Kind.INSIDE,
     contact_phone: str = "",
     contact_email: str = "",
@@ -212,11 +236,20 @@ def referral_create(
     created_by=None,
     token: str = "",
 ) -> Referral:
+    """A referral to a member (of this chapter or another), given by a member or received from
+    someone outside Slipstream (``other_name``, an import of BNI Connect's audit). It is logged
+    in the giver's chapter, or the receiver's when the giver is outside."""
+    other_name, other_chapter_name = _outside(other_name, other_chapter_name, field="giver")
+    if (giver is None) == (not other_name):
+        raise ValidationError({"giver": "A referral comes from a member or from a named person."})
+    chapter = giver.chapter if giver is not None else receiver.chapter
     referral = Referral(
-        chapter=giver.chapter,
+        chapter=chapter,
         giver=giver,
         receiver=receiver,
-        date=_open_date(giver.chapter, date, receiver),
+        other_name=other_name,
+        other_chapter_name=other_chapter_name,
+        date=_open_date(chapter, date, receiver),
         kind=kind,
         contact_name=contact_name,
         contact_phone=contact_phone,
@@ -235,21 +268,38 @@ def referral_create(
 
 def tyfcb_create(
     *,
-    writer: Member,
-    thanked: Member,
     date: dt.date,
     amount,
+    writer: Member | None = None,
+    thanked: Member | None = None,
+    other_name: str = "",
+    other_chapter_name: str = "",
     business: str = Tyfcb.Business.NEW,
     referral: Referral | None = None,
     created_by=None,
     token: str = "",
 ) -> Tyfcb:
-    """The writer closed business and thanks the member who referred it (the credit is theirs)."""
+    """The writer closed business and thanks who referred it (the credit is the thanked
+    member's). Either side may be outside Slipstream (``other_name``: a former member or a
+    visitor thanked; a writer of another chapter not in it), and the writer may be unknown
+    (no member, no name: BNI Connect exports thankers anonymously); at least one side is a
+    member. It is logged in the writer's chapter, or the thanked member's."""
+    side = "thanked" if thanked is None else "writer"
+    other_name, other_chapter_name = _outside(other_name, other_chapter_name, field=side)
+    if writer is None and thanked is None:
+        raise ValidationError({"thanked": "A thank-you names at least one member."})
+    if thanked is None and not other_name:
+        raise ValidationError({"thanked": "Pick the member you thank, or give their name."})
+    if writer is not None and thanked is not None and other_name:
+        raise ValidationError({"thanked": "Thank a member or a named person, not both."})
+    chapter = writer.chapter if writer is not None else thanked.chapter
     tyfcb = Tyfcb(
-        chapter=writer.chapter,
+        chapter=chapter,
         writer=writer,
         thanked=thanked,
-        date=_open_date(writer.chapter, date, thanked),
+        other_name=other_name,
+        other_chapter_name=other_chapter_name,
+        date=_open_date(chapter, date, thanked),
         amount=_clean_amount(amount),
         business=business,
         referral=referral,
@@ -258,7 +308,10 @@ def tyfcb_create(
     )
     _check_members(tyfcb)
     if referral is not None and (
-        referral.receiver_id != writer.pk or referral.giver_id != thanked.pk
+        writer is None
+        or thanked is None
+        or referral.receiver_id != writer.pk
+        or referral.giver_id != thanked.pk
     ):
         raise ValidationError({"referral": f"That referral was not passed from {thanked} to you."})
     return _insert(tyfcb)
@@ -268,28 +321,41 @@ def tyfcb_create(
 def one_to_one_log(
     *,
     member: Member,
-    other: Member,
     date: dt.date,
+    other: Member | None = None,
+    other_name: str = "",
+    other_chapter_name: str = "",
     time: dt.time | None = None,
     place: str = "",
     status: str = OneToOne.Status.PLANNED,
     created_by=None,
     token: str = "",
 ) -> tuple[OneToOne, bool]:
-    """Log a 1-2-1; returns ``(row, created)``.
+    """Log a 1-2-1 with another member (of this chapter or another) or with someone outside
+    Slipstream (``other_name``); returns ``(row, created)``.
 
     The same pair on the same day is one 1-2-1 whichever of them logs it (DOMAIN.md), so a
     second log — a double submit, or the other member logging it too — returns the existing
     row and stores nothing.
     """
-    first, second = sorted((member, other), key=lambda m: m.pk)
-    existing = OneToOne.objects.filter(member_a=first, member_b=second, date=date).first()
-    if existing is not None and member.pk != other.pk:
+    other_name, other_chapter_name = _outside(other_name, other_chapter_name, field="other")
+    if (other is None) == (not other_name):
+        raise ValidationError({"other": "Pick the member you met, or give their name."})
+    if other is None:
+        first, second = member, None
+        same = {"member_a": member, "member_b__isnull": True, "other_name": other_name}
+    else:
+        first, second = sorted((member, other), key=lambda m: m.pk)
+        same = {"member_a": first, "member_b": second}
+    existing = OneToOne.objects.filter(**same, date=date).first()
+    if existing is not None and (other is None or member.pk != other.pk):
         return existing, False
     one_to_one = OneToOne(
         chapter=member.chapter,
         member_a=first,
         member_b=second,
+        other_name=other_name,
+        other_chapter_name=other_chapter_name,
         date=_open_date(member.chapter, date, other),
         time=time,
         place=place,
@@ -300,9 +366,7 @@ def one_to_one_log(
     _check_members(one_to_one, me=member, other_key="other")
     _check_not_done_in_future(one_to_one)
     if one_to_one.date != date:
-        moved = OneToOne.objects.filter(
-            member_a=first, member_b=second, date=one_to_one.date
-        ).first()
+        moved = OneToOne.objects.filter(**same, date=one_to_one.date).first()
         if moved is not None:
             return moved, False
     try:
@@ -310,7 +374,7 @@ def one_to_one_log(
             return _save(one_to_one), True
     except IntegrityError:
         # The other member logged the same 1-2-1 a moment ago: theirs is the one.
-        return OneToOne.objects.get(member_a=first, member_b=second, date=one_to_one.date), False
+        return OneToOne.objects.get(**same, date=one_to_one.date), False
 
 
 def _check_not_done_in_future(one_to_one: OneToOne) -> None:
@@ -482,10 +546,13 @@ def slip_update(*, slip: Slip, by, data: dict) -> Slip:
         _check_members(locked)
     if model is OneToOne:
         _check_not_done_in_future(locked)
+        same = (
+            {"member_b_id": locked.member_b_id}
+            if locked.member_b_id is not None
+            else {"member_b__isnull": True, "other_name": locked.other_name}
+        )
         clash = (
-            OneToOne.objects.filter(
-                member_a_id=locked.member_a_id, member_b_id=locked.member_b_id, date=locked.date
-            )
+            OneToOne.objects.filter(member_a_id=locked.member_a_id, date=locked.date, **same)
             .exclude(pk=locked.pk)
             .exists()
         )

@@ -24,7 +24,12 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings.models import Meeting
-from members.access import get_in_chapter_or_404, leadership_required, member_required
+from members.access import (
+    get_in_chapter_or_404,
+    get_visible_or_404,
+    leadership_required,
+    member_required,
+)
 from members.forms import csrf_input
 from members.links import url_for
 from members.models import Member
@@ -280,11 +285,7 @@ def _inbox_row_html(referral: Referral, token_input: str) -> str:
 
 
 def _visible_referral(request: HttpRequest, pk: int) -> Referral:
-    return get_in_chapter_or_404(
-        request.viewer,
-        selectors.referrals_for(Referral.objects.visible_to(request.viewer)),
-        pk=pk,
-    )
+    return get_visible_or_404(request.viewer, selectors.referrals_for(Referral.objects), pk=pk)
 
 
 @member_required
@@ -334,10 +335,8 @@ def given(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One referral, for its giver, its receiver and the president/vice-president."""
-    referral = get_in_chapter_or_404(
-        request.viewer,
-        selectors.with_history(Referral.objects.visible_to(request.viewer)),
-        pk=pk,
+    referral = get_visible_or_404(
+        request.viewer, selectors.with_history(Referral.objects.all()), pk=pk
     )
     viewer = request.viewer
     may_update = (
@@ -367,11 +366,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def tyfcb_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A thank-you slip: its writer, the member thanked and the president/VP only (else 404)."""
-    tyfcb = get_in_chapter_or_404(
+    tyfcb = get_visible_or_404(
         request.viewer,
-        Tyfcb.objects.visible_to(request.viewer).select_related(
-            "writer__user", "thanked__user", "referral", "chapter"
-        ),
+        Tyfcb.objects.select_related("writer__user", "thanked__user", "referral", "chapter"),
         pk=pk,
     )
     return render(

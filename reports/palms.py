@@ -308,8 +308,10 @@ def _activity_queryset(
         "meeting__date__lte": end,
     }
     inside, outside = Q(kind=Referral.Kind.INSIDE), Q(kind=Referral.Kind.OUTSIDE)
-    chapter, meeting_chapter = of_chapters("chapter_id"), of_chapters("meeting__chapter_id")
-    done = OneToOne.objects.filter(chapter, status=OneToOne.Status.DONE, **in_window)
+    meeting_chapter = of_chapters("meeting__chapter_id")
+    # Each side of a slip is read by the chapter of the member it links, not the slip's own
+    # chapter: a slip across the chapter line counts in both chapters (DOMAIN.md).
+    done = OneToOne.objects.filter(status=OneToOne.Status.DONE, **in_window)
     sources = [
         (
             Attendance.objects.filter(meeting_chapter, **held_in_window),
@@ -317,12 +319,12 @@ def _activity_queryset(
             {mark: Count("pk", filter=Q(mark=mark)) for mark in MARKS},
         ),
         (
-            Referral.objects.filter(chapter, **in_window),
+            Referral.objects.filter(of_chapters("giver__chapter_id"), **in_window),
             "giver_id",
             {"RGI": Count("pk", filter=inside), "RGO": Count("pk", filter=outside)},
         ),
         (
-            Referral.objects.filter(chapter, **in_window),
+            Referral.objects.filter(of_chapters("receiver__chapter_id"), **in_window),
             "receiver_id",
             {"RRI": Count("pk", filter=inside), "RRO": Count("pk", filter=outside)},
         ),
@@ -331,11 +333,23 @@ def _activity_queryset(
             "invited_by_id",
             {"V": Count("pk")},
         ),
-        (done, "member_a_id", {"121": Count("pk")}),
-        (done, "member_b_id", {"121": Count("pk")}),
-        (Tyfcb.objects.filter(chapter, **in_window), "thanked_id", {"TYFCB": Sum("amount")}),
-        (Ceu.objects.filter(chapter, **in_window), "member_id", {"CEU": Sum("credits")}),
-        (Testimonial.objects.filter(chapter, **in_window), "giver_id", {"T": Count("pk")}),
+        (done.filter(of_chapters("member_a__chapter_id")), "member_a_id", {"121": Count("pk")}),
+        (done.filter(of_chapters("member_b__chapter_id")), "member_b_id", {"121": Count("pk")}),
+        (
+            Tyfcb.objects.filter(of_chapters("thanked__chapter_id"), **in_window),
+            "thanked_id",
+            {"TYFCB": Sum("amount")},
+        ),
+        (
+            Ceu.objects.filter(of_chapters("member__chapter_id"), **in_window),
+            "member_id",
+            {"CEU": Sum("credits")},
+        ),
+        (
+            Testimonial.objects.filter(of_chapters("giver__chapter_id"), **in_window),
+            "giver_id",
+            {"T": Count("pk")},
+        ),
     ]
     parts = []
     for queryset, key, columns in sources:

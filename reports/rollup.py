@@ -60,23 +60,32 @@ def _visits(rows: str, meetings: str) -> str:
 
 
 def _slips(table: str, rows: str) -> list[str]:
-    """What each kind of slip counts, for whom: ``rows`` are rows of ``table``."""
+    """What each kind of slip counts, for whom: ``rows`` are rows of ``table``. Each side is
+    counted for the member it links, in that member's own chapter (a slip across the chapter
+    line counts in both chapters); a side with no member (someone outside Slipstream, an
+    unknown writer) counts for nobody."""
     inside, outside = "(r.kind = 'inside')::int", "(r.kind = 'outside')::int"
     by_date = {
         "referrals_referral": [
-            ("r.giver_id", {"rgi": inside, "rgo": outside}, ""),
-            ("r.receiver_id", {"rri": inside, "rro": outside}, ""),
+            ("giver_id", {"rgi": inside, "rgo": outside}, ""),
+            ("receiver_id", {"rri": inside, "rro": outside}, ""),
         ],
         "referrals_onetoone": [
-            ("r.member_a_id", {"one_to_ones": "1"}, "WHERE r.status = 'done'"),
-            ("r.member_b_id", {"one_to_ones": "1"}, "WHERE r.status = 'done'"),
+            ("member_a_id", {"one_to_ones": "1"}, "WHERE r.status = 'done'"),
+            ("member_b_id", {"one_to_ones": "1"}, "WHERE r.status = 'done'"),
         ],
-        "referrals_tyfcb": [("r.thanked_id", {"tyfcb_cents": "(r.amount * 100)::bigint"}, "")],
-        "referrals_ceu": [("r.member_id", {"ceu": "r.credits"}, "")],
-        "referrals_testimonial": [("r.giver_id", {"t": "1"}, "")],
+        "referrals_tyfcb": [("thanked_id", {"tyfcb_cents": "(r.amount * 100)::bigint"}, "")],
+        "referrals_ceu": [("member_id", {"ceu": "r.credits"}, "")],
+        "referrals_testimonial": [("giver_id", {"t": "1"}, "")],
     }[table]
     return [
-        _select(member, "r.chapter_id", "r.date", values, f"FROM {rows} r {where}")
+        _select(
+            "pm.id",
+            "pm.chapter_id",
+            "r.date",
+            values,
+            f"FROM {rows} r JOIN members_member pm ON pm.id = r.{member} {where}",
+        )
         for member, values, where in by_date
     ]
 
