@@ -251,7 +251,22 @@ def _build_world() -> dict:
         "other_one_to_one": OneToOneFactory(member_a=dan, member_b=outsider, status="planned"),
         "outsider": outsider,
         "staff": staff_user(),
+        # Slips across the chapter line (DOMAIN.md "Beyond the chapter").
+        "bob": bob,
+        "dan": dan,
+        "hilltop_president": _hilltop_president(other_chapter),
+        "cross_referral": ReferralFactory(giver=member, receiver=outsider),
+        "cross_tyfcb": TyfcbFactory(writer=outsider, thanked=member),
+        "cross_one_to_one": OneToOneFactory(member_a=member, member_b=outsider, status="planned"),
     }
+
+
+def _hilltop_president(chapter):
+    from tests.factories import MemberFactory, RoleFactory
+
+    member = MemberFactory(chapter=chapter)
+    RoleFactory(member=member, name="president")
+    return member
 
 
 @pytest.fixture(scope="module")
@@ -311,3 +326,80 @@ def test_objects_of_another_chapter_answer_404(name, method, persona, world, cli
         assert response.status_code in (403, 404, 405), (name, persona, response.status_code)
     else:
         assert response.status_code == 404, (name, persona, response.status_code)
+
+
+# --- Slips across the chapter line ---------------------------------------------------------
+# Alice (Riverside) gave Charlie (Hilltop) a referral; Charlie thanked Alice for business; they
+# planned a 1-2-1. Each is opened by the members it links, and by the leaders DOMAIN.md names:
+# a referral or 1-2-1 by those of the chapter it was logged in (Riverside: their week), a
+# TYFCB by those of the chapter whose PALMS counts it (the thanked member's: Riverside again,
+# though Charlie logged it in Hilltop). Nobody else in either chapter, whatever the role.
+ACROSS_PERSONAS = (
+    "member",
+    "outsider",
+    "vice_president",
+    "president",
+    "membership_committee",
+    "bob",
+    "dan",
+    "hilltop_president",
+    "staff",
+)
+LINKED = {"member": 200, "outsider": 200, "staff": 200}
+ACROSS = {
+    ("referrals:detail", "cross_referral"): LINKED | {"vice_president": 200, "president": 200},
+    ("referrals:tyfcb_detail", "cross_tyfcb"): LINKED | {"vice_president": 200, "president": 200},
+}
+
+
+def _across_cases():
+    for (name, slip), readers in ACROSS.items():
+        for persona in ACROSS_PERSONAS:
+            expected = readers.get(persona, 404)
+            yield pytest.param(name, slip, persona, expected, id=f"{name}-{slip}-{persona}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "slip", "persona", "expected"), list(_across_cases()))
+def test_slips_across_the_chapter_line(name, slip, persona, expected, world, client):
+    who = world[persona]
+    client.force_login(getattr(who, "user", who))
+    response = client.get(reverse(name, args=[world[slip].pk]))
+    assert response.status_code == expected, (name, persona, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ACROSS_PERSONAS)
+def test_only_the_receiver_in_the_other_chapter_closes_the_loop(persona, world, client):
+    """Charlie, in Hilltop, updates Alice's referral; Riverside's leaders may correct it (it
+    is their week's slip); anyone else is answered 404 and the status stays."""
+    referral = world["cross_referral"]
+    who = world[persona]
+    client.force_login(getattr(who, "user", who))
+    url = reverse("referrals:set_status", args=[referral.pk])
+    response = client.post(url, {"to_status": "contacted"})
+    referral.refresh_from_db()
+    allowed = persona in {"outsider", "vice_president", "president", "staff"}
+    if allowed:
+        assert response.status_code == 302
+        assert referral.status == "contacted"
+    else:
+        assert response.status_code in (403, 404), response.status_code
+        assert referral.status == "new"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ACROSS_PERSONAS)
+def test_a_1_2_1_across_the_line_is_either_members_to_mark(persona, world, client):
+    one_to_one = world["cross_one_to_one"]
+    who = world[persona]
+    client.force_login(getattr(who, "user", who))
+    url = reverse("referrals:one_to_one_status", args=[one_to_one.pk])
+    response = client.post(url, {"status": "cancelled"})
+    one_to_one.refresh_from_db()
+    if persona in {"member", "outsider", "vice_president", "president", "staff"}:
+        assert response.status_code == 302
+        assert one_to_one.status == "cancelled"
+    else:
+        assert response.status_code in (403, 404), response.status_code
+        assert one_to_one.status == "planned"
