@@ -77,6 +77,16 @@ class Slip(models.Model):
     #: The party field an outside name stands for (``OutsideParty`` kinds only).
     outside_field: str = ""
 
+    class Source(models.TextChoices):
+        LOGGED = "", "Logged in Slipstream"
+        BNI_CONNECT = "bni_connect", "Imported from a BNI Connect slips audit"
+
+    #: Where the slip came from: an import of a BNI Connect slips audit replaces the slips it
+    #: imported for its date, and only those (``bniconnect``).
+    source = models.CharField(
+        max_length=12, choices=Source.choices, blank=True, default="", db_default=""
+    )
+
     objects = SlipQuerySet.as_manager()
 
     class Meta:
@@ -187,10 +197,8 @@ class Referral(OutsideParty, Slip):
     parties = ("giver", "receiver")
     owners = ("giver",)
     kind_slug = "referral"
-    outside_field = "giver"
 
-    #: Empty when the referral came from outside Slipstream (``other_name``); the receiver is
-    #: always a member, of this chapter or another.
+    #: Empty when the referral came from outside Slipstream (``other_name``).
     giver = models.ForeignKey(
         Member,
         on_delete=models.PROTECT,
@@ -199,8 +207,15 @@ class Referral(OutsideParty, Slip):
         null=True,
         blank=True,
     )
+    #: A member, of this chapter or another: they close the loop in Slipstream. Only a
+    #: referral imported from BNI Connect's history may have gone to someone outside it.
     receiver = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="referrals_received", db_index=False
+        Member,
+        on_delete=models.PROTECT,
+        related_name="referrals_received",
+        db_index=False,
+        null=True,
+        blank=True,
     )
     kind = models.CharField(max_length=7, choices=Kind.choices, default=Kind.INSIDE)
     contact_name = models.CharField(max_length=120)
@@ -222,7 +237,20 @@ class Referral(OutsideParty, Slip):
         ordering = ["-date", "-id"]
         constraints = [
             Slip.token_once("referral"),
-            OutsideParty.member_or_named("referral", "giver"),
+            models.CheckConstraint(
+                condition=Q(giver__isnull=False) | Q(receiver__isnull=False),
+                name="referral_names_a_member",
+            ),
+            # The one side that links no member is named; two members leave the name empty.
+            models.CheckConstraint(
+                condition=Q(giver__isnull=False, receiver__isnull=False, other_name="")
+                | ((Q(giver__isnull=True) | Q(receiver__isnull=True)) & ~Q(other_name="")),
+                name="referral_other_side_named",
+            ),
+            models.CheckConstraint(
+                condition=Q(receiver__isnull=False) | Q(source="bni_connect"),
+                name="referral_receiver_is_a_member",
+            ),
             OutsideParty.chapter_name_with_name("referral"),
             models.CheckConstraint(condition=~Q(giver=F("receiver")), name="referral_not_to_self"),
             models.CheckConstraint(
@@ -247,7 +275,13 @@ class Referral(OutsideParty, Slip):
         ]
 
     def __str__(self) -> str:
-        return f"{self.party_label('giver')} → {self.receiver}: {self.contact_name}"
+        giver, receiver = self.party_label("giver"), self.party_label("receiver")
+        return f"{giver} → {receiver}: {self.contact_name}"
+
+    @property
+    def outside_field(self) -> str:  # type: ignore[override]
+        """The side the outside name stands for: the giver, or else the receiver."""
+        return "giver" if self.giver_id is None else "receiver"
 
     @property
     def is_closed(self) -> bool:
@@ -412,12 +446,17 @@ class OneToOne(OutsideParty, Slip):
             models.CheckConstraint(
                 condition=Q(member_a__lt=F("member_b")), name="one_to_one_pair_ordered"
             ),
+            # A slips audit from BNI Connect may hold the same pair twice in a week (each
+            # member logged it there): history is kept as it was, so only slips logged here
+            # are one per pair and day.
             models.UniqueConstraint(
-                fields=["member_a", "member_b", "date"], name="one_to_one_per_pair_per_day"
+                fields=["member_a", "member_b", "date"],
+                condition=Q(source=""),
+                name="one_to_one_per_pair_per_day",
             ),
             models.UniqueConstraint(
                 fields=["member_a", "other_name", "date"],
-                condition=Q(member_b__isnull=True),
+                condition=Q(member_b__isnull=True, source=""),
                 name="one_to_one_per_outsider_per_day",
             ),
             models.CheckConstraint(
