@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "referrals",
     "reports",
     "reminders",
+    "bniconnect",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class BniConnectConfig(AppConfig):
+    """Moving in from BNI Connect: its exports read (``reader``), matched to the chapter's
+    members and stored all or nothing (``services``). It sits on top of every other app."""
+
+    name = "bniconnect"
+    verbose_name = "BNI Connect import"

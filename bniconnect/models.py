@@ -1,0 +1,41 @@
+"""What the chapter teaches the BNI Connect import: names that are not spelt as in Slipstream."""
+
+from django.db import models
+from django.db.models import Q
+
+from members.models import Chapter, Member
+
+
+def name_key(name: str) -> str:
+    """A name as the import compares it: whitespace collapsed, case ignored (DOMAIN.md)."""
+    return " ".join(name.split()).casefold()
+
+
+class Alias(models.Model):
+    """A name BNI Connect writes for someone, and who that is here: a member (of this chapter
+    or another), or ``outside`` (no member: kept as a name on the slip). Saved from the
+    import's preview, or read from an ``--aliases`` file; never guessed."""
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="bni_aliases")
+    bni_name = models.CharField(max_length=240)
+    #: ``name_key(bni_name)``: what a row's name is looked up by.
+    key = models.CharField(max_length=240, editable=False)
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["chapter", "key"]
+        verbose_name_plural = "aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["chapter", "key"], name="one_bni_alias_per_name"),
+            models.CheckConstraint(condition=~Q(key=""), name="bni_alias_named"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bni_name} → {self.member or 'outside'}"
+
+    def save(self, *args, **kwargs):
+        self.bni_name = " ".join(self.bni_name.split())
+        self.key = name_key(self.bni_name)
+        super().save(*args, **kwargs)
