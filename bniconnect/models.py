@@ -1,5 +1,9 @@
-"""What the chapter teaches the BNI Connect import: names that are not spelt as in Slipstream."""
+"""What the BNI Connect import keeps: the chapter's aliases for names that are not spelt as in
+Slipstream, and uploaded files waiting for their confirm."""
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -39,3 +43,37 @@ class Alias(models.Model):
         self.bni_name = " ".join(self.bni_name.split())
         self.key = name_key(self.bni_name)
         super().save(*args, **kwargs)
+
+
+class PendingImport(models.Model):
+    """Files uploaded for an import, kept between the preview and the confirm: the confirm
+    runs on these bytes, never on anything posted back. Its uploader's alone; it expires."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    #: The options of ``import_bni``: the audit's day, the summary's window.
+    day = models.DateField(null=True, blank=True)
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"BNI Connect files for {self.chapter} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class PendingFile(models.Model):
+    pending = models.ForeignKey(PendingImport, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=255)
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["pending", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -17,8 +17,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from meetings.models import Meeting, Visit, Visitor
 from meetings.services import meeting_start
@@ -29,14 +33,16 @@ from referrals.models import SLIP_KINDS, Ceu, OneToOne, Referral, Slip, Tyfcb
 from reports.models import BniSnapshot, BniSnapshotRow
 from reports.palms import COLUMNS
 
-from .models import Alias, name_key
+from .models import Alias, PendingFile, PendingImport, name_key
 from .reader import (
+    MAX_BYTES,
     AuditLine,
     BniReadError,
     Name,
     PalmsSummary,
     Roster,
     SlipsAudit,
+    read_bni,
     read_bni_path,
 )
 
@@ -47,6 +53,14 @@ AUDIT_CONTACT = "BNI Connect slip"
 #: An audit says nothing of how a referral went: it stays ``new``, and imported referrals wait
 #: in nobody's inbox and start no reminder (their loop was closed, or not, in BNI Connect).
 IMPORTED_STATUS = Referral.Status.NEW
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file's bytes as uploaded (the web import), beside paths (the command)."""
+
+    name: str
+    data: bytes
 
 
 @dataclass
@@ -207,7 +221,10 @@ def import_bni(
     read = []
     for path in paths:
         try:
-            read.append(read_bni_path(path, getattr(path, "display_name", None)))
+            if isinstance(path, Upload):
+                read.append(read_bni(path.data, path.name))
+            else:
+                read.append(read_bni_path(path))
         except BniReadError as failed:
             report.problems.extend(str(p) for p in failed.problems)
     if report.problems:
@@ -560,3 +577,86 @@ def _store_visits(chapter: Chapter, day: dt.date, visits: list[tuple[int, Member
         stored += created
     return stored
 
+
+# --- The web import: files kept between the preview and the confirm --------------------------
+
+#: How long an upload waits for its confirm.
+PENDING_FOR = dt.timedelta(hours=1)
+#: At most this many files in one upload, and uploads per person per hour.
+MAX_FILES = 10
+UPLOADS_PER_HOUR = 20
+
+
+class UploadRefused(ValidationError):
+    pass
+
+
+def pending_create(
+    *, chapter: Chapter, by, files: list, day=None, start=None, end=None
+) -> PendingImport:
+    """Keep uploaded files for their preview and confirm. Each file's size is checked before
+    it is read; an hour's uploads per person are limited like the other uploads."""
+    if not files:
+        raise UploadRefused("Choose at least one file exported from BNI Connect.")
+    if len(files) > MAX_FILES:
+        raise UploadRefused(f"Upload at most {MAX_FILES} files at a time.")
+    for upload in files:
+        if upload.size > MAX_BYTES:
+            raise UploadRefused(
+                f"{upload.name} is {upload.size / 1024 / 1024:.0f} MB; BNI Connect's exports "
+                f"are far smaller (the limit is {MAX_BYTES // 1024 // 1024} MB)."
+            )
+    user = getattr(by, "user", by)
+    _count_upload(user)
+    PendingImport.objects.filter(created_at__lt=timezone.now() - PENDING_FOR).delete()
+    pending = PendingImport.objects.create(
+        chapter=chapter, uploaded_by=user, day=day, start=start, end=end
+    )
+    PendingFile.objects.bulk_create(
+        PendingFile(pending=pending, name=Path(upload.name).name[:255], data=upload.read())
+        for upload in files
+    )
+    return pending
+
+
+def _count_upload(user) -> None:
+    key = f"bniconnect:uploads:{user.pk}:{int(timezone.now().timestamp() // 3600)}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        done = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+        done = 1
+    if done > UPLOADS_PER_HOUR:
+        raise UploadRefused(
+            f"You have uploaded {UPLOADS_PER_HOUR} times this hour; please wait a while."
+        )
+
+
+def pending_run(pending: PendingImport, *, dry_run: bool, by=None) -> Report:
+    """Run the import on the kept files: a preview (``dry_run``) or for real, after which
+    the files are forgotten."""
+    uploads = [Upload(f.name, bytes(f.data)) for f in pending.files.all()]
+    report = import_bni(
+        pending.chapter,
+        uploads,
+        date=pending.day,
+        start=pending.start,
+        end=pending.end,
+        dry_run=dry_run,
+        by=by,
+    )
+    if report.ok and not dry_run:
+        pending.delete()
+    return report
+
+
+def alias_save(*, chapter: Chapter, bni_name: str, member: Member | None) -> Alias:
+    """Remember who a name stands for in this chapter's files (``None``: outside)."""
+    key = name_key(bni_name)
+    if not key:
+        raise ValidationError({"bni_name": "Give the name as BNI Connect writes it."})
+    alias = Alias.objects.filter(chapter=chapter, key=key).first() or Alias(chapter=chapter)
+    alias.bni_name, alias.member = bni_name, member
+    alias.save()
+    return alias

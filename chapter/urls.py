@@ -14,6 +14,7 @@ urlpatterns = [
     path("slips/", include("referrals.urls")),
     path("reports/", include("reports.urls")),
     path("reminders/", include("reminders.urls")),
+    path("bni-import/", include("bniconnect.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
