@@ -184,6 +184,27 @@ MATRIX: dict[str, dict] = {
         "post": members_only(403, staff=302) | {"membership_committee": 302},
     },
     "members:audit": {"get": leaders_only(staff=404), "post": everyone(405)},
+    # The BNI Connect import: the leaders' (staff name a chapter); an upload is its uploader's.
+    "bniconnect:upload": {"get": leaders_only(staff=404), "post": leaders_only(staff=404)},
+    "bniconnect:preview": {
+        "args": lambda w: [w["pending"].pk],
+        "other": lambda w: [w["other_pending"].pk],
+        "get": leaders_only(staff=404) | {"president": 404},
+        "post": leaders_only(405, staff=405),
+    },
+    "bniconnect:confirm": {
+        "args": lambda w: [w["pending"].pk],
+        "other": lambda w: [w["other_pending"].pk],
+        "get": leaders_only(405, staff=405),
+        # The kept file has a problem: back to its preview, nothing stored.
+        "post": leaders_only(staff=404) | {"vice_president": 302, "president": 404},
+    },
+    "bniconnect:alias": {
+        "args": lambda w: [w["pending"].pk],
+        "other": lambda w: [w["other_pending"].pk],
+        "get": leaders_only(405, staff=405),
+        "post": leaders_only(staff=404) | {"vice_president": 302, "president": 404},
+    },
 }
 
 
@@ -258,7 +279,19 @@ def _build_world() -> dict:
         "cross_referral": ReferralFactory(giver=member, receiver=outsider),
         "cross_tyfcb": TyfcbFactory(writer=outsider, thanked=member),
         "cross_one_to_one": OneToOneFactory(member_a=member, member_b=outsider, status="planned"),
+        "pending": _pending_import(chapter, people["vice_president"]),
+        "other_pending": _pending_import(other_chapter, outsider),
     }
+
+
+def _pending_import(chapter, member):
+    """An upload waiting for its confirm: a PALMS summary with no window (a problem)."""
+    from bniconnect.models import PendingFile, PendingImport
+
+    pending = PendingImport.objects.create(chapter=chapter, uploaded_by=member.user)
+    header = "First Name,Last Name,P,A,L,M,S,RGI,RGO,RRI,RRO,V,1-2-1,TYFCB,CEU,T\n"
+    PendingFile.objects.create(pending=pending, name="palms.csv", data=header.encode())
+    return pending
 
 
 def _hilltop_president(chapter):
