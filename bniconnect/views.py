@@ -13,9 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.access import chapter_for_request, leadership_required
+from reports.bni import compared, snapshot_for
+from reports.models import BniSnapshot
+from reports.palms import COLUMNS
+from reports.windows import QUICK_PICKS, window_from_request
 
 from . import services
 from .forms import AliasForm, UploadForm
@@ -106,3 +110,30 @@ def alias(request: HttpRequest, pk: UUID) -> HttpResponse:
 
 def _chapter_query(request: HttpRequest, pending: PendingImport) -> str:
     return f"?chapter={pending.chapter.slug}" if request.viewer.is_staff else ""
+
+
+@leadership_required
+@require_GET
+def palms(request: HttpRequest) -> HttpResponse:
+    """The chapter's BNI Connect snapshot for the window beside Slipstream's own PALMS, each
+    cell where they differ marked ("PALMS versus slips"); ``?only=bni`` shows BNI's alone."""
+    chapter = chapter_for_request(request)
+    form, window = window_from_request(request.GET, chapter)
+    snapshot = snapshot_for(chapter, window.start, window.end)
+    rows = compared(snapshot) if snapshot else []
+    return render(
+        request,
+        "bniconnect/palms.html",
+        {
+            "chapter": chapter,
+            "form": form,
+            "window": window,
+            "picks": QUICK_PICKS,
+            "snapshot": snapshot,
+            "rows": rows,
+            "differing": sum(row.differences for row in rows),
+            "columns": COLUMNS,
+            "only_bni": request.GET.get("only") == "bni",
+            "snapshots": BniSnapshot.objects.filter(chapter=chapter)[:24],
+        },
+    )

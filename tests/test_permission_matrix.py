@@ -186,6 +186,7 @@ MATRIX: dict[str, dict] = {
     "members:audit": {"get": leaders_only(staff=404), "post": everyone(405)},
     # The BNI Connect import: the leaders' (staff name a chapter); an upload is its uploader's.
     "bniconnect:upload": {"get": leaders_only(staff=404), "post": leaders_only(staff=404)},
+    "bniconnect:palms": {"get": leaders_only(staff=404), "post": leaders_only(405, staff=405)},
     "bniconnect:preview": {
         "args": lambda w: [w["pending"].pk],
         "other": lambda w: [w["other_pending"].pk],

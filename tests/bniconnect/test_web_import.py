@@ -131,3 +131,27 @@ def test_the_upload_page_is_pinned_at_its_queries(vice_president, login, django_
     client.get(reverse("bniconnect:upload"))
     with django_assert_num_queries(1):  # the user with their seat
         assert client.get(reverse("bniconnect:upload")).status_code == 200
+
+
+def test_the_palms_page_shows_bni_connects_numbers_and_marks_each_cell_that_differs(
+    vice_president, chapter, login, django_assert_max_num_queries
+):
+    from reports.models import BniSnapshot, BniSnapshotRow
+    from tests.factories import ReferralFactory
+
+    start, end = dt.date(2025, 2, 1), dt.date(2025, 2, 28)
+    snapshot = BniSnapshot.objects.create(chapter=chapter, start=start, end=end, file_name="p.xls")
+    BniSnapshotRow.objects.create(snapshot=snapshot, member=vice_president, bni_name="V", rgi=2)
+    ReferralFactory(giver=vice_president, date=dt.date(2025, 2, 10))  # ours: 1 given inside
+    client = login(vice_president)
+    url = reverse("bniconnect:palms") + "?range=custom&start=2025-02-01&end=2025-02-28"
+    with django_assert_max_num_queries(8):
+        page = client.get(url).content.decode()
+    assert "cells differ" in page
+    assert '2 <span aria-hidden="true">≠</span>' in page
+    only = client.get(url + "&only=bni").content.decode()
+    assert "differs" not in only and "numbers as imported from" in only
+    march = "?range=custom&start=2025-03-01&end=2025-03-31"
+    elsewhere = client.get(reverse("bniconnect:palms") + march).content.decode()
+    assert "No PALMS Summary from BNI Connect covers exactly" in elsewhere
+    assert "2025-02-01" in elsewhere
