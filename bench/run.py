@@ -188,6 +188,7 @@ def command_timings(personas: Personas) -> dict:
     sweeps_ms = timed(lambda: due_now(), 3)
     return {
         **import_timing(),
+        **bni_read_timing(),
         "palms_chapter_ms": timed(lambda: palms_rows(personas.largest, start, end), 7),
         "palms_region_ms": timed(lambda: palms_rows(everyone, start, end), 3),
         "reminder_sweeps_ms": sweeps_ms,
@@ -223,6 +224,25 @@ def import_timing() -> dict:
         "import_rows_per_s": round(statistics.median(runs)),
         "import_rows_per_s_runs": runs,
     }
+
+
+#: DOMAIN.md's target: a slips audit of this many rows read in under two seconds.
+BNI_AUDIT_ROWS = 5000
+
+
+def bni_read_timing() -> dict:
+    """Reading a generated 5,000-row BNI Connect slips audit, as SpreadsheetML 2003 and as
+    .xlsx (the two forms BNI Connect's files arrive in): the median of five reads each."""
+    from bniconnect.reader import read_bni
+    from tests.bniconnect.files import audit_file
+
+    timings = {}
+    for fmt, name in (("spreadsheetml", "audit.xls"), ("xlsx", "audit.xlsx")):
+        data = audit_file(BNI_AUDIT_ROWS, fmt)
+        timings[f"bni_audit_{BNI_AUDIT_ROWS}_rows_{fmt}_ms"] = timed(
+            lambda d=data, n=name: read_bni(d, n), 5
+        )
+    return timings
 
 
 def main() -> None:
