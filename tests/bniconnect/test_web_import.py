@@ -155,3 +155,30 @@ def test_the_palms_page_shows_bni_connects_numbers_and_marks_each_cell_that_diff
     elsewhere = client.get(reverse("bniconnect:palms") + march).content.decode()
     assert "No PALMS Summary from BNI Connect covers exactly" in elsewhere
     assert "2025-02-01" in elsewhere
+
+
+def test_the_admin_lists_aliases_and_snapshots_in_a_fixed_number_of_queries(
+    staff, chapter, login, django_assert_max_num_queries
+):
+    from reports.models import BniSnapshot
+
+    client = login(staff)
+    pages = [
+        reverse("admin:bniconnect_alias_changelist"),
+        reverse("admin:reports_bnisnapshot_changelist"),
+    ]
+
+    def grow(n):
+        for i in range(n):
+            member = f.MemberFactory(chapter=chapter)
+            Alias(chapter=chapter, bni_name=f"Name {i} {member.pk}", member=member).save()
+            day = dt.date(2020, 1, 1) + dt.timedelta(days=BniSnapshot.objects.count())
+            BniSnapshot.objects.create(chapter=chapter, start=day, end=day, imported_by=staff)
+
+    grow(2)
+    for page in pages:
+        with django_assert_max_num_queries(10) as small:
+            assert client.get(page).status_code == 200
+        grow(10)
+        with django_assert_max_num_queries(len(small.captured_queries)):
+            assert client.get(page).status_code == 200
