@@ -487,7 +487,10 @@ GUEST_WINDOW = 60 * 60  # … per hour
 
 
 def _rate_limited(request: HttpRequest, slug: str) -> bool:
-    """Count this address's sign-ups in the shared cache; True once it is over the limit."""
+    """Count this address's sign-ups in the shared cache; True once it is over the limit,
+    and while the cache is away (``chapter.cache``): the public form fails closed."""
+    if not getattr(cache, "available", lambda: True)():
+        return True
     key = f"meetings:visit-us:{slug}:{request.META.get('REMOTE_ADDR', '')}"
     cache.add(key, 0, GUEST_WINDOW)
     try:

@@ -156,3 +156,24 @@ def test_public_page_query_count_is_fixed(
         MemberFactory(chapter=chapter)
     with django_assert_max_num_queries(8):
         client.get(url)
+
+
+@pytest.mark.services
+def test_with_the_cache_away_the_public_form_refuses_rather_than_counting_nothing(
+    client, url, next_meeting, settings
+):
+    """Members' limits fail open when Redis is away; strangers' sign-ups fail closed."""
+    import time
+
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {"BACKEND": "chapter.cache.ResilientRedisCache", "LOCATION": settings.REDIS_URL}
+    }
+    cache.down_until = time.monotonic() + 60
+    try:
+        response = client.post(url, guest(next_meeting, email="while-away@example.test"))
+    finally:
+        cache.down_until = 0.0
+    assert response.status_code == 429
+    assert not Visitor.objects.exists()
