@@ -133,6 +133,8 @@ class Chapter(models.Model):
     meeting_time = models.TimeField(default=dt.time(7, 0))
     meeting_minutes = models.PositiveSmallIntegerField(default=90)
     venue = models.CharField(max_length=200, blank=True)
+    #: Shown on its members' cards in the search across chapters, and searched there.
+    city = models.CharField(max_length=120, blank=True, default="", db_default="")
     online_link = models.URLField(blank=True)
     currency = models.CharField(
         max_length=3,
@@ -291,6 +293,12 @@ class Member(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    #: What the search across chapters matches (``members.selectors.members_elsewhere``): the
+    #: name, company, trade, chapter and city, lower-cased and without accents. PostgreSQL's
+    #: triggers (frozen in migration 0005) write it whenever any of those rows changes, and
+    #: a trigram index over it answers a search in any region; on SQLite it stays empty and
+    #: the search matches the joined columns instead.
+    directory_text = models.TextField(blank=True, default="", db_default="", editable=False)
 
     objects = MemberQuerySet.as_manager()
 

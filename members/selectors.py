@@ -1,6 +1,8 @@
-"""Reads that several pages share: the directory, the contact sphere, who holds a trade."""
+"""Reads that several pages share: the directory, the contact sphere, who holds a trade, and
+the search for a member of another chapter."""
 
-from django.db.models import Prefetch, Q
+from django.db import connection
+from django.db.models import Func, Prefetch, Q, TextField, Value
 
 from .models import Chapter, Classification, Member, MemberQuerySet, Role
 from .precompiled import Precompiled
@@ -97,3 +99,104 @@ def sphere_members(member: Member) -> MemberQuerySet:
         .order_by("classification__name")
     )
     return _with_current_roles(members, member.chapter)
+
+
+# --- Members of other chapters (DOMAIN.md "Beyond the chapter") --------------------------------
+
+#: What the search across chapters shows of a member: their directory card, and nothing else
+#: (no email, no slips, no attendance, no PALMS).
+DIRECTORY_CARD = (
+    "pk",
+    "user__first_name",
+    "user__last_name",
+    "company",
+    "classification__name",
+    "chapter__name",
+    "chapter__city",
+    "phone",
+    "website",
+)
+#: A search matches at most this many words, each cut to this many characters: enough for a
+#: name and a town, and a pasted page costs no more than a short query.
+SEARCH_WORDS = 4
+SEARCH_WORD_CHARS = 40
+
+
+def search_words(query: str) -> list[str]:
+    """The words of ``query`` a search requires, each of them somewhere on the card.
+
+    Single characters are left out (they match nearly everyone, and a trigram index cannot
+    narrow them), and so are characters that cannot be printed (PostgreSQL refuses a NUL).
+    """
+    words = []
+    for raw in query.split():
+        word = "".join(ch for ch in raw if ch.isprintable())[:SEARCH_WORD_CHARS]
+        if len(word) >= 2:
+            words.append(word)
+            if len(words) == SEARCH_WORDS:
+                break
+    return words
+
+
+class DirectoryFold(Func):
+    """A searched word folded as the stored text is (lower case, no accents), by the same
+    database function the triggers use (members migration 0005)."""
+
+    function = "slipstream_directory_fold"
+    output_field = TextField()
+
+
+def members_elsewhere(
+    query: str, *, exclude_chapter_id: int | None, limit: int = 20
+) -> MemberQuerySet:
+    """Active members of every chapter but ``exclude_chapter_id`` whose name, company, trade,
+    chapter or city contains each word of ``query``, with only their directory card loaded.
+
+    One query, whatever the size of the region. On PostgreSQL each word is matched against
+    ``Member.directory_text``, which the database's triggers keep and a trigram index serves
+    (``LIKE '%word%'`` needs no full scan; a word is folded by the same immutable function as
+    the text, so the planner sees a constant pattern). On SQLite that column stays empty: each
+    word is matched against the joined columns instead, which is as correct and fine for a
+    development database of a few chapters.
+    """
+    words = search_words(query)
+    if not words:
+        return Member.objects.none()
+    members = Member.objects.filter(status=Member.Status.ACTIVE)
+    if exclude_chapter_id is not None:
+        members = members.exclude(chapter_id=exclude_chapter_id)
+    for word in words:
+        if connection.vendor == "postgresql":
+            members = members.filter(directory_text__contains=DirectoryFold(Value(word)))
+        else:
+            members = members.filter(
+                Q(user__first_name__icontains=word)
+                | Q(user__last_name__icontains=word)
+                | Q(company__icontains=word)
+                | Q(classification__name__icontains=word)
+                | Q(chapter__name__icontains=word)
+                | Q(chapter__city__icontains=word)
+            )
+    return (
+        members.select_related("user", "classification", "chapter")
+        .only(*DIRECTORY_CARD)
+        .order_by("user__first_name", "user__last_name", "pk")[:limit]
+    )
+
+
+def member_elsewhere(chapter_id: int, pk: str | int) -> Member | None:
+    """The member ``pk`` of a chapter other than ``chapter_id`` whom a slip may name, with the
+    rows their card shows (user, trade, chapter), or None. Any member but an applicant: one who
+    has left may still be named on a slip dated while they belonged, and the slip's service
+    says so in words when the date falls outside (``referrals.services``)."""
+    found = member_pk(pk)
+    if found is None:
+        return None
+    return (
+        Member.objects.exclude(chapter_id=chapter_id)
+        .exclude(status=Member.Status.APPLICANT)
+        .filter(pk=found)
+        .select_related("user", "classification", "chapter")
+        .order_by()
+        .first()
+    )

@@ -1,7 +1,14 @@
 """The slip forms. They validate what one form can know (a date, an amount, a choice) and
 leave the rules that need the database (who belonged when, the week's lock) to the services,
-whose errors come back next to the same fields."""
+whose errors come back next to the same fields.
 
+The other party of a slip is named one of three ways (DOMAIN.md "Beyond the chapter"), which
+the form's ``who`` switch chooses: a member of the viewer's chapter (the chapter's list), a
+member of another chapter (found with the search across chapters), or someone outside
+Slipstream (a name and their chapter as text), where the kind allows it.
+"""
+
+import dataclasses
 import datetime as dt
 import functools
 import secrets
@@ -12,6 +19,7 @@ from django import forms
 from meetings.forms import phone_validator
 from members.fieldcopy import QuickCopyForm
 from members.models import Member
+from members.selectors import member_elsewhere, members_elsewhere, search_words
 
 from .models import OneToOne, Referral, Tyfcb
 from .selectors import member_choices, slip_member
@@ -24,17 +32,98 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+#: Where a slip's other party is: the ``who`` switch of the slip forms.
+WHO_CHAPTER, WHO_ELSEWHERE, WHO_OUTSIDE = "chapter", "elsewhere", "outside"
+WHO_CHOICES = [
+    (WHO_CHAPTER, "In my chapter"),
+    (WHO_ELSEWHERE, "Another chapter"),
+    (WHO_OUTSIDE, "Someone outside Slipstream"),
+]
+#: An edit keeps a member of another chapter as it is: both lists validate.
+ANY_CHAPTER = "any"
+#: The search results' radio buttons are named after the member field with this suffix, so
+#: the chapter's ``<select>`` and the cards found elsewhere never send the same name.
+ELSEWHERE_SUFFIX = "_elsewhere"
+#: How much of a typed search is read: a pasted page costs no more than a line.
+SEARCH_CHARS = 80
+
+
+def typed(raw: str) -> str:
+    """A search as typed, cut to ``SEARCH_CHARS``, with a space for anything that cannot be
+    printed (a NUL cannot even be sent to PostgreSQL; a tab or a newline parts words)."""
+    return "".join(ch if ch.isprintable() else " " for ch in raw[:SEARCH_CHARS])
+
+
+@dataclasses.dataclass
+class Found:
+    """What the search across chapters shows under its box: the members' directory cards,
+    the words searched, and the card picked (the id, as a form sends it)."""
+
+    members: list[Member] = dataclasses.field(default_factory=list)
+    query: str = ""
+    selected: str = ""
+
+    @property
+    def too_short(self) -> bool:
+        return bool(self.query.strip()) and not search_words(self.query)
+
+    @classmethod
+    def search(cls, me: Member, query: str, selected: str = "") -> "Found":
+        """Active members of every chapter but ``me``'s matching ``query``."""
+        query = typed(query)
+        members = list(members_elsewhere(query, exclude_chapter_id=me.chapter_id))
+        return cls(members=members, query=query, selected=selected)
+
+
+class MemberSelect(forms.Select):
+    """The chapter's members as a ``<select>``; which value counts follows the form's ``who``.
+
+    In "another chapter" mode the member comes from the search results' radio buttons
+    (``<name>_elsewhere``), and for someone outside Slipstream there is no member: the three
+    ways of naming the other party sit in one form (only the chosen one shows), each under
+    its own names, so what a hidden one still holds never counts.
+    """
+
+    #: The form's ``who`` field name, set by the form; None when it has no such switch.
+    mode_name: str | None = None
+
+    def value_from_datadict(self, data, files, name):
+        mode = data.get(self.mode_name) if self.mode_name else None
+        if mode == WHO_ELSEWHERE:
+            return data.get(name + ELSEWHERE_SUFFIX)
+        if mode == WHO_OUTSIDE:
+            return None
+        return super().value_from_datadict(data, files, name)
+
+    def use_required_attribute(self, initial) -> bool:
+        """No ``required`` attribute: the list is hidden while another way is chosen, and a
+        browser will not submit a form whose hidden required field is empty. The form still
+        requires a member where one is needed."""
+        return False
+
+
 class MemberChoiceField(forms.ModelChoiceField):
     """Any member of the viewer's chapter validates (the service then says precisely what is
-    wrong: yourself, not a member on that date); the list offers only seated colleagues."""
+    wrong: yourself, not a member on that date); the list offers only seated colleagues.
 
+    In "another chapter" mode (``scope``) any member of another chapter but an applicant
+    validates instead (``members.selectors.member_elsewhere``): the search offers only active
+    members, and the service checks that the member belonged to their own chapter on the
+    slip's date ("X was not a member of their chapter on …").
+    """
+
+    widget = MemberSelect
     default_error_messages = {
         "invalid_choice": "Pick a member of your chapter from the list.",
+        "invalid_elsewhere": "Pick a member of another chapter from the search.",
         "required": "Pick a member.",
     }
 
     #: Set by the form: the viewer's chapter, whose members validate.
     chapter_id: int | None = None
+    #: Set by the form: where the member is looked for (the ``who`` of the form, or
+    #: ``ANY_CHAPTER`` when a slip is edited).
+    scope: str = WHO_CHAPTER
     #: Copied for each form as any field is, without cloning the queryset: it is never read
     #: (``to_python`` finds the member, the form sets the list it draws).
     __deepcopy__ = forms.Field.__deepcopy__
@@ -45,16 +134,21 @@ class MemberChoiceField(forms.ModelChoiceField):
 
     def to_python(self, value):
         """The member by id within the chapter, through one query compiled once that also
-        reads the week's lock (``selectors.slip_member``); anything that is not such an id is
-        an invalid choice."""
+        reads the week's lock (``selectors.slip_member``), or of another chapter in that
+        mode; anything that is not such an id is an invalid choice."""
         if value in self.empty_values:
             return None
-        found = None if self.chapter_id is None else slip_member(self.chapter_id, value)
+        found = None
+        if self.chapter_id is not None:
+            if self.scope != WHO_ELSEWHERE:
+                found = slip_member(self.chapter_id, value)
+            if found is None and self.scope != WHO_CHAPTER:
+                found = member_elsewhere(self.chapter_id, value)
         if found is None:
+            code = "invalid_elsewhere" if self.scope == WHO_ELSEWHERE else "invalid_choice"
             raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice",
-                params={"value": value},
-            )  # fmt: skip
+                self.error_messages[code], code=code, params={"value": value}
+            )
         return found
 
 
@@ -64,39 +158,153 @@ MAX_DAYS_BACK = 366
 MAX_DAYS_AHEAD = 90
 
 
+#: The fields of the other-party picker beside the member field itself.
+PICKER_PARTS = ("who", "other_name", "other_chapter_name")
+
+
 class SlipForm(QuickCopyForm):
-    """What every slip form has: the idempotency token and the date."""
+    """What every slip form has: the idempotency token and the date; and for the kinds that
+    name another party, the ``who`` switch and, where allowed, an outside party's name."""
 
     allow_future = False
     member_fields: tuple[str, ...] = ()
+    #: The ways this kind's other party may be named (``who``).
+    who_choices: tuple[str, ...] = (WHO_CHAPTER, WHO_ELSEWHERE)
+    #: What a form sent with someone outside Slipstream is told, where the kind refuses it.
+    outside_refusal = ""
+    picker_parts = PICKER_PARTS
 
     token = forms.CharField(widget=forms.HiddenInput, required=False)
     date = forms.DateField(
         widget=DATE_WIDGET,
         error_messages={"invalid": "Enter a date such as 2026-03-03.", "required": "Pick a date."},
     )
+    who = forms.ChoiceField(
+        choices=WHO_CHOICES,
+        initial=WHO_CHAPTER,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "Choose whether they are in your chapter, in another chapter "
+            "or outside Slipstream."
+        },
+    )
+    other_name = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Their name",
+        help_text="A former member, a visitor, a member of a chapter not in Slipstream; "
+        "or BNI for the organisation.",
+    )
+    other_chapter_name = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Their chapter (optional)",
+        help_text="As they would write it, such as “BNI Givers, Deira Dubai”.",
+    )
 
     def __init__(self, *args, me: Member, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.me = me
         self.editing = editing
+        #: The cards the "another chapter" search shows (the view sets them after a search).
+        self.found: Found | None = None
         if editing:
             del self.fields["token"]
-        # The other member first, then the date, then the kind's own fields.
-        self.order_fields([*self.member_fields, "date"])
+        picks = bool(self.member_fields) and not editing
+        for name in PICKER_PARTS:
+            outside = name != "who" and WHO_OUTSIDE not in self.who_choices
+            if not picks or outside:
+                del self.fields[name]
+        self.mode = WHO_CHAPTER
+        if picks:
+            self.fields["who"].widget.choices = [c for c in WHO_CHOICES if c[0] in self.who_choices]
+            raw = self["who"].value()
+            # A way this kind refuses still sets the mode: its own clear error is the one shown.
+            self.mode = raw if raw in dict(WHO_CHOICES) else WHO_CHAPTER
+            if self.mode == WHO_ELSEWHERE and not self.is_bound:
+                self._show_picked(self.initial.get(self.member_fields[0]))
+        # The other party first, then the date, then the kind's own fields.
+        self.order_fields(["who", *self.member_fields, "other_name", "other_chapter_name", "date"])
         # The list is read only if the form is drawn: a POST that validates never queries it.
-        choices = functools.cache(
-            lambda: (
-                [("", "Pick a member…")]
-                + [(m.pk, MemberChoiceField.label_from_instance(m)) for m in member_choices(me)]
-            )
-        )
+        kept = self[self.member_fields[0]].value() if editing and self.member_fields else None
+        choices = functools.cache(lambda: self._member_list(kept))
         for name in self.member_fields:
             if name not in self.fields:
                 continue
             field = self.fields[name]
             field.chapter_id = me.chapter_id  # whose members validate (``to_python``)
             field.widget.choices = choices
+            if editing:
+                field.scope = ANY_CHAPTER
+                continue
+            field.scope = self.mode if self.mode != WHO_OUTSIDE else WHO_CHAPTER
+            field.widget.mode_name = self.add_prefix("who")
+            if self.mode == WHO_OUTSIDE:
+                field.required = False
+            elif self.mode == WHO_ELSEWHERE:
+                field.error_messages["required"] = (
+                    "Search for them by name, company, trade, chapter or city, and pick their card."
+                )
+
+    def _member_list(self, kept) -> list[tuple]:
+        """The chapter's seated members to pick from; an edit of a slip naming a member of
+        another chapter lists them too, so the form sent back unchanged keeps them."""
+        label = MemberChoiceField.label_from_instance
+        members = [("", "Pick a member…")] + [(m.pk, label(m)) for m in member_choices(self.me)]
+        if kept not in (None, "") and all(str(pk) != str(kept) for pk, _ in members):
+            other = member_elsewhere(self.me.chapter_id, kept)
+            if other is not None:
+                members.append((other.pk, f"{label(other)} ({other.chapter.name})"))
+        return members
+
+    @property
+    def elsewhere_name(self) -> str:
+        """The name of the search results' radio buttons."""
+        return self.add_prefix(self.member_fields[0]) + ELSEWHERE_SUFFIX
+
+    @classmethod
+    def elsewhere_search(cls, data) -> str | None:
+        """What to search other chapters for when the form was sent to search rather than to
+        be saved, else None: its Search button (drawn without JavaScript), or Enter in the
+        search box before a card was picked."""
+        if not cls.member_fields:
+            return None
+        find = data.get("find", "")
+        picked = data.get(cls.member_fields[0] + ELSEWHERE_SUFFIX)
+        if data.get("search") or (data.get("who") == WHO_ELSEWHERE and find.strip() and not picked):
+            return find
+        return None
+
+    def _show_picked(self, member) -> None:
+        """Draw the member of another chapter this form names as the picked card."""
+        if isinstance(member, Member) and member.chapter_id != self.me.chapter_id:
+            self.found = Found(
+                members=[member], query=typed(self.data.get("find", "")), selected=str(member.pk)
+            )
+
+    def clean_who(self) -> str:
+        who = self.cleaned_data.get("who") or WHO_CHAPTER
+        if who not in self.who_choices:
+            raise forms.ValidationError(self.outside_refusal)
+        return who
+
+    def clean(self):
+        cleaned = super().clean()
+        if "who" not in self.fields:
+            return cleaned
+        who = cleaned.get("who")
+        if who == WHO_OUTSIDE:
+            if not " ".join(cleaned.get("other_name", "").split()):
+                self.add_error(
+                    "other_name", "Give their name (or BNI, for the organisation itself)."
+                )
+        elif "other_name" in self.fields:
+            # What the hidden outside fields still hold does not count.
+            cleaned["other_name"] = cleaned["other_chapter_name"] = ""
+        if who == WHO_ELSEWHERE:
+            self._show_picked(cleaned.get(self.member_fields[0]))
+        return cleaned
 
     def clean_date(self):
         """A typo in the year (2015 for 2025) is refused here rather than stored."""
@@ -121,6 +329,10 @@ class SlipForm(QuickCopyForm):
 
 class ReferralForm(SlipForm):
     member_fields = ("receiver",)
+    outside_refusal = (
+        "A referral goes to a member of Slipstream: pick them in your chapter or in another "
+        "chapter. Someone outside Slipstream cannot receive one."
+    )
 
     receiver = MemberChoiceField(queryset=Member.objects.none(), label="Referral for")
     kind = forms.ChoiceField(
@@ -165,6 +377,7 @@ class ReferralForm(SlipForm):
 
 class TyfcbForm(SlipForm):
     member_fields = ("thanked",)
+    who_choices = (WHO_CHAPTER, WHO_ELSEWHERE, WHO_OUTSIDE)
 
     thanked = MemberChoiceField(
         queryset=Member.objects.none(),
@@ -220,12 +433,17 @@ class TyfcbForm(SlipForm):
         referral, thanked = cleaned.get("referral"), cleaned.get("thanked")
         if referral and thanked and referral.giver_id != thanked.pk:
             self.add_error("thanked", f"That referral came from {referral.giver}; thank them.")
+        if referral and not thanked and cleaned.get("who") == WHO_OUTSIDE:
+            self.add_error(
+                "who", f"That referral came from {referral.party_label('giver')}; thank them."
+            )
         return cleaned
 
 
 class OneToOneForm(SlipForm):
     allow_future = True
     member_fields = ("other",)
+    who_choices = (WHO_CHAPTER, WHO_ELSEWHERE, WHO_OUTSIDE)
 
     other = MemberChoiceField(queryset=Member.objects.none(), label="1-2-1 with")
     time = forms.TimeField(
@@ -278,6 +496,10 @@ class CeuForm(SlipForm):
 
 class TestimonialForm(SlipForm):
     member_fields = ("receiver",)
+    outside_refusal = (
+        "A testimonial is for a member of Slipstream: pick them in your chapter or in "
+        "another chapter."
+    )
 
     receiver = MemberChoiceField(queryset=Member.objects.none(), label="Testimonial for")
     text = forms.CharField(
@@ -295,6 +517,8 @@ FORMS: dict[str, type[SlipForm]] = {
     "ceu": CeuForm,
     "testimonial": TestimonialForm,
 }
+#: The member fields a picker may search for (``views.member_search``'s ``field``).
+PICKER_FIELDS = frozenset(name for form in FORMS.values() for name in form.member_fields)
 
 
 class StatusForm(forms.Form):
