@@ -28,6 +28,12 @@ def _rows(queryset, fields: list[str]) -> list[dict]:
     return [{k: _plain(v) for k, v in row.items()} for row in queryset.values(*fields)]
 
 
+#: A slip's party outside Slipstream (a visitor, a former member, BNI): an email column is
+#: empty where it stands. A thank-you with neither a writer's email nor a name has an
+#: unknown writer.
+OUTSIDE = ("other_name", "other_chapter_name")
+
+
 def member_data(member: Member) -> dict:
     """Everything about ``member`` that Slipstream stores, as plain JSON-ready values."""
     model = apps.get_model
@@ -36,19 +42,21 @@ def member_data(member: Member) -> dict:
         "referrals": _rows(
             model("referrals", "Referral").objects.filter(Q(giver=member) | Q(receiver=member))
             .order_by("date", "pk"),
-            ["pk", "date", "giver__user__email", "receiver__user__email", "kind", "temperature",
-             "status", "contact_name", "contact_phone", "contact_email", "contact_company", "need"],
+            ["pk", "date", "giver__user__email", "receiver__user__email", *OUTSIDE, "kind",
+             "temperature", "status", "contact_name", "contact_phone", "contact_email",
+             "contact_company", "need"],
         ),
         "tyfcbs": _rows(
             model("referrals", "Tyfcb").objects.filter(Q(writer=member) | Q(thanked=member))
             .order_by("date", "pk"),
-            ["pk", "date", "writer__user__email", "thanked__user__email", "amount", "business"],
+            ["pk", "date", "writer__user__email", "thanked__user__email", *OUTSIDE, "amount",
+             "business"],
         ),
         "one_to_ones": _rows(
             model("referrals", "OneToOne").objects.filter(Q(member_a=member) | Q(member_b=member))
             .order_by("date", "pk"),
             ["pk", "date", "time", "place", "status", "member_a__user__email",
-             "member_b__user__email"],
+             "member_b__user__email", *OUTSIDE],
         ),
         "ceus": _rows(
             model("referrals", "Ceu").objects.filter(member=member).order_by("date", "pk"),

@@ -11,10 +11,13 @@ from .models import (
     OneToOne,
     Referral,
     ReferralStatusChange,
+    Slip,
     SlipCorrection,
     Testimonial,
     Tyfcb,
 )
+from .selectors import person_joins
+from .templatetags.parties import party_name
 
 MEMBER_SEARCH = ("{}__user__email", "{}__user__first_name", "{}__user__last_name")
 
@@ -52,6 +55,21 @@ def _search(*fields: str) -> tuple[str, ...]:
     return tuple(pattern.format(f) for f in fields for pattern in MEMBER_SEARCH)
 
 
+#: A slip's outside party, found by name or by their chapter's name.
+OUTSIDE_SEARCH = ("other_name", "other_chapter_name")
+
+
+def _party(field: str, description: str):
+    """A list column for one side of a slip: the member (with their chapter when it is not
+    the slip's), or the outside party, or "Unknown writer"; never an empty cell."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self, obj: Slip) -> str:
+        return party_name(obj, field, obj.chapter_id)
+
+    return column
+
+
 class SlipAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     list_filter = ("chapter", ("date", admin.DateFieldListFilter), MemberFilter)
@@ -72,34 +90,49 @@ class ReferralStatusChangeInline(admin.TabularInline):
 
 @admin.register(Referral)
 class ReferralAdmin(SlipAdmin):
-    list_display = ("date", "giver", "receiver", "contact_name", "kind", "temperature", "status")
+    list_display = (
+        "date",
+        "giver_label",
+        "receiver_label",
+        "contact_name",
+        "kind",
+        "temperature",
+        "status",
+    )
     list_filter = (*SlipAdmin.list_filter, "status", "kind")
-    list_select_related = ("giver__user", "receiver__user")
+    list_select_related = person_joins("giver", "receiver")
     search_fields = (
         "contact_name",
         "contact_company",
         "contact_email",
         *_search("giver", "receiver"),
+        *OUTSIDE_SEARCH,
     )
+    giver_label = _party("giver", "giver")
+    receiver_label = _party("receiver", "receiver")
     raw_id_fields = ("giver", "receiver")
     inlines = [ReferralStatusChangeInline]
 
 
 @admin.register(Tyfcb)
 class TyfcbAdmin(SlipAdmin):
-    list_display = ("date", "writer", "thanked", "amount", "business")
+    list_display = ("date", "writer_label", "thanked_label", "amount", "business")
     list_filter = (*SlipAdmin.list_filter, "business")
-    list_select_related = ("writer__user", "thanked__user")
-    search_fields = _search("writer", "thanked")
+    list_select_related = person_joins("writer", "thanked")
+    search_fields = (*_search("writer", "thanked"), *OUTSIDE_SEARCH)
+    writer_label = _party("writer", "writer")
+    thanked_label = _party("thanked", "thanked")
     raw_id_fields = ("writer", "thanked", "referral")
 
 
 @admin.register(OneToOne)
 class OneToOneAdmin(SlipAdmin):
-    list_display = ("date", "member_a", "member_b", "status", "place")
+    list_display = ("date", "member_a_label", "member_b_label", "status", "place")
     list_filter = (*SlipAdmin.list_filter, "status")
-    list_select_related = ("member_a__user", "member_b__user")
-    search_fields = ("place", *_search("member_a", "member_b"))
+    list_select_related = person_joins("member_a", "member_b")
+    search_fields = ("place", *_search("member_a", "member_b"), *OUTSIDE_SEARCH)
+    member_a_label = _party("member_a", "member a")
+    member_b_label = _party("member_b", "member b")
     raw_id_fields = ("member_a", "member_b")
 
 
@@ -113,10 +146,12 @@ class CeuAdmin(SlipAdmin):
 
 @admin.register(Testimonial)
 class TestimonialAdmin(SlipAdmin):
-    list_display = ("date", "giver", "receiver", "short_text")
-    list_select_related = ("giver__user", "receiver__user")
+    list_display = ("date", "giver_label", "receiver_label", "short_text")
+    list_select_related = person_joins("giver", "receiver")
     search_fields = ("text", *_search("giver", "receiver"))
     raw_id_fields = ("giver", "receiver")
+    giver_label = _party("giver", "giver")
+    receiver_label = _party("receiver", "receiver")
 
     @admin.display(description="text")
     def short_text(self, obj: Testimonial) -> str:

@@ -23,6 +23,11 @@ from members.models import Chapter, Member
 class SlipQuerySet(models.QuerySet):
     """Reads every slip kind shares; ``parties``/``owners`` on the model name the member fields."""
 
+    def logged(self) -> "SlipQuerySet":
+        """Slips logged in Slipstream, not history imported from BNI Connect: an imported
+        referral's loop was closed (or not) there, so it waits in nobody's inbox."""
+        return self.filter(source=Slip.Source.LOGGED)
+
     def between(self, start: dt.date, end: dt.date) -> "SlipQuerySet":
         return self.filter(date__gte=start, date__lte=end)
 

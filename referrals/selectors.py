@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    ExpressionWrapper,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -42,16 +44,28 @@ def six_month_window(today: dt.date) -> tuple[dt.date, dt.date]:
     return today - SIX_MONTHS + dt.timedelta(days=1), today
 
 
+def person_joins(*who: str) -> tuple[str, ...]:
+    """``select_related`` paths for members a page names: each with their user and their
+    chapter, whose name labels a member of another chapter (``{% party %}``). A side that
+    may be empty (someone outside Slipstream) is a LEFT JOIN: the slip still comes back."""
+    return tuple(f"{w}__{related}" for w in who for related in ("user", "chapter"))
+
+
 def referrals_for(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
-    return queryset.select_related("giver__user", "receiver__user")
+    return queryset.select_related(*person_joins("giver", "receiver"))
 
 
 def one_to_ones_for(queryset: QuerySet[OneToOne]) -> QuerySet[OneToOne]:
-    return queryset.select_related("member_a__user", "member_b__user")
+    return queryset.select_related(*person_joins("member_a", "member_b"))
 
 
 #: What a list row shows of a member: the name (or the email when there is none).
 NAME_FIELDS = ("user__first_name", "user__last_name", "user__email")
+#: ... and, on a slip, their chapter: a member of another chapter is labelled with its name.
+LISTED_PERSON = (*NAME_FIELDS, "chapter__name")
+#: The outside party of the kinds that may have one (``OutsideParty``), which a row shows
+#: where the member is missing.
+OUTSIDE_FIELDS = ("other_name", "other_chapter_name")
 
 
 def listed(queryset: QuerySet, *people: str, fields: tuple[str, ...] = ()) -> QuerySet:
@@ -60,11 +74,14 @@ def listed(queryset: QuerySet, *people: str, fields: tuple[str, ...] = ()) -> Qu
     A slip joined to two members and their users is 80 columns; compiling, hashing and
     loading them cost more than the query itself on the dashboard and the inbox. A row that
     reads a field not named here costs a query, which the pinned query counts would catch.
+    A member side that may be empty is joined with a LEFT JOIN (``select_related`` follows
+    the nullable key), so a slip with someone outside Slipstream is listed too.
     """
-    names = [f"{who}__{name}" for who in people for name in NAME_FIELDS]
+    names = [f"{who}__{name}" for who in people for name in LISTED_PERSON]
     ids = [f"{who}_id" for who in people]
-    return queryset.select_related(*(f"{who}__user" for who in people)).only(
-        "pk", "chapter_id", "date", *ids, *fields, *names
+    outside = OUTSIDE_FIELDS if hasattr(queryset.model, "other_name") else ()
+    return queryset.select_related(*person_joins(*people)).only(
+        "pk", "chapter_id", "date", *ids, *outside, *fields, *names
     )
 
 
@@ -158,7 +175,7 @@ _WEEK_TESTIMONIALS = Precompiled(
 _WAITING = Precompiled(
     lambda member_id: (
         listed(
-            Referral.objects.filter(receiver_id=member_id).exclude(status__in=_CLOSED),
+            Referral.objects.logged().filter(receiver_id=member_id).exclude(status__in=_CLOSED),
             "giver",
             fields=("contact_name", "status"),
         )
@@ -166,13 +183,16 @@ _WAITING = Precompiled(
         .order_by("date", "id")[:DASHBOARD_WAITING]
     )
 )
-# Grouped by chapter (a member's slips are all their chapter's): one row, or none.
+# One row of sums over every thank-you naming the member, whichever chapter logged it (one
+# from another chapter's member counts too): grouped by nothing (a constant), so the row
+# comes back even when there is none to add. "Business received" is what the member wrote;
+# a thank-you from an unknown writer names no writer, so it is in nobody's.
 _MONEY = Precompiled(
     lambda member_id, start, end: (
         Tyfcb.objects.naming(member_id)
         .between(start, end)
         .order_by()
-        .values("chapter_id")
+        .values(everything=Value(1))
         .annotate(
             received=Coalesce(Sum("amount", filter=Q(writer_id=member_id)), ZERO),
             generated=Coalesce(Sum("amount", filter=Q(thanked_id=member_id)), ZERO),
@@ -248,7 +268,9 @@ class Inbox:
 
 
 def _received(member_id):
-    return listed(Referral.objects.filter(receiver_id=member_id), "giver", fields=INBOX_FIELDS)
+    return listed(
+        Referral.objects.logged().filter(receiver_id=member_id), "giver", fields=INBOX_FIELDS
+    )
 
 
 _OPEN_PAGE = Precompiled(
@@ -413,6 +435,8 @@ class WeekReport:
     attendance: list[Attendance]
     corrections: list[SlipCorrection]
     tyfcb_total: Decimal
+    #: Thank-yous logged in the week that thank a member of another chapter: theirs to read.
+    tyfcbs_elsewhere: int = 0
 
     @property
     def mark_counts(self) -> dict[str, int]:
@@ -423,23 +447,38 @@ class WeekReport:
 
 
 def week_report(meeting: Meeting) -> WeekReport:
-    """Everything logged in a meeting's week, for the vice-president's review."""
+    """Everything logged in a meeting's week, for the vice-president's review.
+
+    The week's slips are those logged in the chapter (``Slip.chapter``), the ones its
+    vice-president submits and corrects, whoever the other party is: a referral a member
+    gave to a member of another chapter is here; one received from another chapter belongs
+    to the giver's chapter's week (it still counts in this chapter's PALMS). A thank-you is
+    confidential to the leaders of the chapter whose PALMS counts it (``Tyfcb.led_in``), so
+    one thanking a member of another chapter is left out of the list and the total: the
+    report says only how many there are, without names or amounts.
+    """
     chapter = meeting.chapter
     start, end = week_bounds(chapter, meeting.date)
 
     def of_week(model):
         return model.objects.filter(chapter=chapter).between(start, end).order_by("date", "id")
 
-    tyfcbs = list(of_week(Tyfcb).select_related("writer__user", "thanked__user"))
+    tyfcbs = list(
+        of_week(Tyfcb)
+        .select_related(*person_joins("writer", "thanked"))
+        .annotate(readable=ExpressionWrapper(Tyfcb.led_in(chapter.pk), BooleanField()))
+    )
+    readable = [t for t in tyfcbs if t.readable]
     return WeekReport(
         meeting=meeting,
         start=start,
         end=end,
         referrals=list(referrals_for(of_week(Referral))),
-        tyfcbs=tyfcbs,
+        tyfcbs=readable,
+        tyfcbs_elsewhere=len(tyfcbs) - len(readable),
         one_to_ones=list(one_to_ones_for(of_week(OneToOne))),
         ceus=list(of_week(Ceu).select_related("member__user")),
-        testimonials=list(of_week(Testimonial).select_related("giver__user", "receiver__user")),
+        testimonials=list(of_week(Testimonial).select_related(*person_joins("giver", "receiver"))),
         attendance=list(
             Attendance.objects.filter(meeting=meeting)
             .select_related("member__user")
@@ -450,7 +489,7 @@ def week_report(meeting: Meeting) -> WeekReport:
                 "corrected_by"
             )
         ),
-        tyfcb_total=sum((t.amount for t in tyfcbs), ZERO),
+        tyfcb_total=sum((t.amount for t in readable), ZERO),
     )
 
 

@@ -36,8 +36,20 @@ from members.models import Member
 from members.revision import CSRF_SLOT, fill_csrf, fragment
 
 from . import selectors, services
-from .forms import FORMS, OneToOneStatusForm, StatusForm, new_token
+from .forms import (
+    ELSEWHERE_SUFFIX,
+    FORMS,
+    PICKER_FIELDS,
+    WHO_ELSEWHERE,
+    WHO_OUTSIDE,
+    Found,
+    OneToOneStatusForm,
+    StatusForm,
+    new_token,
+    typed,
+)
 from .models import SLIP_KINDS, Referral, Slip, Tyfcb
+from .templatetags.parties import party_name
 
 KIND_TABS = [
     ("referral", "Referral"),
@@ -78,7 +90,7 @@ def _create(kind: str, me: Member, data: dict, by) -> tuple[Slip, bool]:
     claimed when a write fails.
     """
     token = data.get("token") or ""
-    data = {k: v for k, v in data.items() if k != "token"}
+    data = {k: v for k, v in data.items() if k not in ("token", "who")}
     mine = {"created_by": by.user, "token": token}
     try:
         if kind == "referral":
@@ -99,10 +111,24 @@ def _create(kind: str, me: Member, data: dict, by) -> tuple[Slip, bool]:
 
 
 def _prefill(me: Member, request: HttpRequest, kind: str) -> dict:
+    """A form filled in from elsewhere: a won referral's TYFCB thanks whoever gave it (a
+    member of this chapter or another, or the person outside Slipstream it came from)."""
     initial = {"token": new_token(), "date": me.chapter.today()}
     if kind == "tyfcb" and (raw := request.GET.get("referral", "")).isdigit():
-        referral = Referral.objects.filter(receiver=me, pk=int(raw)).select_related("giver").first()
-        if referral is not None:
+        referral = (
+            Referral.objects.filter(receiver=me, pk=int(raw))
+            .select_related("giver__user", "giver__classification", "giver__chapter")
+            .first()
+        )
+        if referral is not None and referral.giver is None:
+            initial.update(
+                who=WHO_OUTSIDE,
+                other_name=referral.other_name,
+                other_chapter_name=referral.other_chapter_name,
+            )
+        elif referral is not None and referral.giver.chapter_id != me.chapter_id:
+            initial.update(referral=referral.pk, thanked=referral.giver, who=WHO_ELSEWHERE)
+        elif referral is not None:
             initial.update(referral=referral.pk, thanked=referral.giver_id)
     if (raw := request.GET.get("member", "")).isdigit():
         field = {"referral": "receiver", "tyfcb": "thanked", "one_to_one": "other"}.get(
@@ -121,7 +147,12 @@ def log_slip(request: HttpRequest) -> HttpResponse:
         request.GET.get("kind")
     )  # the form posts to ?kind=…; its own "kind" is inside/outside
     form_class = FORMS[kind]
-    if request.method == "POST":
+    if request.method == "POST" and (find := form_class.elsewhere_search(request.POST)) is not None:
+        # A search across chapters sent with the form (no JavaScript, or Enter in the search
+        # box): the form comes back as filled in, with the cards found; nothing is stored.
+        form = form_class(initial=request.POST.dict() | {"who": WHO_ELSEWHERE}, me=me)
+        form.found = Found.search(me, find, request.POST.get(form.elsewhere_name, ""))
+    elif request.method == "POST":
         form = form_class(request.POST, me=me)
         if form.is_valid():
             try:
@@ -171,8 +202,8 @@ def _blank_slip_form(request: HttpRequest, me: Member, kind: str) -> HttpRespons
 
     saved = request.GET.get("saved") == "1"
     token = TOKEN_WIDGET.render("token", new_token(), attrs={"id": "id_token"})
-    panel = fill_csrf(fragment(me.chapter, "log-slip", (me.pk, kind, today, saved), draw),
-                      request, token)  # fmt: skip
+    kept = fragment(me.chapter, "log-slip", (me.pk, kind, today, saved), draw)
+    panel = fill_csrf(kept, request, token)
     if request.htmx:
         return HttpResponse(panel)
     return render(request, "referrals/log_slip.html", {"panel_html": panel})
@@ -194,9 +225,18 @@ def _confirm(request: HttpRequest, kind: str, slip: Slip, created: bool, asked_d
 @member_required
 @require_GET
 def member_search(request: HttpRequest) -> HttpResponse:
-    """The picker's ``<option>``s for a name, company or trade typed so far."""
+    """The picker's ``<option>``s for a name, company or trade typed so far; with
+    ``scope=elsewhere``, the directory cards of other chapters' active members for a name,
+    company, trade, chapter or city (``find``), to pick from as radio buttons."""
     me = _me(request)
-    query = request.GET.get("q", "")[:80]
+    if request.GET.get("scope") == WHO_ELSEWHERE:
+        field = request.GET.get("field", "")
+        name = (field if field in PICKER_FIELDS else "receiver") + ELSEWHERE_SUFFIX
+        found = Found.search(me, request.GET.get("find", ""), request.GET.get(name, ""))
+        return render(
+            request, "referrals/partials/member_cards.html", {"found": found, "name": name}
+        )
+    query = typed(request.GET.get("q", ""))
     selected = request.GET.get("selected", "")
     members = selectors.member_choices(me, query)
     return render(
@@ -220,7 +260,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     def draw() -> str:
         box = selectors.inbox(me, page)
         for referral in (*box.open, *box.closed):
-            referral.row_html = _inbox_row_html(referral, CSRF_SLOT)
+            referral.row_html = _inbox_row_html(referral, CSRF_SLOT, me.chapter_id)
         return render_to_string("referrals/inbox.html#inbox_body", {"inbox": box})
 
     # The member's own referrals, kept under the chapter's revision (members.revision).
@@ -228,12 +268,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/inbox.html", {"inbox_html": body})
 
 
-def _inbox_row_html(referral: Referral, token_input: str) -> str:
+def _inbox_row_html(referral: Referral, token_input: str, chapter_id: int | None = None) -> str:
     """An inbox card joined in Python: fifteen cards through the template engine were three
     quarters of the page's time. The ``referral_row`` partial of ``inbox.html`` draws a card
     after a status tap (with its message); the tests compare the two. Every value is
-    escaped here."""
-    pk, status, giver = int(referral.pk), escape(referral.status), escape(referral.giver.full_name)
+    escaped here. The giver is labelled as the receiver (of ``chapter_id``) reads them: a
+    member of another chapter with its name, someone outside Slipstream as the slip names
+    them (``{% party %}``)."""
+    giver = escape(party_name(referral, "giver", chapter_id))
+    pk, status = int(referral.pk), escape(referral.status)
     parts = [
         f'<li id="referral-{pk}" class="card referral-row status-{status}'
         f'{" is-new" if referral.status == Referral.Status.NEW else ""}">'
@@ -368,7 +411,9 @@ def tyfcb_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A thank-you slip: its writer, the member thanked and the president/VP only (else 404)."""
     tyfcb = get_visible_or_404(
         request.viewer,
-        Tyfcb.objects.select_related("writer__user", "thanked__user", "referral", "chapter"),
+        Tyfcb.objects.select_related(
+            *selectors.person_joins("writer", "thanked"), "referral", "chapter"
+        ),
         pk=pk,
     )
     return render(

@@ -7,6 +7,7 @@ from icalendar import Calendar, Event
 from meetings.models import Attendance, Meeting, Visit
 from members.models import Member
 from referrals.models import OneToOne, Referral
+from referrals.templatetags.parties import party_name
 
 from .models import Kind, ReminderLog
 from .sweeps import DEFAULT_ONE_TO_ONE_TIME
@@ -34,8 +35,10 @@ def one_to_one_ics(one_to_one: OneToOne) -> bytes:
     event.add("dtstamp", one_to_one.updated_at)
     event.add("dtstart", start)
     event.add("dtend", start + dt.timedelta(hours=1))
+    # Both sides by name: the other may be someone outside Slipstream ("Ann Lee (BNI
+    # Givers)"), who has no seat to look up.
     event.add(
-        "summary", f"1-2-1: {one_to_one.member_a.full_name} & {one_to_one.member_b.full_name}"
+        "summary", f"1-2-1: {one_to_one.member_a.full_name} & {one_to_one.party_label('member_b')}"
     )
     if one_to_one.place:
         event.add("location", one_to_one.place)
@@ -50,24 +53,37 @@ def context_for(log: ReminderLog) -> dict | None:
 
 def _one_to_one(log: ReminderLog) -> dict | None:
     one_to_one = (
-        OneToOne.objects.select_related("chapter", "member_a__user", "member_b__user")
+        OneToOne.objects.select_related(
+            "chapter", "member_a__user", "member_a__chapter", "member_b__user", "member_b__chapter"
+        )
         .filter(pk=log.object_id, status=OneToOne.Status.PLANNED)
         .first()
     )
     if one_to_one is None:
         return None
-    me = (
-        one_to_one.member_a
-        if one_to_one.member_a.user_id == log.recipient_id
-        else one_to_one.member_b
+    me = next(
+        (
+            member
+            for member in (one_to_one.member_a, one_to_one.member_b)
+            if member is not None and member.user_id == log.recipient_id
+        ),
+        None,
     )
+    if me is None:  # the recipient is no longer on it (the slip was changed)
+        return None
+    # The other member (with their chapter when it is not the recipient's), or the name of
+    # someone outside Slipstream: ``other`` is then None and the email has no company.
     other = one_to_one.other(me)
+    other_label = party_name(
+        one_to_one, "member_b" if me.pk == one_to_one.member_a_id else "member_a", me.chapter_id
+    )
     start = dt.datetime.combine(
         one_to_one.date, one_to_one.time or DEFAULT_ONE_TO_ONE_TIME, one_to_one.chapter.tz
     )
     return {
-        "subject": f"1-2-1 with {other.full_name} tomorrow",
+        "subject": f"1-2-1 with {other_label} tomorrow",
         "other": other,
+        "other_label": other_label,
         "one_to_one": one_to_one,
         "start": start,
         "link": _url("home"),
@@ -120,7 +136,7 @@ def _policy_notice(log: ReminderLog) -> dict | None:
 
 def _referral_waiting(log: ReminderLog) -> dict | None:
     referral = (
-        Referral.objects.select_related("giver__user")
+        Referral.objects.select_related("giver__user", "giver__chapter", "receiver")
         .filter(pk=log.object_id)
         .exclude(status__in=[str(s) for s in Referral.CLOSED])
         .first()
@@ -131,6 +147,9 @@ def _referral_waiting(log: ReminderLog) -> dict | None:
     return {
         "subject": f"How did it go with {referral.contact_name}?",
         "referral": referral,
+        # A giver of another chapter with its name; one outside Slipstream as the slip names
+        # them (they have no login: the update is for the record, not for them to read).
+        "giver_label": party_name(referral, "giver", referral.receiver.chapter_id),
         "days": (log.created_at - last).days,
         "link": _url("referrals:inbox"),
     }

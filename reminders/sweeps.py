@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -39,31 +40,52 @@ def _local(now: dt.datetime, time_zone: str) -> dt.datetime:
     return timezone.localtime(now, ZoneInfo(time_zone))
 
 
+#: What a sweep reads of each member a 1-2-1 links: their seat, login and chapter.
+_SIDE_FIELDS = ("_id", "__user_id", "__status", "__chapter_id")
+
+
 def one_to_ones(now: dt.datetime) -> list[Due]:
-    """A planned 1-2-1 starting within 24 hours: both members, once per start time."""
+    """A planned 1-2-1 starting within 24 hours: each member it links who holds a seat, once
+    per start time. The time is the chapter's it was logged in (whoever logged it set it);
+    each reminder is filed under its recipient's own chapter, so a 1-2-1 across the chapter
+    line reminds the member of the other chapter like any other. Someone outside Slipstream
+    has no login and gets nothing: the member alone is reminded."""
     today = now.date()
+    sides = ("member_a", "member_b")
     rows = (
         OneToOne.objects.filter(
             status=OneToOne.Status.PLANNED,
             date__gte=today - dt.timedelta(days=1),
             date__lte=today + dt.timedelta(days=2),
-            member_a__status__in=Member.SEATED,
-            member_b__status__in=Member.SEATED,
         )
-        .values("pk", "chapter_id", "chapter__time_zone", "date", "time",
-                "member_a_id", "member_a__user_id", "member_b_id", "member_b__user_id")
-    )  # fmt: skip
+        .filter(Q(member_a__status__in=Member.SEATED) | Q(member_b__status__in=Member.SEATED))
+        .values(
+            "pk",
+            "chapter__time_zone",
+            "date",
+            "time",
+            *(f"{side}{column}" for side in sides for column in _SIDE_FIELDS),
+        )
+    )
     due = []
     for r in rows:
         start = dt.datetime.combine(
             r["date"], r["time"] or DEFAULT_ONE_TO_ONE_TIME, ZoneInfo(r["chapter__time_zone"])
         ).astimezone(dt.UTC)  # 24 real hours, not 24 wall-clock hours, across a DST change
-        if start - dt.timedelta(hours=24) <= now < start:
-            for side in ("member_a", "member_b"):
+        if not start - dt.timedelta(hours=24) <= now < start:
+            continue
+        for side in sides:
+            if r[f"{side}_id"] is not None and r[f"{side}__status"] in Member.SEATED:
                 due.append(
-                    Due(Kind.ONE_TO_ONE, r["chapter_id"], r["pk"], r[f"{side}__user_id"],
-                        start.isoformat(), r[f"{side}_id"])
-                )  # fmt: skip
+                    Due(
+                        Kind.ONE_TO_ONE,
+                        r[f"{side}__chapter_id"],
+                        r["pk"],
+                        r[f"{side}__user_id"],
+                        start.isoformat(),
+                        r[f"{side}_id"],
+                    )
+                )
     return due
 
 
@@ -89,22 +111,35 @@ def missed_meetings(now: dt.datetime) -> list[Due]:
 
 
 def referrals_waiting(now: dt.datetime) -> list[Due]:
-    """An open referral untouched for 7 days: to the receiver, once per week of waiting."""
+    """An open referral untouched for 7 days: to the receiver, once per week of waiting.
+
+    Whichever chapter it was logged in: a referral from another chapter (or from someone
+    outside Slipstream) waits in the receiver's inbox like any other. The reminder is filed
+    under the receiver's chapter, whose name its subject carries and whose leaders list it.
+    A referral imported from BNI Connect's history reminds nobody.
+    """
     closed = [str(s) for s in Referral.CLOSED]
     rows = (
-        Referral.objects.exclude(status__in=closed)
+        Referral.objects.logged()
+        .exclude(status__in=closed)
         .annotate(last_change=Coalesce("status_changed_at", "created_at"))
         .filter(last_change__lte=now - REFERRAL_WAIT, receiver__status__in=Member.SEATED)
-        .values("pk", "chapter_id", "last_change", "receiver_id", "receiver__user_id")
+        .values("pk", "receiver__chapter_id", "last_change", "receiver_id", "receiver__user_id")
     )
     due = []
     for r in rows:
         weeks = (now - r["last_change"]) // REFERRAL_WAIT
         occurrence = f"{r['last_change']:%Y%m%dT%H%M%S}-week-{weeks}"
         due.append(
-            Due(Kind.REFERRAL_WAITING, r["chapter_id"], r["pk"], r["receiver__user_id"],
-                occurrence, r["receiver_id"])
-        )  # fmt: skip
+            Due(
+                Kind.REFERRAL_WAITING,
+                r["receiver__chapter_id"],
+                r["pk"],
+                r["receiver__user_id"],
+                occurrence,
+                r["receiver_id"],
+            )
+        )
     return due
 
 

@@ -48,13 +48,41 @@ SERIES = ("referrals", "tyfcb", "one_to_ones", "visitors")
 
 
 def _activity_by_day(chapter_id, start, end):
-    """Each source grouped by day over ``[start, end]``, glued with UNION ALL: one round trip."""
-    window = {"chapter_id": chapter_id, "date__gte": start, "date__lte": end}
+    """Each source grouped by day over ``[start, end]``, glued with UNION ALL: one round trip.
+
+    The chapter's activity is what its own members did, whichever chapter logged the slip
+    (DOMAIN.md "Beyond the chapter"): a referral counts once if its giver or its receiver is
+    a member, a done 1-2-1 once if either member is, a thank-you by the thanked member's
+    chapter (as PALMS credits it). A slip with both sides in the chapter must not count
+    twice, so the second side's part leaves out what the first already read; each part is
+    driven by the chapter's members and their slip indexes, never a scan of the region.
+    """
+    window = {"date__gte": start, "date__lte": end}
+    done = OneToOne.objects.filter(status=OneToOne.Status.DONE, **window)
     sources = [
-        (Referral.objects.filter(**window), "date", "referrals", Count("pk")),
-        (Tyfcb.objects.filter(**window), "date", "tyfcb", Sum("amount")),
         (
-            OneToOne.objects.filter(status=OneToOne.Status.DONE, **window),
+            Referral.objects.filter(giver__chapter_id=chapter_id, **window),
+            "date",
+            "referrals",
+            Count("pk"),
+        ),
+        (
+            Referral.objects.filter(receiver__chapter_id=chapter_id, **window).exclude(
+                giver__chapter_id=chapter_id
+            ),
+            "date",
+            "referrals",
+            Count("pk"),
+        ),
+        (
+            Tyfcb.objects.filter(thanked__chapter_id=chapter_id, **window),
+            "date",
+            "tyfcb",
+            Sum("amount"),
+        ),
+        (done.filter(member_a__chapter_id=chapter_id), "date", "one_to_ones", Count("pk")),
+        (
+            done.filter(member_b__chapter_id=chapter_id).exclude(member_a__chapter_id=chapter_id),
             "date",
             "one_to_ones",
             Count("pk"),
@@ -116,6 +144,12 @@ def chapter_activity(chapter: Chapter, as_of: dt.date) -> tuple[dict[str, Totals
     return totals, trend
 
 
+#: The matrix's row and column for everyone beyond the chapter: members of other chapters
+#: and people outside Slipstream, one "outside" row and column (DOMAIN.md "Beyond the
+#: chapter"), never a row of their own.
+OUTSIDE = "outside"
+
+
 @dataclass
 class MatrixRow:
     member: dict
@@ -124,6 +158,7 @@ class MatrixRow:
     cells_html: str
     given: int
     received: int
+    outside: bool = False
 
     @property
     def balance(self) -> int:
@@ -139,27 +174,56 @@ _MATRIX_MEMBERS = Precompiled(
         .values("pk", "user__first_name", "user__last_name")
     )
 )
-_MATRIX_COUNTS = Precompiled(
-    lambda chapter_id, start, end: (
-        Referral.objects.filter(chapter_id=chapter_id, date__gte=start, date__lte=end)
-        .values("giver_id", "receiver_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("giver_id", "receiver_id", "n")
+
+
+def _matrix_counts(chapter_id, start, end):
+    """Referrals of the window with the chapter's members on either side, counted per
+    (giver, receiver) with each side's chapter (``None`` for a giver outside Slipstream).
+
+    Two parts, each driven by the chapter's members: what they gave, and what they received
+    from anyone beyond the chapter (a referral between two of them is in the first only).
+    """
+    window = {"date__gte": start, "date__lte": end}
+    sides = {"giver_chapter": F("giver__chapter_id"), "receiver_chapter": F("receiver__chapter_id")}
+    gave = Referral.objects.filter(giver__chapter_id=chapter_id, **window)
+    got = Referral.objects.filter(receiver__chapter_id=chapter_id, **window).exclude(
+        giver__chapter_id=chapter_id
     )
-)
+    parts = [
+        part.order_by()
+        .values("giver_id", "receiver_id", **sides)
+        .annotate(n=Count("pk"))
+        .values_list("giver_id", "receiver_id", "giver_chapter", "receiver_chapter", "n")
+        for part in (gave, got)
+    ]
+    return parts[0].union(parts[1], all=True).order_by()
+
+
+_MATRIX_COUNTS = Precompiled(_matrix_counts)
 
 
 def referral_matrix(chapter: Chapter, start: dt.date, end: dt.date) -> list[MatrixRow]:
-    """Who gave how many referrals to whom in ``[start, end]``, with each member's balance."""
+    """Who gave how many referrals to whom in ``[start, end]``, with each member's balance.
+
+    Rows give and columns receive, one per member who belonged in the window, then the
+    "outside" row (referrals the chapter's members received from beyond it: another
+    chapter's members, someone outside Slipstream) and the "outside" column (referrals they
+    gave to members of other chapters). A member's given and received count every referral
+    of theirs, across the chapter line too; the outside row's balance is the chapter's
+    trade with the world seen from outside.
+    """
     members = _MATRIX_MEMBERS(chapter.pk, start, end)
-    gave: dict[int, dict[int, int]] = defaultdict(dict)
-    given: dict[int, int] = defaultdict(int)
-    received: dict[int, int] = defaultdict(int)
-    for giver_id, receiver_id, n in _MATRIX_COUNTS(chapter.pk, start, end):
-        gave[giver_id][receiver_id] = n
-        given[giver_id] += n
-        received[receiver_id] += n
+    gave: dict[int | str, dict[int | str, int]] = defaultdict(dict)
+    given: dict[int | str, int] = defaultdict(int)
+    received: dict[int | str, int] = defaultdict(int)
+    for giver_id, receiver_id, giver_chapter, receiver_chapter, n in _MATRIX_COUNTS(
+        chapter.pk, start, end
+    ):
+        row = giver_id if giver_chapter == chapter.pk else OUTSIDE
+        column = receiver_id if receiver_chapter == chapter.pk else OUTSIDE
+        gave[row][column] = gave[row].get(column, 0) + n
+        given[row] += n
+        received[column] += n
     peak = max((n for row in gave.values() for n in row.values()), default=0)
 
     @functools.cache
@@ -168,19 +232,26 @@ def referral_matrix(chapter: Chapter, start: dt.date, end: dt.date) -> list[Matr
         heat = 0 if not n else max(1, min(5, round(5 * n / peak)))
         return f'<td class="num heat-{heat}">{n or ""}</td>'
 
-    empty, columns = cell(0), [m["pk"] for m in members]
+    empty = cell(0)
+    columns: list[int | str] = [*(m["pk"] for m in members), OUTSIDE]
+    rows = [
+        ({"pk": m["pk"], "name": f"{m['user__first_name']} {m['user__last_name']}"}, m["pk"])
+        for m in members
+    ]
+    rows.append(({"pk": None, "name": "Outside the chapter"}, OUTSIDE))
     return [
         MatrixRow(
-            member={"pk": m["pk"], "name": f"{m['user__first_name']} {m['user__last_name']}"},
+            member=member,
             cells_html=mark_safe(  # noqa: S308 - built from ints above
                 "".join(cell(mine[r]) if r in mine else empty for r in columns)
-                if (mine := gave.get(m["pk"]))
+                if (mine := gave.get(key))
                 else empty * len(columns)
             ),
-            given=given[m["pk"]],
-            received=received[m["pk"]],
+            given=given[key],
+            received=received[key],
+            outside=key == OUTSIDE,
         )
-        for m in members
+        for member, key in rows
     ]
 
 

@@ -255,3 +255,21 @@ def test_a_file_over_the_limit_is_refused_by_its_size(tmp_path):
 def test_every_sample_is_read_as_its_kind():
     kinds = Counter(type(read_bni_path(path)).__name__ for path in sorted(SAMPLES.iterdir()))
     assert kinds == {"SlipsAudit": 2, "PalmsSummary": 1, "Roster": 1}
+
+
+def test_imported_referrals_wait_in_no_inbox_and_remind_nobody():
+    from django.utils import timezone
+
+    from referrals.selectors import inbox
+    from reminders.sweeps import referrals_waiting
+
+    audit = read_bni_path(SAMPLES / AUDITS[1])
+    chapter = _chapter_for(_member_names(audit))
+    _run(chapter.slug, SAMPLES / AUDITS[1])
+    receiver = Referral.objects.filter(receiver__isnull=False).first().receiver
+    assert inbox(receiver).open_total == 0
+    later = timezone.now() + dt.timedelta(days=30)
+    assert referrals_waiting(later) == []
+    logged = f.ReferralFactory(giver=f.MemberFactory(chapter=chapter), receiver=receiver)
+    Referral.objects.filter(pk=logged.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
+    assert [due.object_id for due in referrals_waiting(timezone.now())] == [logged.pk]

@@ -136,3 +136,45 @@ def test_with_the_broker_down_nothing_is_lost(worker, sink, one_to_one, monkeypa
     point_broker_at(real_url)
     services.run_sweeps(NOW + dt.timedelta(minutes=10))  # the broker is back
     wait_for(lambda: len(sink.messages) == 2, message=worker.log())
+
+
+def test_reminders_across_the_chapter_line_go_out_once_each(worker, sink):
+    """A referral from Riverside waiting in Hilltop reminds its receiver there; a 1-2-1 with
+    someone outside Slipstream reminds the member alone; sweeps and tasks twice, one each."""
+    from referrals.models import OneToOne, Referral
+
+    riverside = ChapterFactory(slug="riverside", name="Riverside", time_zone="Europe/London")
+    hilltop = ChapterFactory(slug="hilltop", name="Hilltop", time_zone="America/New_York")
+    ann = MemberFactory(chapter=riverside, user=UserFactory(email="ann@example.test"))
+    pat = MemberFactory(chapter=hilltop, user=UserFactory(email="pat@example.test"))
+    referral = Referral.objects.create(
+        chapter=riverside,
+        giver=ann,
+        receiver=pat,
+        date=dt.date(2026, 11, 25),
+        contact_name="Dana Diaz",
+    )
+    Referral.objects.filter(pk=referral.pk).update(created_at=NOW - dt.timedelta(days=8))
+    OneToOne.objects.create(
+        chapter=riverside,
+        member_a=ann,
+        other_name="Visitor Vee",
+        date=START.date(),
+        time=START.time(),
+        status="planned",
+    )
+    services.run_sweeps(NOW)
+    services.run_sweeps(NOW)
+    wait_for(lambda: len(sink.messages) == 2, message=worker.log())
+    for log in ReminderLog.objects.all():
+        send_reminder.delay(log.pk)
+    wait_for(lambda: worker.log().count("succeeded") >= 4, message=worker.log())
+    [to_pat] = sink.to("pat@example.test")
+    assert to_pat["Subject"] == "[Hilltop] How did it go with Dana Diaz?"
+    [to_ann] = sink.to("ann@example.test")
+    assert to_ann["Subject"] == "[Riverside] 1-2-1 with Visitor Vee tomorrow"
+    invite = next(p for p in to_ann.walk() if p.get_content_type() == "text/calendar")
+    event = Calendar.from_ical(invite.get_payload(decode=True)).walk("VEVENT")[0]
+    assert "Visitor Vee" in str(event["SUMMARY"])
+    assert len(sink.messages) == 2
+    assert ReminderLog.objects.filter(status="sent").count() == 2

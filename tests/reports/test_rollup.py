@@ -20,7 +20,15 @@ from reports import rollup
 from reports.palms import _periods, palms_rows
 from tests import factories as f
 from tests.imports.generate import write_chapter
-from tests.reports.test_palms_property import DAYS, build, day, history, recount
+from tests.reports.test_palms_property import (
+    DAYS,
+    OUTSIDE,
+    assert_palms_of_every_chapter_and_the_region,
+    build,
+    day,
+    history,
+    recount,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -38,7 +46,15 @@ change = st.one_of(
     st.tuples(st.just("delete"), st.integers(0, 4), st.integers(0, 12)),
     st.tuples(st.just("bulk"), st.integers(-4, 4)),
     st.tuples(st.just("drop member"), st.integers(0, 5)),
+    # A side of a slip changes between a member and someone outside Slipstream.
+    st.tuples(st.just("giver leaves"), st.integers(0, 12)),
+    st.tuples(st.just("giver named"), st.integers(0, 12), st.integers(0, 7)),
+    st.tuples(st.just("writer unknown"), st.integers(0, 8)),
+    st.tuples(st.just("thanked named"), st.integers(0, 8), st.integers(0, 7)),
+    st.tuples(st.just("partner leaves"), st.integers(0, 8)),
 )
+
+NOBODY_OUTSIDE = {"other_name": "", "other_chapter_name": ""}
 
 
 def nth(queryset, i):
@@ -47,7 +63,8 @@ def nth(queryset, i):
 
 
 def apply(chapter, step) -> None:
-    """One write of the kind a chapter makes: through the ORM, in bulk, or cascading."""
+    """One write of the kind a chapter makes: through the ORM, in bulk, or cascading. The
+    slips are any chapter's: a slip across the line moves two chapters' counts."""
     what, *args = step
     if what == "cancel":
         meeting = nth(Meeting.objects.filter(chapter=chapter), args[0])
@@ -104,6 +121,30 @@ def apply(chapter, step) -> None:
                     model.objects.filter(**{field: member}).delete()
         Attendance.objects.filter(member=member).delete()
         member.delete()
+    elif what == "giver leaves":  # the giver is now held as someone outside Slipstream
+        found = nth(Referral.objects.filter(giver__isnull=False), args[0])
+        if found:
+            Referral.objects.filter(pk=found.pk).update(giver=None, other_name="Gone Away")
+    elif what == "giver named":  # ... and back: a member of any chapter gave it
+        found = nth(Referral.objects.filter(giver__isnull=True), args[0])
+        giver = nth(Member.objects.exclude(pk=getattr(found, "receiver_id", None)), args[1])
+        if found and giver:
+            Referral.objects.filter(pk=found.pk).update(giver=giver, **NOBODY_OUTSIDE)
+    elif what == "writer unknown":
+        found = nth(Tyfcb.objects.filter(thanked__isnull=False), args[0])
+        if found:
+            Tyfcb.objects.filter(pk=found.pk).update(writer=None, **NOBODY_OUTSIDE)
+    elif what == "thanked named":  # a thank-you to someone outside now thanks a member
+        found = nth(Tyfcb.objects.filter(thanked__isnull=True), args[0])
+        thanked = nth(Member.objects.exclude(pk=getattr(found, "writer_id", None)), args[1])
+        if found and thanked:
+            Tyfcb.objects.filter(pk=found.pk).update(thanked=thanked, **NOBODY_OUTSIDE)
+    elif what == "partner leaves":
+        found = nth(OneToOne.objects.filter(member_b__isnull=False), args[0])
+        if found:
+            OneToOne.objects.filter(pk=found.pk).update(
+                member_b=None, other_name=f"Gone {found.pk}"
+            )
 
 
 def rollup_rows() -> set[tuple]:
@@ -124,53 +165,74 @@ def rollup_rows() -> set[tuple]:
 )
 @given(h=history, changes=st.lists(change, max_size=8))
 def test_the_rollup_equals_a_recount_after_any_writes(h, changes):
+    """Generated histories of one to three chapters with slips across the line and beyond
+    Slipstream, then writes: the rollup equals its recount, and every chapter's PALMS and the
+    region's (read through the rollup) equal PALMS counted the long way."""
     with transaction.atomic():
-        chapter = build(h)
+        chapters = build(h)
         neighbour = f.ReferralFactory(date=day(10)).chapter  # another chapter's slip
         for step in changes:
-            apply(chapter, step)
+            apply(chapters[0], step)
         kept, counted = rollup_rows()
         assert kept == counted
         a, b = h["window"]
         start, end = day(min(a, b)), day(max(a, b)) + dt.timedelta(days=DAYS // 2)
-        region = palms_rows([chapter, neighbour], start, end)
-        expected = recount(chapter, start, end)
-        rows = [row for row in region if row.chapter_id == chapter.pk]
-        assert [r.email for r in rows] == sorted(expected)
-        for row in rows:
-            assert row.values == expected[row.email], (row.email, start, end)
+        assert_palms_of_every_chapter_and_the_region([*chapters, neighbour], start, end)
         transaction.set_rollback(True)
 
 
-#: A chapter of four with something of every kind on every other day of the ten weeks.
+def _every_other_day() -> list[tuple]:
+    """A slip every other day among the six members, some of them with someone outside
+    Slipstream (or an unknown writer), as ``OUTSIDE`` mixes them."""
+    return [
+        (d % 6, (d + 1 + d // 8) % 6, d, d % 10, OUTSIDE[(d // 2) % len(OUTSIDE)])
+        for d in range(0, DAYS + 1, 2)
+    ]
+
+
+#: Two chapters (four members and two) with something of every kind on every other day of
+#: the ten weeks, across the line and beyond Slipstream too.
 EVERY_OTHER_DAY = {
-    "members": [(0, None, "active"), (0, None, "active"), (3, None, "on_leave"),
-                (0, 50, "dropped")],
+    "chapters": 2,
+    "members": [
+        (0, None, "active", 0),  # the fourth field moves each off the round robin
+        (0, None, "active", 1),
+        (3, None, "on_leave", 0),
+        (0, 50, "dropped", 1),
+        (0, None, "active", 1),  # ... and these two to the second chapter
+        (20, None, "active", 0),
+    ],
     "cancelled": {4},
-    "marks": [(m, w, "PALMS"[(m + w) % 5]) for m in range(4) for w in range(10)],
-    **{kind: [(d % 4, (d + 1 + d // 8) % 4, d, d % 10) for d in range(0, DAYS + 1, 2)]
-       for kind in ("referrals", "tyfcbs", "one_to_ones", "ceus", "testimonials")},
-    "visits": [(m, w, w % 3 > 0) for m in range(4) for w in range(0, 10, 2)],
-}  # fmt: skip
+    "marks": [(m, w, "PALMS"[(m + w) % 5]) for m in range(6) for w in range(10)],
+    **{
+        kind: _every_other_day()
+        for kind in ("referrals", "tyfcbs", "one_to_ones", "ceus", "testimonials")
+    },
+    "visits": [(m, w, w % 3 > 0) for m in range(6) for w in range(0, 10, 2)],
+}
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_region_outside_a_transaction_reads_its_parts_side_by_side_from_one_snapshot():
     """Outside a transaction (a command, a page) the region's parts run on connections of
     their own, all reading one snapshot: still PALMS counted the long way."""
-    chapter = build(EVERY_OTHER_DAY)
-    neighbour = f.ReferralFactory(date=day(10)).chapter
+    chapters = [*build(EVERY_OTHER_DAY), f.ReferralFactory(date=day(10)).chapter]
+    assert [Member.objects.filter(chapter=c).count() for c in chapters[:2]] == [4, 2]
+    assert Referral.objects.filter(
+        giver__chapter_id=chapters[0].pk, receiver__chapter_id=chapters[1].pk
+    ).exists()
     for start, end in [(day(3), day(61)), (day(1), day(5)), (day(7), day(41)), (day(0), day(69))]:
         with CaptureQueriesContext(connection) as here:
-            region = palms_rows([chapter, neighbour], start, end)
+            region = palms_rows(chapters, start, end)
         read_here = " ".join(q["sql"] for q in here.captured_queries)
         assert "pg_export_snapshot" in read_here and rollup.TABLE not in read_here
-        expected = recount(chapter, start, end)
-        rows = [row for row in region if row.chapter_id == chapter.pk]
-        assert [r.email for r in rows] == sorted(expected)
-        for row in rows:
+        expected = {}
+        for chapter in chapters:
+            expected |= recount(chapter, start, end)
+        assert [r.email for r in region] == sorted(expected)
+        for row in region:
             assert row.values == expected[row.email], (row.email, start, end)
-        assert any(row.values["RGI"] + row.values["RGO"] for row in rows)
+        assert any(row.values["RGI"] + row.values["RGO"] for row in region)
     assert not connection.in_atomic_block
 
 
