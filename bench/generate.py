@@ -26,6 +26,16 @@ TIME_ZONES = ["Europe/London", "Europe/Dublin", "Europe/Paris", "America/New_Yor
 FIRST = ["Ada", "Ben", "Cara", "Dev", "Ema", "Finn", "Gita", "Hal", "Isla", "Jon", "Kai", "Lea"]
 LAST = ["Shah", "Okafor", "Lindqvist", "Murphy", "Novak", "Price", "Quinn", "Rossi", "Tan"]
 PASSWORD = "bench-password"  # noqa: S105 - synthetic load-test users only
+#: Slips beyond the chapter, as in real slips audits (DOMAIN.md "Beyond the chapter"): the
+#: share of referrals and 1-2-1s with a member of another chapter of the region, of TYFCBs
+#: between chapters, of slips with someone outside Slipstream, and of TYFCBs whose writer is
+#: unknown (BNI Connect exports thankers anonymously).
+ACROSS = 0.10
+TYFCB_ACROSS = 0.05
+OUTSIDE = 0.02
+UNKNOWN_WRITER = 0.03
+OUTSIDE_CHAPTER = "BNI Elsewhere (not in Slipstream)"
+KINDS = ["inside", "outside"]
 
 
 def generated_chapters():
@@ -164,7 +174,19 @@ def generate(
     counts["attendance"] = _copy(Attendance, ["id", "meeting_id", "member_id", "mark",
         "substitute_name", "recorded_by_id", "updated_at"], attendance())  # fmt: skip
 
-    def slips(per_week: float, make):
+    def elsewhere(c: int, day: dt.date) -> int | None:
+        """A member of another chapter of the region, belonging on ``day``'s week."""
+        if chapters < 2:
+            return None
+        other = rng.randrange(1, chapters)
+        other += other >= c
+        present = [uid for uid, j in chapter_members[other] if j <= day - dt.timedelta(days=6)]
+        return rng.choice(present) if present else None
+
+    def slips(per_week: float, make, across: float = 0.0):
+        """``make(i, c, a, b, day)`` for ``per_week`` slips a member a week of each chapter
+        ``c``: ``a`` a member of it, ``b`` another, or a share ``across`` of the time a
+        member of another chapter (the slip is logged in ``a``'s chapter)."""
         i = 0
         for c, meetings in chapter_meetings.items():
             people = chapter_members[c]
@@ -175,36 +197,114 @@ def generate(
                 n = int(per_week * len(present) + rng.random())
                 for _ in range(n):
                     (a, _ja), (b, _jb) = rng.sample(present, 2)
+                    if across and rng.random() < across:
+                        b = elsewhere(c, day) or b
                     i += 1
                     yield make(i, c, a, b, day - dt.timedelta(days=rng.randint(0, 6)))
 
-    counts["referrals"] = _copy(Referral, ["id", "chapter_id", "date", "created_by_id",
-        "created_at", "updated_at", "giver_id", "receiver_id", "kind", "contact_name",
-        "contact_phone", "contact_email", "contact_company", "need", "temperature",
-        "told_them_you_would_call", "gave_your_card", "status", "status_changed_at"],
-        slips(1.0, lambda i, c, a, b, d: (i, c, d, None, now, now, a, b,
-              rng.choice(["inside", "outside"]), f"Contact {i}", "", "", "", "A quote",
-              rng.randint(1, 5), False, False, rng.choice(statuses), None)))  # fmt: skip
-    counts["tyfcb"] = _copy(Tyfcb, ["id", "chapter_id", "date", "created_by_id", "created_at",
-        "updated_at", "writer_id", "thanked_id", "amount", "business", "referral_id"],
-        slips(0.3, lambda i, c, a, b, d: (i, c, d, None, now, now, a, b,
-              Decimal(rng.randint(100, 500000)) / 100, rng.choice(["new", "repeat"]),
-              None)))  # fmt: skip
+    stamps = (None, now, now)  # created_by, created_at, updated_at
+
+    def referral(i, c, a, b, d):
+        giver, other, their_chapter = a, "", ""
+        if rng.random() < OUTSIDE:  # received from someone outside Slipstream, or from BNI
+            giver, b = None, a
+            other, their_chapter = ("BNI", "") if i % 2 else (f"Giver {i}", OUTSIDE_CHAPTER)
+        kind, temperature, status = rng.choice(KINDS), rng.randint(1, 5), rng.choice(statuses)
+        contact = (f"Contact {i}", "", "", "", "A quote", temperature, False, False)
+        return (i, c, d, *stamps, giver, b, kind, *contact, status, None, other, their_chapter)
+
+    def tyfcb(i, c, a, b, d):
+        writer, thanked, other, their_chapter = a, b, "", ""
+        roll = rng.random()
+        if roll < UNKNOWN_WRITER:  # thanks ``a`` for business; BNI Connect did not say who
+            writer, thanked = None, a
+        elif roll < UNKNOWN_WRITER + OUTSIDE:  # a former member or a visitor thanked
+            thanked, other = None, f"Former member {i}"
+        elif roll < UNKNOWN_WRITER + 2 * OUTSIDE:  # a writer outside Slipstream thanks ``a``
+            writer, thanked, other, their_chapter = None, a, f"Writer {i}", OUTSIDE_CHAPTER
+        amount = Decimal(rng.randint(100, 500000)) / 100
+        business = rng.choice(["new", "repeat"])
+        return (i, c, d, *stamps, writer, thanked, amount, business, None, other, their_chapter)
+
+    counts["referrals"] = _copy(
+        Referral,
+        [
+            "id",
+            "chapter_id",
+            "date",
+            "created_by_id",
+            "created_at",
+            "updated_at",
+            "giver_id",
+            "receiver_id",
+            "kind",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "contact_company",
+            "need",
+            "temperature",
+            "told_them_you_would_call",
+            "gave_your_card",
+            "status",
+            "status_changed_at",
+            "other_name",
+            "other_chapter_name",
+        ],
+        slips(1.0, referral, ACROSS),
+    )
+    counts["tyfcb"] = _copy(
+        Tyfcb,
+        [
+            "id",
+            "chapter_id",
+            "date",
+            "created_by_id",
+            "created_at",
+            "updated_at",
+            "writer_id",
+            "thanked_id",
+            "amount",
+            "business",
+            "referral_id",
+            "other_name",
+            "other_chapter_name",
+        ],
+        slips(0.3, tyfcb, TYFCB_ACROSS),
+    )
+
+    def one_to_one(i, c, a, b, d):
+        if rng.random() < OUTSIDE:  # with a visitor, or someone from a chapter elsewhere
+            return (i, c, d, *stamps, a, None, None, "", "done", f"Visitor {i}", "")
+        return (i, c, d, *stamps, min(a, b), max(a, b), None, "", "done", "", "")
 
     def one_to_ones():
         seen = set()
-        for row in slips(
-            0.4,
-            lambda i, c, a, b, d: (i, c, d, None, now, now, min(a, b), max(a, b), None, "", "done"),
-        ):
+        for row in slips(0.4, one_to_one, ACROSS):
             key = (row[6], row[7], row[2])
             if key not in seen:
                 seen.add(key)
                 yield row
 
-    counts["one_to_ones"] = _copy(OneToOne, ["id", "chapter_id", "date", "created_by_id",
-        "created_at", "updated_at", "member_a_id", "member_b_id", "time", "place", "status"],
-        one_to_ones())  # fmt: skip
+    counts["one_to_ones"] = _copy(
+        OneToOne,
+        [
+            "id",
+            "chapter_id",
+            "date",
+            "created_by_id",
+            "created_at",
+            "updated_at",
+            "member_a_id",
+            "member_b_id",
+            "time",
+            "place",
+            "status",
+            "other_name",
+            "other_chapter_name",
+        ],
+        one_to_ones(),
+    )
     counts["ceus"] = _copy(Ceu, ["id", "chapter_id", "date", "created_by_id", "created_at",
         "updated_at", "member_id", "topic", "credits"],
         slips(1.0, lambda i, c, a, b, d: (i, c, d, None, now, now, a, "Podcast", 1)))  # fmt: skip

@@ -74,6 +74,34 @@ ON_LEAVE = "dina"
 APPLICANT = ("cole", "Cole", "Fraser", "Copywriter", "Business services")
 DROPPED = ("dora", "Dora", "Hale", "Printer", "Business services", 700, 240)  # joined, left ago
 
+#: The neighbouring chapter, so the demo shows slips across the chapter line (DOMAIN.md
+#: "Beyond the chapter"): a smaller chapter of the same region with trades of its own.
+NEIGHBOUR_CHAPTER = "hilltop-demo"
+#: Its member who logs in: (label, email, first, last, trade, sphere).
+NEIGHBOUR_LOGIN = (
+    "member (Hilltop)",
+    "hilltop@demo.slipstream.test",
+    "Hugo",
+    "Brandt",
+    "Solar installer",
+    "Home",
+)
+#: The rest of it: (email local part, first, last, trade, sphere, roles, days ago joined).
+NEIGHBOUR_PEOPLE = [
+    ("nadia", "Nadia", "Farah", "Conveyancer", "Professional services", ["president"], 900),
+    ("oscar", "Oscar", "Lund", "Bookkeeper", "Business services", ["vice_president"], 820),
+    ("gwen", "Gwen", "Adler", "Locksmith", "Home", [], 610),
+    ("ravi", "Ravi", "Menon", "Signmaker", "Business services", [], 540),
+    ("june", "June", "Castillo", "Yoga teacher", "Health & wellbeing", [], 470),
+    ("felix", "Felix", "Moreau", "Hearing specialist", "Health & wellbeing", [], 430),
+    ("lola", "Lola", "Svensson", "Videographer", "Events & hospitality", [], 390),
+    ("kofi", "Kofi", "Mensah", "Venue manager", "Events & hospitality", [], 350),
+    ("bea", "Bea", "Hartley", "Letting agent", "Property & finance", [], 300),
+    ("sven", "Sven", "Dahl", "Surveyor", "Property & finance", [], 250),
+    ("ruth", "Ruth", "Okoro", "HR consultant", "Professional services", [], 200),
+    ("tom", "Tom", "Fenwick", "Pest control", "Home", [], 90),
+]
+
 
 def seed_demo() -> tuple[Chapter, list[tuple[str, str]]]:
     """Create the demo chapter and logins; returns the chapter and (role, email) pairs."""
@@ -88,6 +116,7 @@ def seed_demo() -> tuple[Chapter, list[tuple[str, str]]]:
             "meeting_weekday": Chapter.Weekday.TUESDAY,
             "meeting_time": dt.time(7, 0),
             "venue": "The Old Bank, 1 High Street",
+            "city": "Riverford",
         },
     )
     today = chapter.today()
@@ -134,6 +163,53 @@ def seed_demo() -> tuple[Chapter, list[tuple[str, str]]]:
     admin = _user(User, "admin@demo.slipstream.test", "Ada", "Admin", is_staff=True)
     logins.append(("staff (admin)", admin.email))
     return chapter, logins
+
+
+def seed_neighbour() -> tuple[Chapter, list[tuple[str, str]]]:
+    """Create the neighbouring demo chapter (Hilltop) and its login; returns the chapter and
+    (role, email) pairs. It meets on Thursdays in the same region as the demo chapter."""
+    User = get_user_model()
+    region, _ = Region.objects.get_or_create(slug="demo-region", defaults={"name": "Demo Region"})
+    chapter, _ = Chapter.objects.get_or_create(
+        slug=NEIGHBOUR_CHAPTER,
+        defaults={
+            "name": "Hilltop Demo",
+            "region": region,
+            "time_zone": "Europe/London",
+            "meeting_weekday": Chapter.Weekday.THURSDAY,
+            "meeting_time": dt.time(6, 45),
+            "venue": "Hilltop Golf Club, Ridge Road",
+            "city": "Hillbury",
+        },
+    )
+    today = chapter.today()
+    term = dt.date(2026, 1, 1) if today >= dt.date(2026, 1, 1) else dt.date(today.year, 1, 1)
+    label, email, first, last, trade, sphere_name = NEIGHBOUR_LOGIN
+    joined = today - dt.timedelta(days=500)
+    _seat(
+        chapter,
+        _user(User, email, first, last),
+        trade,
+        sphere_name,
+        [],
+        term,
+        joined_on=joined,
+        renewal_due=_next_anniversary(joined, today),
+    )
+    for key, first, last, trade, sphere_name, roles, days in NEIGHBOUR_PEOPLE:
+        joined = today - dt.timedelta(days=days)
+        user = _user(User, f"{key}@hilltop.demo.slipstream.test", first, last, password=False)
+        _seat(
+            chapter,
+            user,
+            trade,
+            sphere_name,
+            roles,
+            term,
+            joined_on=joined,
+            renewal_due=_next_anniversary(joined, today),
+        )
+    return chapter, [(label, email)]
 
 
 def _next_anniversary(joined: dt.date, today: dt.date) -> dt.date:

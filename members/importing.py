@@ -50,8 +50,10 @@ def register(cls: type["CsvFile"]) -> type["CsvFile"]:
 
 #: What an app wraps around a chapter's whole import, inside its transaction: a later app
 #: (``reports``: its rollup is counted once at the end, not statement by statement) registers
-#: a context manager factory here, given the chapter's id.
-BULK_LOADS: list[Callable[[int], AbstractContextManager]] = []
+#: a context manager factory here, given the ids of the chapters the import writes for: a set
+#: that starts with the imported chapter and grows while the files are read, as slips link
+#: members of other chapters (``ImportContext.link``), so it is complete when the load ends.
+BULK_LOADS: list[Callable[[set[int]], AbstractContextManager]] = []
 
 
 class RowError(Exception):
@@ -68,7 +70,15 @@ class ImportFailed(Exception):
 class ImportContext:
     chapter: Chapter
     counts: Counter = field(default_factory=Counter)
+    #: The chapters whose members the stored rows count for: this one, and every chapter of a
+    #: member on the other side of a slip across the chapter line (``link``).
+    chapter_ids: set[int] = field(default_factory=set)
     _members: dict[str, Member] | None = None
+    #: Members of other chapters that the files name, by email (``look_up_elsewhere``).
+    _elsewhere: dict[str, Member] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.chapter_ids.add(self.chapter.pk)
 
     def member(self, email: str, column: str = "member_email") -> Member:
         """The chapter's member with this email (case-insensitive), or a ``RowError``."""
@@ -87,6 +97,47 @@ class ImportContext:
             m.user.email.lower(): m
             for m in Member.objects.filter(chapter=self.chapter).select_related("user")
         }
+
+    def member_ids(self) -> list[int]:
+        """The ids of the chapter's members: each of the chapter's slips links one of them."""
+        if self._members is None:
+            self.refresh_members()
+        return [m.pk for m in self._members.values()]
+
+    def look_up_elsewhere(self, emails: Iterable[str]) -> None:
+        """Load, in one query, the members of other chapters these emails name: a slip's
+        other party may be one (DOMAIN.md "Beyond the chapter"). ``anyone`` then finds them
+        without a query per row."""
+        if self._members is None:
+            self.refresh_members()
+        wanted = {(e or "").strip().lower() for e in emails}
+        wanted -= {""} | self._members.keys() | self._elsewhere.keys()
+        if not wanted:
+            return
+        for m in Member.objects.filter(user__email__in=wanted).select_related("user", "chapter"):
+            self._elsewhere[m.user.email.lower()] = m
+
+    def anyone(self, email: str, column: str) -> Member:
+        """The member with this email, of this chapter or (loaded by ``look_up_elsewhere``)
+        of another chapter of this Slipstream; a ``RowError`` when it is nobody's."""
+        if self._members is None:
+            self.refresh_members()
+        key = (email or "").strip().lower()
+        if not key:
+            raise RowError(f"{column} is empty")
+        member = self._members.get(key) or self._elsewhere.get(key)
+        if member is None:
+            raise RowError(
+                f"{column} {email!r} is not a member of {self.chapter.slug} "
+                "or of any other chapter in this Slipstream"
+            )
+        return member
+
+    def link(self, member_ids: Iterable[int | None]) -> None:
+        """Note the chapters of these members (stored rows link them): a member of another
+        chapter counts a slip in their own chapter's reports, which then count again."""
+        chapters = {m.pk: m.chapter_id for m in self._elsewhere.values()}
+        self.chapter_ids.update(chapters[pk] for pk in member_ids if pk in chapters)
 
 
 class FileReport:
@@ -585,7 +636,7 @@ def import_directory(
     found = [cls() for cls in discover() if (directory / cls.filename).is_file()]
     with _collector_paused(), transaction.atomic(), ExitStack() as bulk:
         for load in BULK_LOADS:
-            bulk.enter_context(load(chapter.pk))
+            bulk.enter_context(load(ctx.chapter_ids))
         for importer in found:
             name = importer.filename
             try:

@@ -323,3 +323,125 @@ def seed(chapter: Chapter) -> None:
         for row in rows:
             row.created_at = row.updated_at = _noon(min(row.date, today), chapter)
         model.objects.bulk_update(rows, ["created_at", "updated_at"], batch_size=500)
+
+
+#: Someone outside Slipstream whom the demo member thanks: a former member of the chapter,
+#: now in a chapter that is not in this Slipstream.
+FORMER_MEMBER = ("Gordon Pike", "BNI Summit, Leeds")
+
+
+@transaction.atomic
+def seed_across(chapter: Chapter, neighbour: Chapter) -> None:
+    """A few slips across the chapter line, so a newcomer sees them (DOMAIN.md "Beyond the
+    chapter"): the demo member (``member@``) passes a referral to the neighbouring chapter's
+    login (``hilltop@``), who wins it, thanks them and sends one back, still waiting; the two
+    had a 1-2-1; the demo member thanks a former member outside Slipstream; and a thank-you
+    from an unknown writer, as BNI Connect exports them, credits the demo member. Safe to call
+    again: nothing is added once the first referral across is there."""
+    mine = Member.objects.filter(chapter=chapter, user__email="member@demo.slipstream.test")
+    theirs = Member.objects.filter(chapter=neighbour, user__email="hilltop@demo.slipstream.test")
+    member, other = mine.select_related("user").first(), theirs.select_related("user").first()
+    if member is None or other is None:
+        return
+    if Referral.objects.filter(giver=member, receiver=other).exists():
+        return
+    today = chapter.today()
+
+    def ago(days: int) -> dt.date:
+        return today - dt.timedelta(days=days)
+
+    given = Referral(
+        chapter=chapter,
+        giver=member,
+        receiver=other,
+        date=ago(40),
+        kind="outside",
+        contact_name="Rosa Lindgren",
+        contact_company="Lindgren Bakery",
+        contact_phone="07700 900412",
+        need="Solar panels on the bakery roof; nobody in our chapter fits",
+        temperature=4,
+        told_them_you_would_call=True,
+        status="won",
+        status_changed_at=_noon(ago(28), chapter),
+        created_by=member.user,
+    )
+    back = Referral(
+        chapter=neighbour,
+        giver=other,
+        receiver=member,
+        date=ago(9),
+        kind="outside",
+        contact_name="Jamal Reed",
+        contact_company="Reed Joinery",
+        need="A website that shows their work and takes enquiries",
+        temperature=3,
+        told_them_you_would_call=True,
+        created_by=other.user,
+    )
+    referrals = Referral.objects.bulk_create([given, back])
+    changes = ReferralStatusChange.objects.bulk_create(
+        [
+            ReferralStatusChange(
+                referral=given, changed_by=other.user, from_status=frm, to_status=to, note=""
+            )
+            for frm, to in (("new", "contacted"), ("contacted", "won"))
+        ]
+    )
+    for change, when in zip(changes, (ago(37), ago(28)), strict=True):
+        change.changed_at = _noon(when, chapter)
+    ReferralStatusChange.objects.bulk_update(changes, ["changed_at"])
+    tyfcbs = Tyfcb.objects.bulk_create(
+        [
+            # The neighbour thanks the demo member for the referral it won.
+            Tyfcb(
+                chapter=neighbour,
+                writer=other,
+                thanked=member,
+                referral=given,
+                date=ago(21),
+                amount=Decimal("6400.00"),
+                business="new",
+                created_by=other.user,
+            ),
+            # The demo member thanks a former member, outside Slipstream now.
+            Tyfcb(
+                chapter=chapter,
+                writer=member,
+                thanked=None,
+                other_name=FORMER_MEMBER[0],
+                other_chapter_name=FORMER_MEMBER[1],
+                date=ago(15),
+                amount=Decimal("480.00"),
+                business="repeat",
+                created_by=member.user,
+            ),
+            # Someone thanked the demo member, but BNI Connect did not say who.
+            Tyfcb(
+                chapter=chapter,
+                writer=None,
+                thanked=member,
+                date=ago(25),
+                amount=Decimal("950.00"),
+                business="new",
+            ),
+        ]
+    )
+    one_to_ones = OneToOne.objects.bulk_create(
+        [
+            OneToOne(
+                chapter=chapter,
+                member_a_id=min(member.pk, other.pk),
+                member_b_id=max(member.pk, other.pk),
+                date=ago(33),
+                time=dt.time(8, 0),
+                place="Hilltop Golf Club",
+                status="done",
+                created_by=member.user,
+            ),
+        ]
+    )
+    for model, rows in ((Referral, referrals), (Tyfcb, tyfcbs), (OneToOne, one_to_ones)):
+        for row in rows:
+            row.created_at = row.updated_at = _noon(row.date, chapter)
+        model.objects.bulk_update(rows, ["created_at", "updated_at"])

@@ -16,6 +16,7 @@ only partly covers are read from the slips themselves (``reports.palms``).
 Only PostgreSQL keeps the rollup; a laptop's SQLite runs one chapter and reads the slips.
 """
 
+from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.db import connection, migrations
@@ -197,13 +198,19 @@ def recount_sql(chapter_id: int | None = None) -> str:
     return _sums(parts, [])
 
 
-def rebuild(chapter_id: int | None = None) -> None:
-    """Count one chapter's rows afresh (every chapter's, with ``None``): exact by construction."""
+def rebuild(chapters: int | Iterable[int] | None = None) -> None:
+    """Count these chapters' rows afresh (one id, several, or every chapter's with ``None``):
+    exact by construction."""
     if connection.vendor != "postgresql":
         return
+    if chapters is None:
+        each: list[int | None] = [None]
+    else:
+        each = sorted({chapters} if isinstance(chapters, int) else set(chapters))
     with connection.cursor() as cursor:
-        for sql in _refill_sql(chapter_id):
-            cursor.execute(sql)
+        for chapter_id in each:
+            for sql in _refill_sql(chapter_id):
+                cursor.execute(sql)
 
 
 def _refill_sql(chapter_id: int | None) -> list[str]:
@@ -224,11 +231,16 @@ def _refill_sql(chapter_id: int | None) -> list[str]:
 
 
 @contextmanager
-def deferred(chapter_id: int):
-    """A bulk load of one chapter (``import_chapter``): the triggers stand aside and the
-    chapter's rows are counted once at the end, in the same transaction. Each source table's
+def deferred(chapters: int | Iterable[int]):
+    """A bulk load of one chapter (``import_chapter``): the triggers stand aside and the rows
+    of ``chapters`` are counted once at the end, in the same transaction. Each source table's
     statement would otherwise add into the same member-periods again, seven times over (a
-    third of an import's time). Only for a transaction that writes no other chapter's rows."""
+    third of an import's time).
+
+    ``chapters`` names every chapter whose members the load's rows count for: a slip across
+    the chapter line counts in the other member's chapter too. It is read when the load ends,
+    so a collection the loader keeps adding to as it meets such slips (``ImportContext``'s
+    ``chapter_ids``) is counted whole; a chapter left out would keep stale counts."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -243,7 +255,7 @@ def deferred(chapter_id: int):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config(%s, '', true)", [SETTING])
     if not connection.needs_rollback:
-        rebuild(chapter_id)
+        rebuild(chapters)
 
 
 def keep() -> migrations.RunPython:

@@ -7,7 +7,7 @@ without a database default breaks it; this test is where that shows, not a bench
 import datetime as dt
 
 import pytest
-from django.db.models import Max
+from django.db.models import F, Max
 from django.test import Client
 
 from bench.generate import generate
@@ -68,3 +68,37 @@ def test_a_generated_region_serves_every_bench_page_at_its_pinned_query_count():
     assert personas.smallest.members.count() == 4
     assert personas.largest.members.count() == 12
     assert pinned == {label: {"smallest": n, "largest": n} for label, n in EXPECTED.items()}
+
+
+def test_a_share_of_the_generated_slips_crosses_the_chapter_line():
+    """As in real slips audits: about a tenth of referrals and 1-2-1s with a member of another
+    chapter of the region, a few with someone outside Slipstream, some TYFCBs with an unknown
+    writer; each slip logged in the chapter of a member it links, the rollup still exact."""
+    generate(chapters=4, members=12, weeks=20)
+    referrals = slips.Referral.objects.all()
+    across = referrals.exclude(giver__isnull=True).exclude(giver__chapter=F("receiver__chapter"))
+    assert 0.05 < across.count() / referrals.count() < 0.15
+    assert not across.exclude(chapter=F("giver__chapter")).exists()  # logged by the giver
+    from_outside = referrals.filter(giver__isnull=True)
+    assert from_outside.filter(other_name="BNI").exists()
+    assert from_outside.exclude(other_name="BNI").exclude(other_chapter_name="").exists()
+    assert not from_outside.exclude(chapter=F("receiver__chapter")).exists()
+
+    one_to_ones = slips.OneToOne.objects.all()
+    pairs_across = one_to_ones.exclude(member_b__isnull=True).exclude(
+        member_a__chapter=F("member_b__chapter")
+    )
+    assert 0.05 < pairs_across.count() / one_to_ones.count() < 0.15
+    assert one_to_ones.filter(member_b__isnull=True).exclude(other_name="").exists()
+
+    tyfcbs = slips.Tyfcb.objects.all()
+    unknown = tyfcbs.filter(writer__isnull=True, other_name="")
+    assert 0.01 < unknown.count() / tyfcbs.count() < 0.06
+    assert tyfcbs.filter(thanked__isnull=True).exclude(other_name="").exists()
+    assert tyfcbs.filter(writer__isnull=True).exclude(other_name="").exists()
+    assert tyfcbs.exclude(writer__chapter=F("thanked__chapter")).filter(
+        writer__isnull=False, thanked__isnull=False
+    )
+
+    kept, counted = rollup_rows()
+    assert kept == counted

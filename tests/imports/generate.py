@@ -18,9 +18,12 @@ HEADERS = {
                    "joined_on", "left_on", "renewal_due", "status", "roles"],
     "attendance.csv": ["meeting_date", "member_email", "mark", "substitute_name"],
     "referrals.csv": ["date", "giver_email", "receiver_email", "kind", "contact_name",
-                      "contact_phone", "contact_email", "temperature", "status"],
-    "tyfcb.csv": ["date", "from_email", "to_email", "amount", "business"],
-    "one_to_ones.csv": ["date", "member_a_email", "member_b_email", "status"],
+                      "contact_phone", "contact_email", "temperature", "status", "other_name",
+                      "other_chapter"],
+    "tyfcb.csv": ["date", "from_email", "to_email", "amount", "business", "other_name",
+                  "other_chapter"],
+    "one_to_ones.csv": ["date", "member_a_email", "member_b_email", "status", "other_name",
+                        "other_chapter"],
     "visitors.csv": ["meeting_date", "name", "email", "company", "invited_by_email"],
     "ceus.csv": ["date", "member_email", "credits", "topic"],
     "testimonials.csv": ["date", "giver_email", "receiver_email", "text"],
@@ -36,8 +39,13 @@ def write_chapter(
     seed: int = 1,
     domain: str = "gen.test",
 ) -> dict[str, int]:
-    """Write the files into ``directory``; return the number of data rows per file."""
+    """Write the files into ``directory``; return the number of data rows per file.
+
+    A few slips name someone outside Slipstream, as real chapters' do: a referral received
+    from outside, a thank-you from an unknown writer or to a former member, a 1-2-1 with a
+    visitor (drawn from a second generator, so the rest of the files stay as they were)."""
     rng = random.Random(seed)
+    beyond = random.Random(seed + 1)
     directory.mkdir(parents=True, exist_ok=True)
     emails = [f"m{i:03d}@{domain}" for i in range(members)]
     rows: dict[str, list[list]] = {name: [] for name in HEADERS}
@@ -54,24 +62,36 @@ def write_chapter(
             rows["attendance.csv"].append([iso, email, mark, "Sub Stitute" if mark == "S" else ""])
             if rng.random() < 0.8:
                 receiver = rng.choice([e for e in emails if e != email])
-                rows["referrals.csv"].append([
-                    iso, email, receiver, rng.choice(["inside", "outside"]),
-                    f"Contact {week}-{email}", "", "", rng.randint(1, 5),
+                kind, contact = rng.choice(["inside", "outside"]), f"Contact {week}-{email}"
+                temperature, status = (
+                    rng.randint(1, 5),
                     rng.choice(["new", "contacted", "won", "lost"]),
-                ])  # fmt: skip
+                )
+                row = [iso, email, receiver, kind, contact, "", "", temperature, status, "", ""]
+                if beyond.random() < 0.02:  # received from someone outside Slipstream
+                    row[1], row[9], row[10] = "", f"Giver {week}", "BNI Elsewhere"
+                rows["referrals.csv"].append(row)
             if rng.random() < 0.5:
                 rows["ceus.csv"].append([iso, email, rng.randint(1, 3), f"Topic {week}"])
             if rng.random() < 0.15:
                 thanked = rng.choice([e for e in emails if e != email])
                 amount = f"{rng.randint(100, 500_000) / 100:.2f}"
-                rows["tyfcb.csv"].append([iso, email, thanked, amount, "new"])
+                row = [iso, email, thanked, amount, "new", "", ""]
+                roll = beyond.random()
+                if roll < 0.03:  # an unknown writer thanks the member
+                    row[1], row[2] = "", email
+                elif roll < 0.05:  # the member thanks a former member
+                    row[2], row[5] = "", f"Former member {week}"
+                rows["tyfcb.csv"].append(row)
             if rng.random() < 0.1:
                 receiver = rng.choice([e for e in emails if e != email])
                 rows["testimonials.csv"].append([iso, email, receiver, f"Great work {week}"])
         for pair in range(members // 2):
             a, b = emails[2 * pair], emails[(2 * pair + 1 + week) % members]
-            if a != b:
-                rows["one_to_ones.csv"].append([iso, a, b, "done"])
+            if a != b and beyond.random() < 0.02:  # with a visitor instead
+                rows["one_to_ones.csv"].append([iso, a, "", "done", f"Visitor {week}", ""])
+            elif a != b:
+                rows["one_to_ones.csv"].append([iso, a, b, "done", "", ""])
         for v in range(2):
             n = week * 2 + v
             rows["visitors.csv"].append([

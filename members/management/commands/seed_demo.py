@@ -1,21 +1,28 @@
-"""Create (or refresh) the demo chapter so ``make run`` always shows a living chapter."""
+"""Create (or refresh) the demo chapters so ``make run`` always shows a living chapter, and
+a neighbouring one it passes slips to."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from meetings import demo as meetings_demo
-from members.demo import DEMO_PASSWORD, seed_demo
+from members.demo import DEMO_PASSWORD, seed_demo, seed_neighbour
 from referrals import demo as referrals_demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo chapter and its users. Safe to run again: nothing is duplicated."
+    help = "Create the demo chapters and their users. Safe to run again: nothing is duplicated."
 
     def handle(self, *args, **options):
         with transaction.atomic():
             chapter, logins = seed_demo()
             meetings_demo.seed(chapter)
             referrals_demo.seed(chapter)
-        self.stdout.write(self.style.SUCCESS("Demo chapter ready. Log in with:"))
+            neighbour, neighbour_logins = seed_neighbour()
+            meetings_demo.seed(neighbour)
+            referrals_demo.seed(neighbour)
+            # After each chapter's own slips: those skip a chapter that already has referrals.
+            referrals_demo.seed_across(chapter, neighbour)
+            logins += neighbour_logins
+        self.stdout.write(self.style.SUCCESS("Demo chapters ready. Log in with:"))
         for role, email in logins:
             self.stdout.write(f"  {role:<16} {email:<36} password: {DEMO_PASSWORD}")
