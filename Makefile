@@ -11,12 +11,13 @@ ADDR  ?= 127.0.0.1:8000
 PYTHON ?= $(shell for p in python3.13 python3.12 $(wildcard $(HOME)/.pyenv/versions/3.1[23]*/bin/python3) python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test install migrate demo bench clean help backup restore test-faults
+.PHONY: run test install migrate demo bench clean help backup restore test-faults docs
 
 help:
 	@echo "make run   - set up, migrate, load the demo chapter, start web + Celery worker + beat"
 	@echo "make test  - set up, then lint, check migrations and run the whole test suite"
 	@echo "make test-faults - the slow tests that break PostgreSQL and Redis on purpose"
+	@echo "make docs  - build the documentation in docs/ with MkDocs (strict) into var/site/"
 	@echo "make backup - back up the database to var/backups/ (pg_dump, or dumpdata on SQLite)"
 	@echo "make restore FILE=var/backups/... - replace the database with that backup"
 
@@ -51,6 +52,9 @@ clean:
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
 
 test-faults: $(STAMP)
 	$(BIN)/pytest -m faults tests/trust

@@ -1,16 +1,20 @@
-"""The README's roles table, generated from the permission matrix the suite enforces.
+"""The permission table of ``docs/security.md``, generated from the matrix the suite enforces.
 
-``python -m tests.trust.permissions_table`` prints it; ``test_security_readme`` fails when
-``README.md`` no longer matches.
+``DJANGO_SETTINGS_MODULE=tests.settings python -m tests.trust.permissions_table`` prints it;
+``test_security_readme`` fails when ``docs/security.md`` no longer matches.
 """
 
 from tests.test_permission_matrix import LOGIN, MATRIX, PERSONAS
 
 NAMES = {
-    "anonymous": "Anonymous", "member": "Member", "outsider": "Other chapter",
-    "vice_president": "Vice-president", "president": "President",
-    "membership_committee": "Membership committee", "staff": "Staff",
-}  # fmt: skip
+    "anonymous": "Anonymous",
+    "member": "Member",
+    "outsider": "Other chapter",
+    "vice_president": "Vice-president",
+    "president": "President",
+    "membership_committee": "Membership committee",
+    "staff": "Staff",
+}
 #: Answers that mean "allowed" (400: allowed, but the empty test request was refused as input).
 ALLOWED = {200, 302, 400}
 

@@ -1,18 +1,19 @@
-"""The README's roles table is the permission matrix the suite enforces, not a copy of it."""
+"""The security page's permission table is the matrix the suite enforces, not a copy of it."""
 
 from pathlib import Path
 
 from tests.trust.permissions_table import table
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+SECURITY = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+START, END = "<!-- permissions-table:start -->\n", "<!-- permissions-table:end -->"
 
 
-def test_roles_table_in_the_readme_matches_the_permission_matrix():
-    text = README.read_text()
-    start = text.index("<!-- permissions-table:start -->\n") + len(
-        "<!-- permissions-table:start -->\n"
-    )
-    end = text.index("<!-- permissions-table:end -->")
+def test_the_permission_table_in_the_docs_matches_the_permission_matrix():
+    text = SECURITY.read_text(encoding="utf-8")
+    start = text.index(START) + len(START)
+    end = text.index(END)
     assert text[start:end] == table(), (
-        "README.md's roles table is out of date: paste `python -m tests.trust.permissions_table`"
+        "docs/security.md's permission table is out of date: paste the output of "
+        "`DJANGO_SETTINGS_MODULE=tests.settings python -m tests.trust.permissions_table` "
+        "between its markers"
     )
