@@ -91,6 +91,7 @@ class ChapterAdmin(admin.ModelAdmin):
                     "meeting_time",
                     "meeting_minutes",
                     "venue",
+                    "city",
                     "online_link",
                 )
             },

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from members.models import Member
 
+from .labels import party_name
 from .models import (
     Ceu,
     OneToOne,
@@ -17,7 +18,6 @@ from .models import (
     Tyfcb,
 )
 from .selectors import person_joins
-from .templatetags.parties import party_name
 
 MEMBER_SEARCH = ("{}__user__email", "{}__user__first_name", "{}__user__last_name")
 

@@ -48,8 +48,8 @@ from .forms import (
     new_token,
     typed,
 )
+from .labels import party_name
 from .models import SLIP_KINDS, Referral, Slip, Tyfcb
-from .templatetags.parties import party_name
 
 KIND_TABS = [
     ("referral", "Referral"),
@@ -439,7 +439,21 @@ def _editable_slip(request: HttpRequest, kind: str, pk: int) -> Slip:
 
 
 def _owner(slip: Slip) -> Member:
-    return getattr(slip, slip.owners[0])
+    """The member whose form edits the slip: its owner, or (a slip imported from BNI Connect
+    whose owner is outside Slipstream) the member it links."""
+    for name in (*slip.owners, *slip.parties):
+        if getattr(slip, f"{name}_id") is not None:
+            return getattr(slip, name)
+    raise Http404("This slip links no member.")
+
+
+def _edit_form(form, slip: Slip):
+    """A side that is someone outside Slipstream (a name) stays as it is: the edit form has no
+    member picker for it."""
+    for name in slip.parties:
+        if name in form.fields and getattr(slip, f"{name}_id") is None:
+            del form.fields[name]
+    return form
 
 
 def _initial(slip: Slip) -> dict:
@@ -459,7 +473,7 @@ def slip_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     form_class = FORMS[kind]
     owner = _owner(slip)
     if request.method == "POST":
-        form = form_class(request.POST, me=owner, editing=True)
+        form = _edit_form(form_class(request.POST, me=owner, editing=True), slip)
         if refusal:
             form.is_valid()
             form.add_error(None, refusal)
@@ -474,7 +488,7 @@ def slip_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 messages.success(request, f"Your {KIND_NAMES[kind]} was updated.")
                 return redirect(_after_edit(slip))
     else:
-        form = form_class(initial=_initial(slip), me=owner, editing=True)
+        form = _edit_form(form_class(initial=_initial(slip), me=owner, editing=True), slip)
     return render(
         request,
         "referrals/slip_edit.html",

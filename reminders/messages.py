@@ -6,8 +6,8 @@ from icalendar import Calendar, Event
 
 from meetings.models import Attendance, Meeting, Visit
 from members.models import Member
+from referrals.labels import party_name
 from referrals.models import OneToOne, Referral
-from referrals.templatetags.parties import party_name
 
 from .models import Kind, ReminderLog
 from .sweeps import DEFAULT_ONE_TO_ONE_TIME

@@ -424,3 +424,42 @@ def test_a_kept_inbox_and_dashboard_show_a_referral_logged_in_another_chapter_si
     referral(alice, pat, today, "Fresh Lead")
     assert "Fresh Lead" in client.get(reverse("referrals:inbox")).text
     assert "Fresh Lead" in client.get(reverse("home")).text
+
+
+def test_a_thank_you_to_someone_outside_is_edited_and_its_outside_side_stays(member, login, today):
+    from referrals import services
+
+    tyfcb = services.tyfcb_create(
+        writer=member, other_name="Former Member", date=today, amount="100"
+    )
+    client = login(member)
+    url = reverse("referrals:slip_edit", args=["tyfcb", tyfcb.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="thanked"' not in page.content.decode()
+    response = client.post(url, {"date": today.isoformat(), "amount": "250", "business": "new"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    tyfcb.refresh_from_db()
+    assert tyfcb.amount == Decimal("250.00") and tyfcb.other_name == "Former Member"
+    assert tyfcb.thanked_id is None
+
+
+def test_the_vice_president_corrects_an_imported_thank_you_from_an_unknown_writer(
+    member, vice_president, login, today
+):
+    tyfcb = Tyfcb.objects.create(
+        chapter=member.chapter,
+        thanked=member,
+        date=today,
+        amount=Decimal("10.00"),
+        source="bni_connect",
+    )
+    client = login(vice_president)
+    url = reverse("referrals:slip_edit", args=["tyfcb", tyfcb.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {"date": today.isoformat(), "amount": "12", "business": "new", "thanked": member.pk},
+    )
+    assert response.status_code == 302
+    tyfcb.refresh_from_db()
+    assert tyfcb.amount == Decimal("12.00") and tyfcb.writer_id is None
