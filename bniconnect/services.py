@@ -370,6 +370,11 @@ def _store_snapshot(
         values = {BniSnapshotRow.FIELDS[c]: line.values[c] for c in COLUMNS}
         rows[party.member.pk] = BniSnapshotRow(member=party.member, bni_name=text, **values)
     if report.problems:
+        outcome.lines.append(
+            f"{len(summary.members)} member rows for {start} – {end}: nothing until the "
+            "problems are solved"
+        )
+        report.files.append(outcome)
         return
     BniSnapshot.objects.filter(chapter=chapter, start=start, end=end).delete()
     snapshot = BniSnapshot.objects.create(
@@ -433,6 +438,8 @@ def _store_audit(
                     f"{audit.file}: {member} was not a member of {member.chapter.slug} on {day}"
                 )
     if len(report.problems) > problems_before:
+        outcome.lines.append(f"{total} rows for {day}: nothing until the problems are solved")
+        report.files.append(outcome)
         return
     user = getattr(by, "user", by)
     for model in SLIP_KINDS.values():
