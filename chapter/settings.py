@@ -9,6 +9,7 @@ as files, all under ``var/``.
 from pathlib import Path
 
 import dj_database_url
+import django
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "reports",
     "reminders",
     "bniconnect",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -69,10 +71,13 @@ ROOT_URLCONF = "chapter.urls"
 WSGI_APPLICATION = "chapter.wsgi.application"
 ADMIN_URL = (env_str("ADMIN_URL") or "admin/").strip("/") + "/"
 
+# No "loaders" option: Django's cached loader parses each template once per process (and, with
+# DEBUG=1, reloads one when its file changes). The second directory holds Django's own form and
+# widget templates, for the form renderer below (``TemplatesSetting`` reads them from here).
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", Path(django.__path__[0]) / "forms" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -86,7 +91,7 @@ TEMPLATES = [
     },
 ]
 
-# Django's form widgets drawn in Python (the same HTML as their templates, a fraction of the cost).
+# Every form field of the site drawn by templates/partials/field.html (members.form_renderer).
 FORM_RENDERER = "members.form_renderer.FormRenderer"
 
 # --- Database -----------------------------------------------------------------------------

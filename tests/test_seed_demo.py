@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -20,6 +22,18 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     assert DEMO_PASSWORD in out
     president = get_user_model().objects.get(email="president@demo.slipstream.test")
     assert president.check_password(DEMO_PASSWORD)
+
+
+def test_seed_demo_brings_last_months_palms_from_bni_connect_with_cells_that_differ():
+    from reports.bni import differences
+    from reports.models import BniSnapshot
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    snapshot = BniSnapshot.objects.get(chapter__slug="riverside-demo")
+    assert (snapshot.end + dt.timedelta(days=1)).day == 1  # a whole calendar month
+    assert snapshot.start.day == 1 and snapshot.rows.count() >= 25
+    assert {d.column for d in differences(snapshot)} == {"RGI", "TYFCB"}
 
 
 def slips_across() -> dict[str, list]:

@@ -4,6 +4,7 @@ a neighbouring one it passes slips to."""
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from bniconnect import demo as bni_demo
 from meetings import demo as meetings_demo
 from members.demo import DEMO_PASSWORD, seed_demo, seed_neighbour
 from referrals import demo as referrals_demo
@@ -22,6 +23,7 @@ class Command(BaseCommand):
             referrals_demo.seed(neighbour)
             # After each chapter's own slips: those skip a chapter that already has referrals.
             referrals_demo.seed_across(chapter, neighbour)
+            bni_demo.seed(chapter)
             logins += neighbour_logins
         self.stdout.write(self.style.SUCCESS("Demo chapters ready. Log in with:"))
         for role, email in logins:
