@@ -17,6 +17,7 @@ import contextlib
 import csv
 import io
 import itertools
+import math
 import os
 import re
 import unicodedata
@@ -30,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import openpyxl
 from defusedxml import DefusedXmlException, DTDForbidden
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
+from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
@@ -318,6 +320,8 @@ def _spreadsheetml_rows(data: bytes) -> Iterator[_Row]:
             f"the XML is damaged or cut short ({exc}): download the export again",
             target.row_number or None,
         ) from None
+    except (LookupError, ValueError) as exc:  # an encoding expat does not know
+        raise _Refusal(f"the XML cannot be read ({exc}): download the export again") from None
     yield from target.take()
 
 
@@ -472,47 +476,86 @@ def _xlsx_rows(data: bytes) -> Iterator[_Row]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except Exception:  # BadZipFile, NotImplementedError, struct and zlib errors...
         raise _Refusal(
             "this .xlsx is damaged or cut short (not a complete zip archive): download or "
             "save it again"
         ) from None
-    names = {part.filename for part in parts}
-    if "xl/workbook.xml" not in names:
-        raise _Refusal(_zip_kind(archive, names))
     unpacked = sum(part.file_size for part in parts)
     if len(parts) > MAX_ZIP_PARTS or unpacked > MAX_UNPACKED_BYTES:
         raise _Refusal(
-            f"this .xlsx would unpack to {unpacked / 1024 / 1024:.0f} MB in {len(parts)} parts, "
-            f"more than a BNI Connect export needs ({MAX_UNPACKED_BYTES // 1024 // 1024} MB); "
-            "it was refused without unpacking"
+            f"this zip (.xlsx) would unpack to {unpacked / 1024 / 1024:.0f} MB in {len(parts)} "
+            f"parts, more than a BNI Connect export needs ({MAX_UNPACKED_BYTES // 1024 // 1024} "
+            "MB); it was refused without unpacking"
         )
-    return _xlsx_sheet_rows(data)
+    names = {part.filename for part in parts}
+    if "xl/workbook.xml" not in names:
+        raise _Refusal(_zip_kind(archive, names))
+    return _xlsx_sheet_rows(data, _dimensions_hold(archive))
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+([0-9]+)(?::[A-Z]+([0-9]+))?"')
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_NUMBER = re.compile(rb'[^>]*?\sr="([0-9]+)"')
+
+
+def _dimensions_hold(archive: zipfile.ZipFile) -> bool:
+    """Whether every worksheet's ``<dimension>`` reaches its last ``<row>``.
+
+    Then reading may stop at the dimension's last row, before openpyxl parses what follows
+    the rows: a re-saved BNI export merges four cells a row, and openpyxl reads each merge
+    slowly. Excel always writes the dimension right; where it is missing or wrong, or the last
+    row is not numbered, the sheet is read to its end.
+    """
+    for part in archive.infolist():
+        if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", part.filename):
+            continue
+        try:
+            xml = archive.read(part)
+        except Exception:  # damaged: openpyxl will say so
+            return False
+        end = max(xml.rfind(b"sheetData"), 0)  # the closing tag, after the last row
+        rows = list(_ROW_START.finditer(xml, max(end - 65536, 0), end))
+        if not rows:
+            if _ROW_START.search(xml):
+                return False  # rows, but the last is beyond reach
+            continue
+        dimension = _DIMENSION.search(xml, 0, xml.find(b"sheetData"))  # it comes before
+        number = _ROW_NUMBER.match(xml, rows[-1].end() - 1)
+        if dimension is None or number is None:
+            return False
+        if int(number[1]) > int(dimension[2] or dimension[1]):
+            return False
+    return True
 
 
 def _zip_kind(archive: zipfile.ZipFile, names: set[str]) -> str:
     if "word/document.xml" in names:
         return "this is a Word document, not a spreadsheet"
     if "mimetype" in names:
-        mimetype = archive.read("mimetype")[:100]
+        with archive.open("mimetype") as part:
+            mimetype = part.read(100)
         if b"spreadsheet" in mimetype:
             return "this is an OpenDocument spreadsheet (.ods): save it as .xlsx"
     return "this is a zip archive, not an Excel workbook (.xlsx)"
 
 
-def _xlsx_sheet_rows(data: bytes) -> Iterator[_Row]:
+def _xlsx_sheet_rows(data: bytes, dimensions_hold: bool) -> Iterator[_Row]:
     # openpyxl raises many kinds of exception on a damaged workbook (KeyError, ValueError,
     # TypeError, zlib and XML errors...): each call into it turns them into a refusal.
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True, rich_text=True
+        )
     except Exception as exc:
         raise _xlsx_refusal(exc) from None
     try:
         for sheet, worksheet in enumerate(workbook.worksheets, start=1):
-            worksheet.reset_dimensions()  # a wrong <dimension> would cut rows off
+            last = worksheet.max_row if dimensions_hold else None
+            worksheet.reset_dimensions()  # its columns are not checked: let none be cut off
             rows = worksheet.iter_rows(min_row=1)
             number = 0
-            while True:
+            while last is None or number < last:
                 number += 1
                 try:
                     values = [
@@ -526,6 +569,8 @@ def _xlsx_sheet_rows(data: bytes) -> Iterator[_Row]:
                     raise _xlsx_refusal(exc, number) from None
                 cells = {}
                 for column, value, bold in values:
+                    if isinstance(value, CellRichText):  # bold may be set on the text's runs
+                        bold = bold or _rich_bold(value)
                     cell_value = _xlsx_value(value)
                     if cell_value != "":
                         cells[column] = _Cell(cell_value, bool(bold))
@@ -536,12 +581,15 @@ def _xlsx_sheet_rows(data: bytes) -> Iterator[_Row]:
 
 
 def _xlsx_refusal(exc: Exception, row: int | None = None) -> _Refusal:
-    if isinstance(exc, DefusedXmlException):
-        return _Refusal(
-            f"this .xlsx holds XML with a DTD or entities ({type(exc).__name__}), which Excel "
-            "never writes; it was refused without expanding them",
-            row,
-        )
+    cause: BaseException | None = exc
+    while cause is not None:  # openpyxl wraps defusedxml's refusal in a ValueError
+        if isinstance(cause, DefusedXmlException):
+            return _Refusal(
+                f"this .xlsx holds XML with a DTD or entities ({type(cause).__name__}), which "
+                "Excel never writes; it was refused without expanding them",
+                row,
+            )
+        cause = cause.__cause__ or cause.__context__
     return _Refusal(
         f"this .xlsx could not be read ({type(exc).__name__}: {exc}): open it in Excel and "
         "save it again, or export it again",
@@ -549,11 +597,17 @@ def _xlsx_refusal(exc: Exception, row: int | None = None) -> _Refusal:
     )
 
 
+def _rich_bold(text: CellRichText) -> bool:
+    """Rich text is bold when every run with something in it is."""
+    runs = [run for run in text if str(run).strip()]
+    return bool(runs) and all(isinstance(run, TextBlock) and run.font.b for run in runs)
+
+
 def _xlsx_value(value: object) -> str | int | Decimal | datetime | date:
     if isinstance(value, bool):
         return str(value).upper()
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return Decimal(repr(value)) if math.isfinite(value) else repr(value)
     if isinstance(value, (str, int, datetime, date)):
         return value.strip() if isinstance(value, str) else value
     return str(value)
@@ -741,6 +795,7 @@ class _Layout:
             for i, c in enumerate(self._starts)
         ]
         self._fields = [fields.get(c) for c in self._starts]
+        self._first = next(f for f in self._fields if f is not None)
 
     def pick(self, row: _Row) -> dict[str, _Cell]:
         picked: dict[str, _Cell] = {}
@@ -756,6 +811,9 @@ class _Layout:
 
     def repeats_header(self, picked: dict[str, _Cell]) -> bool:
         """A header row repeated further down (as a paged export may) is not data."""
+        first = picked.get(self._first)
+        if first is None or _norm(_text(first)) != self._norm_labels[self._first]:
+            return False
         same = sum(1 for f, c in picked.items() if _norm(_text(c)) == self._norm_labels[f])
         return same >= min(3, len(self._norm_labels))
 
@@ -1161,6 +1219,9 @@ class _Above:
                 if match:
                     text = match.group(1).strip()
                     got = _date(_Cell(text), _day_first([text]))
+                    if got is None and text.split():  # 'for 13/02/2025 (Thursday)'
+                        token = text.split()[0]
+                        got = _date(_Cell(token), _day_first([token]))
                     if got is None:
                         reading.problem(row.number, f"the title's date {text!r} is not a date")
                     return got

@@ -154,7 +154,6 @@ def xlsx(rows: Sequence[Row], *, sheets_before: int = 0) -> bytes:
     sheet = workbook.create_sheet("Report") if sheets_before else first
     if sheets_before:
         workbook.remove(first)
-        workbook.move_sheet("Report", offset=sheets_before)
     bold = Font(bold=True)
     for number, row in enumerate(rows, start=1):
         if row is None:
@@ -384,7 +383,8 @@ def audit_rows(
 ) -> list[Row]:
     """A Slips Audit Report. Without headers: the header row, then a row per slip, every
     cell written (empty ones too). With headers, the older layout of the real sample: title,
-    Running User block, ``$ if TYFCB`` and ``Qty if CEU``, merged cells and spacer columns."""
+    Running User block, ``$ if TYFCB`` and ``Qty if CEU``, and To, Slip Type, the amount and
+    Detail each merged across two columns, as four merges a row."""
     rows: list[Row] = []
     if with_headers:
         rows += [
@@ -405,13 +405,12 @@ def audit_rows(
             ],
             [
                 "From",
-                "To",
-                None,
+                C("To", merge=1),
                 C("Slip Type", merge=1),
                 "Inside/Outside",
                 C("$ if TYFCB", merge=1),
                 "Qty if CEU",
-                "Detail",
+                C("Detail", merge=1),
             ],
         ]
     else:
@@ -423,13 +422,12 @@ def audit_rows(
             rows.append(
                 [
                     giver,
-                    receiver,
-                    None,
+                    C(slip.receiver, bold=slip.receiver_bold, merge=1),
                     C(slip.slip_type, merge=1),
                     slip.inside,
                     C(slip.amount, merge=1),
                     slip.credits,
-                    slip.detail,
+                    C(slip.detail, merge=1),
                 ]
             )
         else:
