@@ -5,10 +5,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils.safestring import mark_safe
 
 from members.models import Chapter, Classification, Member
-from members.precompiled import Precompiled
 
 from .models import Attendance, Meeting, Visit, Visitor
 from .policy import AT_RISK, PolicyStatus, policy_state, policy_states, state_for
@@ -17,19 +15,12 @@ from .services import default_mark
 MARKS = [choice for choice, _ in Attendance.Mark.choices]
 
 
-#: A meeting of one chapter by id: asked on every tap of the attendance page, compiled once.
-_CHAPTER_MEETING = Precompiled(
-    lambda pk, chapter_id: Meeting.objects.filter(pk=pk, chapter_id=chapter_id)
-)
-
-
 def chapter_meeting(chapter: Chapter, pk: int) -> Meeting | None:
     """The chapter's meeting ``pk``, or None; it shares the chapter object already loaded."""
-    found = _CHAPTER_MEETING(pk, chapter.pk)
-    if not found:
-        return None
-    found[0].chapter = chapter
-    return found[0]
+    found = Meeting.objects.filter(pk=pk, chapter_id=chapter.pk).first()
+    if found is not None:
+        found.chapter = chapter
+    return found
 
 
 def upcoming_meetings(chapter: Chapter, *, today: dt.date | None = None) -> QuerySet[Meeting]:
@@ -87,7 +78,6 @@ class RosterRow:
     buttons: str = ""
     action: str = ""
     is_me: bool = False
-    html: str = ""  # the whole row, joined in Python when it has nothing to ask
 
     @property
     def saved(self) -> bool:
@@ -101,11 +91,6 @@ class RosterRow:
     def shows_substitute(self) -> bool:
         """The row asks for the substitute's name, or shows the one stored with an S."""
         return self.asking_substitute or self.mark == Attendance.Mark.SUBSTITUTE
-
-    @property
-    def asks_nothing(self) -> bool:
-        """Buttons only: not the leader's own row, no substitute's name, no error."""
-        return not (self.is_me or self.error or self.shows_substitute)
 
 
 def roster_row(meeting: Meeting, member: Member, attendance: Attendance | None) -> RosterRow:
@@ -133,20 +118,19 @@ def _belonging_members(chapter_id, day):
     )
 
 
-# The roster is read on every tap of the take-attendance page: compiled once, and only the
-# columns a row shows (three whole rows per member were most of the page's database time).
-_ROSTER = Precompiled(_belonging_members)
-_MARKS = Precompiled(
-    lambda meeting_id: Attendance.objects.filter(meeting_id=meeting_id).only(
-        "pk", "meeting_id", "member_id", "mark", "substitute_name"
-    )
-)
-
-
 def attendance_roster(meeting: Meeting) -> list[RosterRow]:
-    """Everyone who belonged on the meeting's date, with their mark or the default one."""
-    members = _ROSTER(meeting.chapter_id, meeting.date)
-    marks = {a.member_id: a for a in _MARKS(meeting.pk)}
+    """Everyone who belonged on the meeting's date, with their mark or the default one.
+
+    Read on every tap of the take-attendance page, so both queries read only the columns a
+    row shows (``ROSTER_FIELDS``; three whole rows per member were most of its database time).
+    """
+    members = _belonging_members(meeting.chapter_id, meeting.date)
+    marks = {
+        a.member_id: a
+        for a in Attendance.objects.filter(meeting_id=meeting.pk).only(
+            "pk", "meeting_id", "member_id", "mark", "substitute_name"
+        )
+    }
     return [roster_row(meeting, m, marks.get(m.pk)) for m in members]
 
 
@@ -202,20 +186,6 @@ class GridRow:
     member: Member
     cells: list[str]  # one mark per meeting; "" no mark; "-" did not belong
     status: PolicyStatus
-
-    @property
-    def cells_html(self) -> str:
-        """The row's cells in one join: 30 members × 26 weeks is 780 cells, too many to render
-        a template node at a time; a cell is one of seven fixed snippets."""
-        return mark_safe("".join(_CELL_HTML[cell] for cell in self.cells))  # noqa: S308
-
-
-#: Every cell a heat map row can hold: constants, never user input.
-_CELL_HTML = {
-    "-": '<td class="cell mark-out" title="not a member then"></td>',
-    "": '<td class="cell mark-none">·</td>',
-    **{mark: f'<td class="cell mark-{mark}">{mark}</td>' for mark in Attendance.Mark.values},
-}
 
 
 @dataclass

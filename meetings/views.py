@@ -9,8 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -176,29 +174,6 @@ def _mark_buttons(current: str, language: str | None) -> str:
     )
 
 
-def _plain_row_html(row: selectors.RosterRow, token_input: str) -> str:
-    """A roster row with nothing to ask (not the leader's own, no substitute's name, no
-    error), joined in Python: thirty rows through the template engine were a third of the
-    page's time. The ``row`` partial of ``take_attendance.html`` draws every other row; the
-    tests compare the two on a plain row. Every value is escaped here."""
-    state = (
-        f'<span class="badge badge-ok">saved {escape(row.mark)}</span>'
-        if row.saved
-        else '<span class="badge">not saved</span>'
-    )
-    action, name = escape(row.action), escape(row.name)
-    return mark_safe(  # noqa: S308 - escaped above; the buttons and the token input are ours
-        f'<li class="roster-row is-{escape(row.mark)}{"" if row.saved else " is-unsaved"}"'
-        f' id="member-{int(row.member.pk)}">'
-        f'<form method="post" action="{action}" hx-post="{action}" hx-target="closest li"'
-        f' hx-swap="outerHTML">{token_input}'
-        f'<div class="roster-name"><strong>{name}</strong>'
-        f' <span class="muted small">{escape(row.member.classification.name)}</span> {state}</div>'
-        f'<div class="mark-buttons" role="group" aria-label="Mark for {name}">{row.buttons}</div>'
-        "</form></li>"
-    )
-
-
 def _attendance_context(
     request: HttpRequest, meeting: Meeting, rows, *, whole_roster: bool = False, token_input=None
 ) -> dict:
@@ -208,8 +183,6 @@ def _attendance_context(
         # What each row shows, worked out here once rather than by a template lookup chain.
         row.action = url_for("meetings:mark", meeting.pk, row.member.pk)
         row.is_me = row.member.user_id == request.user.pk
-        if row.asks_nothing:
-            row.html = _plain_row_html(row, token_input)
     return {
         "meeting": meeting,
         "rows": rows,

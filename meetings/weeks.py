@@ -8,22 +8,12 @@ weeks whose meeting row does not exist yet.
 
 import datetime as dt
 
-from django.db.models import OuterRef, Subquery
-
 from members.models import Chapter
-from members.precompiled import Precompiled
 
 from .models import Meeting
 
 #: ``open_date_for``'s default: the chapter's latest submitted week has not been read.
 UNREAD = object()
-
-#: Asked on every slip logged: compiled once (members.precompiled).
-_SUBMITTED_SINCE = Precompiled(
-    lambda chapter_id, since: Meeting.objects.filter(
-        chapter_id=chapter_id, date__gte=since, submitted_at__isnull=False
-    ).values_list("date", flat=True)
-)
 
 
 def week_ending(chapter: Chapter, day: dt.date) -> dt.date:
@@ -42,29 +32,23 @@ def is_week_submitted(chapter: Chapter, day: dt.date) -> bool:
     ).exists()
 
 
-def latest_submitted() -> Subquery:
-    """The date of the chapter's latest submitted meeting (``None`` before the first), as an
-    annotation over rows with a ``chapter_id``: a query that reads a member for a slip reads
-    the week's lock with it (``open_date_for``)."""
-    return Subquery(
-        Meeting.objects.filter(chapter_id=OuterRef("chapter_id"), submitted_at__isnull=False)
-        .order_by("-date")
-        .values("date")[:1]
-    )
-
-
 def open_date_for(chapter: Chapter, day: dt.date, latest=UNREAD) -> dt.date:
     """``day`` if its week is open, else the first day of the next open week.
 
     A slip logged after its week was submitted is dated into the next open week (DOMAIN.md).
-    ``latest``, the chapter's latest submitted meeting (``latest_submitted``) when the caller
-    read it in this request, answers the usual case without a query: a week that ends after
-    it is open, and so is every week after that.
+    ``latest``, the chapter's latest submitted meeting when the caller read it in this request
+    (``referrals.selectors.slip_member`` reads it with the member a slip names), answers the
+    usual case without a query: a week that ends after it is open, and so is every week after
+    that.
     """
     end = week_ending(chapter, day)
     if latest is not UNREAD and (latest is None or end > latest):
         return day
-    submitted = set(_SUBMITTED_SINCE(chapter.pk, end))
+    submitted = set(
+        Meeting.objects.filter(
+            chapter_id=chapter.pk, date__gte=end, submitted_at__isnull=False
+        ).values_list("date", flat=True)
+    )
     if end not in submitted:
         return day
     while end in submitted:

@@ -21,7 +21,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from .models import Chapter, Member, Role, User
-from .precompiled import Precompiled
 
 LEADERSHIP = frozenset({Role.Name.PRESIDENT, Role.Name.VICE_PRESIDENT})
 MEMBERSHIP = frozenset(
@@ -101,29 +100,29 @@ def _current_roles(terms: str | None, today: date) -> frozenset[str]:
     return frozenset(current)
 
 
-#: The user's seat with its chapter, trade and role terms: one query, compiled once. No
-#: ordering: a user has at most one seat, and Member's default order joins the users.
-_SEAT = Precompiled(
-    lambda user_id: (
+def _seat(user_id: int) -> Member | None:
+    """The user's seat with its chapter, trade and role terms: one query. No ordering: a
+    user has at most one seat, and Member's default order joins the users."""
+    seats = (
         Member.objects.select_related("chapter", "classification")
         .filter(user_id=user_id)
         .annotate(role_terms=_role_terms())
         .order_by()[:1]
     )
-)
+    return next(iter(seats), None)
 
 
-#: The session's user with their seat, its chapter, trade and role terms: what every logged-in
-#: request reads first, in one query compiled once (``SeatBackend``). A user without a seat
-#: (staff) comes back with ``member`` cached as ``None``.
-_USER_AND_SEAT = Precompiled(
-    lambda user_id: (
+def _user_and_seat(user_id: int) -> User | None:
+    """The session's user with their seat, its chapter, trade and role terms: what every
+    logged-in request reads first, in one query (``SeatBackend``). A user without a seat
+    (staff) comes back with ``member`` loaded as missing: reading it asks no query."""
+    users = (
         User.objects.filter(pk=user_id)
         .select_related("member__chapter", "member__classification")
         .annotate(role_terms=_role_terms())
         .order_by()[:1]
     )
-)
+    return next(iter(users), None)
 
 
 class SeatBackend(AuthenticationBackend):
@@ -138,7 +137,7 @@ class SeatBackend(AuthenticationBackend):
     def get_user(self, user_id):
         if not isinstance(user_id, int):
             return super().get_user(user_id)
-        user = next(iter(_USER_AND_SEAT(user_id)), None)
+        user = _user_and_seat(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
@@ -146,9 +145,11 @@ def _build_viewer(user) -> Viewer:
     if user is None or not user.is_authenticated:
         return ANONYMOUS
     if hasattr(user, "role_terms"):  # loaded with its seat (``SeatBackend``): no query
-        member, terms = User.member.related.get_cached_value(user), user.role_terms
+        # ``select_related`` loaded the seat, or its absence: a user without one raises
+        # ``RelatedObjectDoesNotExist`` (an ``AttributeError``) without asking the database.
+        member, terms = getattr(user, "member", None), user.role_terms
     else:
-        member = next(iter(_SEAT(user.pk)), None)
+        member = _seat(user.pk)
         terms = member.role_terms if member is not None else None
     roles: frozenset[str] = frozenset()
     if member is not None:
@@ -158,12 +159,13 @@ def _build_viewer(user) -> Viewer:
 
 
 def viewer_for(request: HttpRequest) -> Viewer:
-    """The request's viewer, computed once (one query) and cached on the request."""
-    cached = getattr(request, "_viewer", None)
-    if cached is not None:
+    """The request's viewer, computed once (one query) and kept on the request as
+    ``request.viewer``, the attribute the views read."""
+    cached = getattr(request, "viewer", None)
+    if isinstance(cached, Viewer):
         return cached
     viewer = _build_viewer(request.user)
-    request._viewer = viewer
+    request.viewer = viewer
     return viewer
 
 
@@ -223,11 +225,9 @@ def scope_to_chapter(viewer: Viewer, queryset: QuerySet, field_name: str = "chap
 
 
 def get_in_chapter_or_404(
-    viewer: Viewer, queryset: QuerySet | type[Model], field_name: str = "chapter", **lookup
+    viewer: Viewer, queryset: QuerySet, field_name: str = "chapter", **lookup
 ) -> Model:
     """Fetch one object of the viewer's chapter; anything else is 404."""
-    if isinstance(queryset, type):
-        queryset = queryset._default_manager.all()
     return get_object_or_404(scope_to_chapter(viewer, queryset, field_name), **lookup)
 
 

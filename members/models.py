@@ -23,7 +23,9 @@ class UserManager(DjangoUserManager):
 
     use_in_migrations = True
 
-    def _create_user(self, email, password, **extra_fields):
+    def _new_user(self, email, password, **extra_fields):
+        """A new user by email. Not called ``_create_user``: Django's ``UserManager`` keeps
+        a private method of that name, which takes a username."""
         if not email:
             raise ValueError("A user needs an email address.")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
@@ -34,12 +36,12 @@ class UserManager(DjangoUserManager):
     def create_user(self, email, password=None, **extra_fields):
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
-        return self._create_user(email, password, **extra_fields)
+        return self._new_user(email, password, **extra_fields)
 
     def create_superuser(self, email, password=None, **extra_fields):
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
-        return self._create_user(email, password, **extra_fields)
+        return self._new_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username):
         return self.get(email__iexact=username)

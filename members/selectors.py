@@ -5,7 +5,6 @@ from django.db import connection
 from django.db.models import Func, Prefetch, Q, TextField, Value
 
 from .models import Chapter, Classification, Member, MemberQuerySet, Role
-from .precompiled import Precompiled
 
 
 def trade_holder(
@@ -26,39 +25,20 @@ def member_pk(value: str | int) -> int | None:
 
 def member_in_chapter(chapter_id: int, pk: str | int) -> Member | None:
     """The member ``pk`` of the chapter, with its user and trade, or None: anything that is not
-    such an id is simply not found. Every mark taken asks it, so its query is compiled once."""
+    such an id is simply not found."""
     found = member_pk(pk)
-    return None if found is None else next(iter(_MEMBER_IN_CHAPTER(chapter_id, found)), None)
-
-
-_MEMBER_IN_CHAPTER = Precompiled(
-    lambda chapter_id, pk: Member.objects.filter(chapter_id=chapter_id, pk=pk).select_related(
+    if found is None:
+        return None
+    members = Member.objects.filter(chapter_id=chapter_id, pk=found).select_related(
         "user", "classification"
     )
-)
+    return next(iter(members), None)
 
 
 def _with_current_roles(members: MemberQuerySet, chapter: Chapter) -> MemberQuerySet:
     return members.prefetch_related(
         Prefetch("roles", queryset=Role.objects.current(chapter.today()), to_attr="current_roles")
     )
-
-
-# The directory without a search is the chapter's most read page: its two queries compiled once.
-_SEATED = Precompiled(
-    lambda chapter_id: (
-        Member.objects.filter(chapter_id=chapter_id, status__in=list(Member.SEATED))
-        .with_people()
-        .order_by("user__first_name", "user__last_name")
-    )
-)
-_CURRENT_ROLES = Precompiled(
-    lambda chapter_id, day: (
-        Role.objects.filter(member__chapter_id=chapter_id)
-        .current(day)
-        .order_by("name", "started_on")
-    )
-)
 
 
 def directory_members(chapter: Chapter, search: str = "") -> list[Member] | MemberQuerySet:
@@ -68,9 +48,16 @@ def directory_members(chapter: Chapter, search: str = "") -> list[Member] | Memb
     """
     search = search.strip()
     if not search:
-        members = _SEATED(chapter.pk)
+        # The chapter's most read page: the members, then the chapter's current roles
+        # (joined on the members' chapter, not a list of their ids).
+        members = list(
+            Member.objects.filter(chapter_id=chapter.pk, status__in=list(Member.SEATED))
+            .with_people()
+            .order_by("user__first_name", "user__last_name")
+        )
         roles: dict[int, list[Role]] = {}
-        for role in _CURRENT_ROLES(chapter.pk, chapter.today()):
+        current = Role.objects.filter(member__chapter_id=chapter.pk).current(chapter.today())
+        for role in current.order_by("name", "started_on"):
             roles.setdefault(role.member_id, []).append(role)
         for member in members:
             member.current_roles = roles.get(member.pk, [])

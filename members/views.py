@@ -11,9 +11,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,7 +25,6 @@ from .access import (
     role_required,
 )
 from .forms import InvitationForm, ProfileForm, SetPasswordForm, add_service_errors
-from .links import url_for
 from .models import Member, MemberStatusChange, Role
 from .mydata import member_data
 from .revision import fragment
@@ -44,8 +40,6 @@ def directory(request: HttpRequest) -> HttpResponse:
 
     def draw() -> tuple[int, str]:
         members = selectors.directory_members(chapter, search)
-        for member in members:
-            member.card_html = _card_html(member)
         context = {"members": members, "search": search}
         return len(members), render_to_string("members/directory.html#member_list", context)
 
@@ -63,45 +57,6 @@ def directory(request: HttpRequest) -> HttpResponse:
     context = {"chapter": chapter, "count": count, "cards": cards, "search": search,
                "may_invite": may_invite}  # fmt: skip
     return render(request, "members/directory.html", context)
-
-
-def _card_html(m: Member) -> str:
-    """A directory card joined in Python: thirty cards through the template engine were most
-    of the page's time. The ``member_card`` partial of ``directory.html`` draws the contact
-    sphere's cards; the tests compare the two. Every value is escaped here."""
-    trade = m.classification
-    parts = [
-        '<li class="card member-card"><h2 class="member-name">'
-        f'<a href="{escape(url_for("members:profile", m.pk))}">{escape(m.full_name)}</a>'
-        f"{' <span class="badge">On leave</span>' if m.status == Member.Status.ON_LEAVE else ''}"
-        f'</h2><p class="member-trade"><strong>{escape(trade.name)}</strong>'
-        + (f' · <span class="muted">{escape(trade.sphere.name)}</span>' if trade.sphere else "")
-        + "</p>"
-    ]
-    if m.company:
-        parts.append(f'<p class="member-company">{escape(m.company)}</p>')
-    if m.current_roles:
-        badges = " ".join(
-            f'<span class="badge">{escape(r.get_name_display())}</span>' for r in m.current_roles
-        )
-        parts.append(f'<p class="member-roles">{badges}</p>')
-    call = (
-        f'<a class="button" href="tel:{escape(m.phone.replace(" ", ""))}">'
-        f"Call {escape(m.phone)}</a> "
-        if m.phone
-        else ""
-    )
-    parts.append(
-        f'<p class="member-contact">{call}'
-        f'<a class="button" href="mailto:{escape(m.user.email)}">Email</a></p>'
-    )
-    if m.ideal_referral:
-        parts.append(
-            '<p class="member-ideal"><span class="muted small">Ideal referral:</span> '
-            f"{escape(Truncator(m.ideal_referral).chars(220))}</p>"
-        )
-    parts.append("</li>")
-    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
 
 
 @require_GET

@@ -17,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from meetings.forms import phone_validator
-from members.fieldcopy import QuickCopyForm
 from members.models import Member
 from members.selectors import member_elsewhere, members_elsewhere, search_words
 
@@ -124,18 +123,16 @@ class MemberChoiceField(forms.ModelChoiceField):
     #: Set by the form: where the member is looked for (the ``who`` of the form, or
     #: ``ANY_CHAPTER`` when a slip is edited).
     scope: str = WHO_CHAPTER
-    #: Copied for each form as any field is, without cloning the queryset: it is never read
-    #: (``to_python`` finds the member, the form sets the list it draws).
-    __deepcopy__ = forms.Field.__deepcopy__
 
     @staticmethod
     def label_from_instance(obj: Member) -> str:
         return f"{obj.full_name} · {obj.classification.name}"
 
     def to_python(self, value):
-        """The member by id within the chapter, through one query compiled once that also
-        reads the week's lock (``selectors.slip_member``), or of another chapter in that
-        mode; anything that is not such an id is an invalid choice."""
+        """The member by id within the chapter, through one query that also reads the week's
+        lock (``selectors.slip_member``), or of another chapter in that mode; anything that
+        is not such an id is an invalid choice. The field's queryset is never read: the form
+        sets the list it draws."""
         if value in self.empty_values:
             return None
         found = None
@@ -162,7 +159,7 @@ MAX_DAYS_AHEAD = 90
 PICKER_PARTS = ("who", "other_name", "other_chapter_name")
 
 
-class SlipForm(QuickCopyForm):
+class SlipForm(forms.Form):
     """What every slip form has: the idempotency token and the date; and for the kinds that
     name another party, the ``who`` switch and, where allowed, an outside party's name."""
 

@@ -24,9 +24,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from meetings.models import Attendance, Meeting
-from meetings.weeks import latest_submitted, week_bounds
+from meetings.weeks import week_bounds
 from members.models import Member
-from members.precompiled import Precompiled
 from members.selectors import member_pk
 
 from .models import Ceu, OneToOne, Referral, SlipCorrection, Testimonial, Tyfcb
@@ -129,51 +128,64 @@ class Dashboard:
 CENTS = Decimal("0.01")  # SQLite sums money without its two places
 
 
-# The dashboard's queries, compiled once (``members.precompiled``): each runs on every visit
-# to the home page with only the member, the week and today changing.
+# The dashboard's queries: each runs on every visit to the home page, so each reads only the
+# columns its rows show (``listed``) and the page asks a fixed number of them.
 _PLANNED, _CLOSED = OneToOne.Status.PLANNED, list(Referral.CLOSED)
-# This week's 1-2-1s and the next planned ones come from one query, split below.
-_ONE_TO_ONES = Precompiled(
-    lambda member_id, start, end, today: listed(
-        OneToOne.objects.naming(member_id).filter(
-            Q(date__gte=start, date__lte=end) | Q(status=_PLANNED, date__gte=today)
-        ),
-        "member_a",
-        "member_b",
-        fields=("time", "place", "status"),
-    ).order_by("date", "time", "id")[: 2 * DASHBOARD_LIST + 5]
-)
-_WEEK_REFERRALS = Precompiled(
-    lambda member_id, start, end: listed(
-        Referral.objects.naming(member_id).between(start, end),
-        "giver",
-        "receiver",
-        fields=("contact_name",),
-    )[:DASHBOARD_LIST]
-)
-_WEEK_TYFCBS = Precompiled(
-    lambda member_id, start, end: listed(
-        Tyfcb.objects.naming(member_id).between(start, end),
-        "writer",
-        "thanked",
-        fields=("amount",),
-    )[:DASHBOARD_LIST]
-)
-_WEEK_CEUS = Precompiled(
-    lambda member_id, start, end: (
+
+
+def _one_to_ones(member_id: int, start: dt.date, end: dt.date, today: dt.date) -> list[OneToOne]:
+    """This week's 1-2-1s and the next planned ones, in one query (the dashboard splits them)."""
+    return list(
+        listed(
+            OneToOne.objects.naming(member_id).filter(
+                Q(date__gte=start, date__lte=end) | Q(status=_PLANNED, date__gte=today)
+            ),
+            "member_a",
+            "member_b",
+            fields=("time", "place", "status"),
+        ).order_by("date", "time", "id")[: 2 * DASHBOARD_LIST + 5]
+    )
+
+
+def _week_referrals(member_id: int, start: dt.date, end: dt.date) -> list[Referral]:
+    return list(
+        listed(
+            Referral.objects.naming(member_id).between(start, end),
+            "giver",
+            "receiver",
+            fields=("contact_name",),
+        )[:DASHBOARD_LIST]
+    )
+
+
+def _week_tyfcbs(member_id: int, start: dt.date, end: dt.date) -> list[Tyfcb]:
+    return list(
+        listed(
+            Tyfcb.objects.naming(member_id).between(start, end),
+            "writer",
+            "thanked",
+            fields=("amount",),
+        )[:DASHBOARD_LIST]
+    )
+
+
+def _week_ceus(member_id: int, start: dt.date, end: dt.date) -> list[Ceu]:
+    return list(
         Ceu.objects.filter(member_id=member_id)
         .between(start, end)
         .only("pk", "chapter_id", "date", "member_id", "topic", "credits")[:DASHBOARD_LIST]
     )
-)
-_WEEK_TESTIMONIALS = Precompiled(
-    lambda member_id, start, end: listed(
-        Testimonial.objects.naming(member_id).between(start, end), "giver", "receiver"
-    )[:DASHBOARD_LIST]
-)
-# The count rides along as a window function: one query for the list and its total.
-_WAITING = Precompiled(
-    lambda member_id: (
+
+
+def _week_testimonials(member_id: int, start: dt.date, end: dt.date) -> list[Testimonial]:
+    testimonials = Testimonial.objects.naming(member_id).between(start, end)
+    return list(listed(testimonials, "giver", "receiver")[:DASHBOARD_LIST])
+
+
+def _waiting(member_id: int) -> list[Referral]:
+    """The oldest referrals waiting for the member's update; the count rides along as a
+    window function: one query for the list and its total."""
+    return list(
         listed(
             Referral.objects.logged().filter(receiver_id=member_id).exclude(status__in=_CLOSED),
             "giver",
@@ -182,13 +194,14 @@ _WAITING = Precompiled(
         .annotate(total=Window(Count("id")))
         .order_by("date", "id")[:DASHBOARD_WAITING]
     )
-)
-# One row of sums over every thank-you naming the member, whichever chapter logged it (one
-# from another chapter's member counts too): grouped by nothing (a constant), so the row
-# comes back even when there is none to add. "Business received" is what the member wrote;
-# a thank-you from an unknown writer names no writer, so it is in nobody's.
-_MONEY = Precompiled(
-    lambda member_id, start, end: (
+
+
+def _money(member_id: int, start: dt.date, end: dt.date) -> list[dict]:
+    """One row of sums over every thank-you naming the member, whichever chapter logged it
+    (one from another chapter's member counts too): grouped by nothing (a constant), so the
+    row comes back even when there is none to add. "Business received" is what the member
+    wrote; a thank-you from an unknown writer names no writer, so it is in nobody's."""
+    return list(
         Tyfcb.objects.naming(member_id)
         .between(start, end)
         .order_by()
@@ -200,29 +213,28 @@ _MONEY = Precompiled(
             thanked=Count("id", filter=Q(thanked_id=member_id)),
         )
     )
-)
 
 
 def member_dashboard(member: Member, today: dt.date) -> Dashboard:
     """This week's slips, referrals waiting for an update, next 1-2-1s and six-month totals."""
     start, end = week_bounds(member.chapter, today)
-    one_to_ones = _ONE_TO_ONES(member.pk, start, end, today)
+    one_to_ones = _one_to_ones(member.pk, start, end, today)
     week = WeekSlips(
         start=start,
         end=end,
-        referrals=_WEEK_REFERRALS(member.pk, start, end),
-        tyfcbs=_WEEK_TYFCBS(member.pk, start, end),
+        referrals=_week_referrals(member.pk, start, end),
+        tyfcbs=_week_tyfcbs(member.pk, start, end),
         one_to_ones=sorted(
             [o for o in one_to_ones if start <= o.date <= end], key=lambda o: (o.date, o.pk)
         )[::-1][:DASHBOARD_LIST],
-        ceus=_WEEK_CEUS(member.pk, start, end),
-        testimonials=_WEEK_TESTIMONIALS(member.pk, start, end),
+        ceus=_week_ceus(member.pk, start, end),
+        testimonials=_week_testimonials(member.pk, start, end),
     )
-    waiting = _WAITING(member.pk)
+    waiting = _waiting(member.pk)
     waiting_count = waiting[0].total if waiting else 0
     next_one_to_ones = [o for o in one_to_ones if o.status == _PLANNED and o.date >= today][:5]
     window = six_month_window(today)
-    found = _MONEY(member.pk, *window)
+    found = _money(member.pk, *window)
     money = found[0] if found else {"received": 0, "generated": 0, "written": 0, "thanked": 0}
     # Referral, 1-2-1, CEU and testimonial counts come from PALMS (reports) on the home page.
     counts = {"tyfcbs_written": money["written"], "tyfcbs_thanked": money["thanked"]}
@@ -273,20 +285,19 @@ def _received(member_id):
     )
 
 
-_OPEN_PAGE = Precompiled(
-    lambda page, member_id: (
+def _open_page(page: int, member_id: int) -> list[Referral]:
+    return list(
         _received(member_id)
         .exclude(status__in=_CLOSED)
         .annotate(total=Window(Count("id")))
         .order_by("date", "id")[(page - 1) * OPEN_PER_PAGE : page * OPEN_PER_PAGE]
-    ),
-    fixed=1,
-)
-_LATEST_CLOSED = Precompiled(
-    lambda member_id: (
+    )
+
+
+def _latest_closed(member_id: int) -> list[Referral]:
+    return list(
         _received(member_id).filter(status__in=_CLOSED).order_by("-date", "-id")[:CLOSED_SHOWN]
     )
-)
 
 
 def inbox(member: Member, page: int = 1) -> Inbox:
@@ -297,12 +308,12 @@ def inbox(member: Member, page: int = 1) -> Inbox:
     page past the end shows the first.
     """
     page = max(page, 1)
-    open_ = _OPEN_PAGE(page, member.pk)
+    open_ = _open_page(page, member.pk)
     if not open_ and page > 1:
         return inbox(member, 1)
     total = open_[0].total if open_ else 0
     pages = max(1, -(-total // OPEN_PER_PAGE))
-    closed = _LATEST_CLOSED(member.pk)
+    closed = _latest_closed(member.pk)
     return Inbox(open=open_, open_total=total, page=page, pages=pages, closed=closed)
 
 
@@ -376,15 +387,11 @@ def _colleagues(chapter_id, member_id):
     )
 
 
-#: Every slip form lists the member's colleagues: compiled once.
-_COLLEAGUES = Precompiled(_colleagues)
-
-
 def member_choices(member: Member, query: str = "") -> list[Member] | QuerySet[Member]:
     """The members ``member`` may name on a slip: seated in the chapter, not themself."""
     words = query.split()[:4]
     if not words:
-        return _COLLEAGUES(member.chapter_id, member.pk)
+        return list(_colleagues(member.chapter_id, member.pk))
     members = _colleagues(member.chapter_id, member.pk)
     for word in words:
         members = members.filter(
@@ -399,15 +406,6 @@ def member_choices(member: Member, query: str = "") -> list[Member] | QuerySet[M
 #: What ``slip_member`` reads beside the member: their chapter's latest submitted meeting.
 LATEST_SUBMITTED = "chapter_latest_submitted"
 
-#: Every slip logged asks it: compiled once.
-_SLIP_MEMBER = Precompiled(
-    lambda chapter_id, pk: (
-        Member.objects.filter(chapter_id=chapter_id, pk=pk)
-        .annotate(**{LATEST_SUBMITTED: latest_submitted()})
-        .order_by()
-    )
-)
-
 
 def slip_member(chapter_id: int, pk: str | int) -> Member | None:
     """The member ``pk`` of the chapter whom a slip being logged names, or None: anything
@@ -416,7 +414,23 @@ def slip_member(chapter_id: int, pk: str | int) -> Member | None:
     latest submitted meeting, so the week's lock costs no query of its own
     (``meetings.weeks.open_date_for``)."""
     found = member_pk(pk)
-    return None if found is None else next(iter(_SLIP_MEMBER(chapter_id, found)), None)
+    if found is None:
+        return None
+    member = next(iter(Member.objects.raw(_SLIP_MEMBER_SQL, [chapter_id, found])), None)
+    latest = getattr(member, LATEST_SUBMITTED, None)
+    if isinstance(latest, str):  # SQLite hands dates back as text
+        setattr(member, LATEST_SUBMITTED, dt.date.fromisoformat(latest))
+    return member
+
+
+#: ``slip_member``'s one query, written as SQL: every slip logged asks it, and the ORM took
+#: longer to build the filtered member with its subquery than the database took to answer.
+_MEETING, _MEMBER = Meeting._meta.db_table, Member._meta.db_table
+_SLIP_MEMBER_SQL = (
+    f"SELECT m.*, (SELECT s.date FROM {_MEETING} s WHERE s.chapter_id = m.chapter_id"  # noqa: S608
+    f" AND s.submitted_at IS NOT NULL ORDER BY s.date DESC LIMIT 1) AS {LATEST_SUBMITTED}"
+    f" FROM {_MEMBER} m WHERE m.chapter_id = %s AND m.id = %s"
+)
 
 
 # --- The week, for the vice-president -------------------------------------------------------

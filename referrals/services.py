@@ -15,18 +15,19 @@ than one row is ``@transaction.atomic``.
 """
 
 import datetime as dt
+import functools
 from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from meetings.models import Meeting
 from meetings.weeks import UNREAD, is_week_submitted, open_date_for, week_ending
 from members.access import Viewer, viewer_of
 from members.models import Member
-from members.precompiled import insert
 
 from .models import (
     Ceu,
@@ -193,15 +194,46 @@ def _validate(slip: Slip) -> None:
 
 
 def _insert(slip: Slip) -> Slip:
-    """Store a new slip as ``_save`` does, in one statement compiled once (``insert``): in
-    autocommit it is its own transaction (no BEGIN, no COMMIT); inside a caller's transaction
-    it takes a savepoint, so a refused row (a form sent twice) leaves that transaction usable.
+    """Store a new slip as ``_save`` does, in one INSERT (``_insert_row``): in autocommit it
+    is its own transaction (no BEGIN, no COMMIT); inside a caller's transaction it takes a
+    savepoint, so a refused row (a form sent twice, its token already stored) leaves that
+    transaction usable.
     """
     _validate(slip)
     in_transaction = transaction.get_connection().in_atomic_block
     with transaction.atomic() if in_transaction else nullcontext():
-        insert(slip)
+        _insert_row(slip)
     return slip
+
+
+def _insert_row(slip: Slip) -> None:
+    """What ``slip.save()`` stores for a new slip, as one hand-written ``INSERT … RETURNING``.
+
+    Logging a slip is the one member page that cannot be kept, and building the ORM's INSERT
+    was a large part of its Python time. Each field's value is what ``save()`` would send
+    (``pre_save``, which fills ``auto_now_add``, then ``get_db_prep_save``), so the row is the
+    same; a refused row raises the same ``IntegrityError``. No ``pre_save``/``post_save``
+    signal is sent: the slip models have no receivers (tests/referrals/test_insert.py
+    checks that, and that the row equals the one ``save()`` stores).
+    """
+    fields, sql = _insert_statement(type(slip))
+    connection = transaction.get_connection()
+    params = [f.get_db_prep_save(f.pre_save(slip, add=True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (slip.pk,) = cursor.fetchone()
+
+
+@functools.cache
+def _insert_statement(model: type[Slip]) -> tuple[list[Field], str]:
+    """``INSERT INTO <table> (<every column but the id>) VALUES (%s, …) RETURNING id``, from
+    the model's own field list (its ``_meta``), written once per model."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    table, pk = meta.db_table, meta.pk.column
+    return fields, f'INSERT INTO "{table}" ({columns}) VALUES ({values}) RETURNING "{pk}"'  # noqa: S608
 
 
 def _open_date(chapter, day: dt.date, other: Member | None = None) -> dt.date:

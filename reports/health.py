@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, IntegerField, Sum, Value
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 from meetings.models import Visit
 from members.models import Chapter, Member
-from members.precompiled import Precompiled
 from referrals.models import OneToOne, Referral, Tyfcb
 
 from .lights import WINDOW_WEEKS, light_window
@@ -109,16 +106,12 @@ def _activity_by_day(chapter_id, start, end):
     return parts[0].union(*parts[1:], all=True).order_by()
 
 
-#: The president's page asks it on every visit: compiled once (members.precompiled).
-_ACTIVITY = Precompiled(_activity_by_day)
-
-
 def chapter_activity(chapter: Chapter, as_of: dt.date) -> tuple[dict[str, Totals], list[WeekPoint]]:
     """Totals for this week / last 4 weeks / 6 months, and 26 weekly points ending ``as_of``."""
     start, end = light_window(as_of)
     # Each day's counts go to its week (0 = the week ending as_of), in one pass.
     weeks = [Totals() for _ in range(WINDOW_WEEKS)]
-    for record in _ACTIVITY(chapter.pk, start, end):
+    for record in _activity_by_day(chapter.pk, start, end):
         day = record["day"]
         if isinstance(day, str):  # SQLite hands back a union's dates as text
             day = dt.date.fromisoformat(day)
@@ -153,9 +146,9 @@ OUTSIDE = "outside"
 @dataclass
 class MatrixRow:
     member: dict
-    #: The row's cells, one per receiver column, joined once: a 60 × 60 matrix is 3,600
-    #: cells, too many to render one template node (or build one string) at a time.
-    cells_html: str
+    #: The row's cells, one per receiver column: ``(heat, count)``, heat 0-5 against the
+    #: matrix's largest count (the template draws the shade, and no number for a zero).
+    cells: list[tuple[int, int]]
     given: int
     received: int
     outside: bool = False
@@ -163,17 +156,6 @@ class MatrixRow:
     @property
     def balance(self) -> int:
         return self.given - self.received
-
-
-# The matrix's two reads, on every visit to the chapter page: compiled once.
-_MATRIX_MEMBERS = Precompiled(
-    lambda chapter_id, start, end: (
-        Member.objects.filter(chapter_id=chapter_id)
-        .belonging_between(start, end)
-        .order_by("user__first_name", "user__last_name", "pk")
-        .values("pk", "user__first_name", "user__last_name")
-    )
-)
 
 
 def _matrix_counts(chapter_id, start, end):
@@ -199,9 +181,6 @@ def _matrix_counts(chapter_id, start, end):
     return parts[0].union(parts[1], all=True).order_by()
 
 
-_MATRIX_COUNTS = Precompiled(_matrix_counts)
-
-
 def referral_matrix(chapter: Chapter, start: dt.date, end: dt.date) -> list[MatrixRow]:
     """Who gave how many referrals to whom in ``[start, end]``, with each member's balance.
 
@@ -212,11 +191,16 @@ def referral_matrix(chapter: Chapter, start: dt.date, end: dt.date) -> list[Matr
     of theirs, across the chapter line too; the outside row's balance is the chapter's
     trade with the world seen from outside.
     """
-    members = _MATRIX_MEMBERS(chapter.pk, start, end)
+    members = list(
+        Member.objects.filter(chapter_id=chapter.pk)
+        .belonging_between(start, end)
+        .order_by("user__first_name", "user__last_name", "pk")
+        .values("pk", "user__first_name", "user__last_name")
+    )
     gave: dict[int | str, dict[int | str, int]] = defaultdict(dict)
     given: dict[int | str, int] = defaultdict(int)
     received: dict[int | str, int] = defaultdict(int)
-    for giver_id, receiver_id, giver_chapter, receiver_chapter, n in _MATRIX_COUNTS(
+    for giver_id, receiver_id, giver_chapter, receiver_chapter, n in _matrix_counts(
         chapter.pk, start, end
     ):
         row = giver_id if giver_chapter == chapter.pk else OUTSIDE
@@ -227,10 +211,9 @@ def referral_matrix(chapter: Chapter, start: dt.date, end: dt.date) -> list[Matr
     peak = max((n for row in gave.values() for n in row.values()), default=0)
 
     @functools.cache
-    def cell(n: int) -> str:
-        """One cell's HTML; a matrix holds few distinct counts. Ints only: nothing to escape."""
-        heat = 0 if not n else max(1, min(5, round(5 * n / peak)))
-        return f'<td class="num heat-{heat}">{n or ""}</td>'
+    def cell(n: int) -> tuple[int, int]:
+        """One cell's heat and count; a matrix holds few distinct counts."""
+        return (0 if not n else max(1, min(5, round(5 * n / peak))), n)
 
     empty = cell(0)
     columns: list[int | str] = [*(m["pk"] for m in members), OUTSIDE]
@@ -242,10 +225,10 @@ def referral_matrix(chapter: Chapter, start: dt.date, end: dt.date) -> list[Matr
     return [
         MatrixRow(
             member=member,
-            cells_html=mark_safe(  # noqa: S308 - built from ints above
-                "".join(cell(mine[r]) if r in mine else empty for r in columns)
+            cells=(
+                [cell(mine[r]) if r in mine else empty for r in columns]
                 if (mine := gave.get(key))
-                else empty * len(columns)
+                else [empty] * len(columns)
             ),
             given=given[key],
             received=received[key],
@@ -267,18 +250,6 @@ class Chart:
     max_tyfcb: Decimal
     first: dt.date | None
     last: dt.date | None
-
-    @property
-    def bars_svg(self) -> str:
-        """The bars, joined once rather than 26 ``<rect>``s of five template values each."""
-        return mark_safe(  # noqa: S308 - numbers, and the label escaped here
-            "".join(
-                f'<rect class="bar" x="{float(b["x"])}" y="{float(b["y"])}" '
-                f'width="{float(b["w"])}" height="{float(b["h"])}">'
-                f"<title>{escape(b['label'])}</title></rect>"
-                for b in self.bars
-            )
-        )
 
 
 def trend_chart(trend: list[WeekPoint], width: int = 360, height: int = 160) -> Chart:

@@ -12,13 +12,9 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from html import escape
-
-from django.utils.safestring import mark_safe
 
 from meetings.models import Meeting
 from members.models import Chapter, Member
-from members.precompiled import Precompiled
 
 from .palms import PalmsRow, members_record, palms_rows
 
@@ -85,18 +81,6 @@ class Standing:
     window_start: dt.date | None = None
     oldest_week_leaves_on: dt.date | None = None
     palms: PalmsRow | None = None
-
-    @property
-    def measures_html(self) -> str:
-        """The breakdown's rows in one join: seven rows for each of 30 members on one page
-        (``format_html`` per cell cost more than the rest of the page's template)."""
-        return mark_safe(  # noqa: S308 - every value is escaped here
-            "".join(
-                f'<tr><th scope="row">{escape(m.label)}</th><td class="num">{escape(m.value)}</td>'
-                f'<td class="num">{int(m.points)}/{int(m.best)}</td></tr>'
-                for m in self.measures
-            )
-        )
 
 
 def _score(chapter: Chapter, row: PalmsRow, weeks: int) -> tuple[list[Measure], list[tuple]]:
@@ -215,10 +199,6 @@ def _held(chapter_ids, start, end):
     )
 
 
-#: One chapter's held meeting dates: asked on every dashboard visit, compiled once.
-_HELD = Precompiled(_held)
-
-
 def _standings_for(
     chapters: list[Chapter],
     as_of: dt.date,
@@ -228,8 +208,7 @@ def _standings_for(
     start, end = light_window(as_of)
     meeting_dates: dict[int, list[dt.date]] = defaultdict(list)
     ids = [chapter.pk for chapter in chapters]
-    held = _HELD(ids, start, end) if len(ids) == 1 else list(_held(ids, start, end))
-    for chapter_id, day in held:
+    for chapter_id, day in _held(ids, start, end):
         meeting_dates[chapter_id].append(day)
     by_id = {chapter.pk: chapter for chapter in chapters}
     scored: dict[int, list[Standing]] = {chapter.pk: [] for chapter in chapters}

@@ -14,28 +14,13 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from html import escape
 from typing import IO
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import (
-    BigIntegerField,
-    Count,
-    DecimalField,
-    F,
-    IntegerField,
-    Lookup,
-    Q,
-    Sum,
-    Value,
-)
-from django.utils.safestring import mark_safe
 
-from meetings.models import Attendance, Visit
+from meetings.models import Attendance, Meeting, Visit
 from members.csvsafe import SafeWriter
 from members.models import Chapter, Member
-from members.precompiled import Precompiled
 from referrals.models import Ceu, OneToOne, Referral, Testimonial, Tyfcb
 
 from . import rollup
@@ -65,10 +50,9 @@ class PalmsRow:
         return self.values[column]
 
     @property
-    def cells_html(self) -> str:
-        """The row's number cells in one join (30 rows × 17 columns is 510 template nodes)."""
-        cells = self.csv_cells()[2:]  # numbers only: nothing a browser would read as markup
-        return mark_safe("".join(f'<td class="num">{escape(v)}</td>' for v in cells))  # noqa: S308
+    def cells(self) -> list[str]:
+        """The row's numbers in column order, as the CSV writes them (TYFCB with 2 decimals)."""
+        return self.csv_cells()[2:]
 
     def csv_cells(self) -> list[str]:
         cells = [self.email, self.name]
@@ -76,12 +60,6 @@ class PalmsRow:
             value = self.values[column]
             cells.append(f"{value:.2f}" if column == "TYFCB" else str(value))
         return cells
-
-
-def _zero(column: str) -> Value:
-    if column == "TYFCB":
-        return Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
-    return Value(0, output_field=IntegerField())
 
 
 def _chapter_ids(chapters: Chapter | Iterable[Chapter] | Iterable[int]) -> list[int]:
@@ -227,8 +205,15 @@ _SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
 @contextlib.contextmanager
 def _never_prepared(one_off: bool):
     """A region's queries (a thousand chapters' ids) run unprepared, with plans made for their
-    values: the generic plan a prepared statement gets (``chapter.settings``) made the union
-    a fifth slower, and they run too rarely for planning once to pay."""
+    values.
+
+    ``chapter.settings`` has psycopg prepare a statement sent twice and PostgreSQL plan it once
+    for any values (``plan_cache_mode=force_generic_plan``): right for a page's short queries,
+    whose planning costs more than running them; wrong for a region's union, whose best plan
+    depends on how many chapters and which days it reads, and which runs too rarely for
+    planning once to pay. psycopg's public ``Connection.prepare_threshold`` (``None``: never
+    prepare) is set for the block and put back after it; tests/reports/test_palms.py checks
+    both sides."""
     if not one_off or connection.vendor != "postgresql":
         yield
         return
@@ -265,114 +250,81 @@ def _belonging(chapter_ids, start, end, member_ids=None):
     return members.values(*MEMBER_FIELDS)
 
 
-# A chapter's page asks the same question on every visit: compiled once (members.precompiled).
-# (One instance serves both calls below: each argument shape is compiled on its own.)
-_MEMBERS = Precompiled(_belonging)
-
-
 def _members(chapter_ids: list[int], start, end, member_ids) -> list[dict]:
-    """The members who belonged in the window: one query, compiled once for one chapter."""
-    if len(chapter_ids) > 1:  # a region: its size varies, so the ORM compiles it each time
-        return list(_belonging(chapter_ids, start, end, member_ids and list(member_ids)))
-    if member_ids is None:
-        return _MEMBERS(chapter_ids, start, end)
-    return _MEMBERS(chapter_ids, start, end, list(member_ids))
+    """The members who belonged in the window: one query, only the columns a row shows."""
+    return list(_belonging(chapter_ids, start, end, member_ids and list(member_ids)))
 
 
-def _activity_queryset(
-    chapter_ids: list[int],
-    start: dt.date,
-    end: dt.date,
-    member_ids: list[int] | None = None,
-    *,
-    as_array: bool = False,
-):
-    """Every source grouped by member, glued with UNION ALL: one round trip for all columns.
-
-    Each part fills its own columns and zeros the rest, so the union's columns line up. With
-    ``member_ids`` each part reads only those members' rows (through their own indexes).
-    ``as_array`` (PostgreSQL) names a region's chapters as one array, ``= ANY(%s)``, not a
-    thousand parameters in each of the nine parts for the driver to splice and the database
-    to parse.
-    """
-
-    def of_chapters(column: str) -> Q:
-        if as_array:
-            return Q(_AnyOf(F(column), Value(chapter_ids, output_field=_IDS)))
-        return Q(**{f"{column}__in": chapter_ids})
-
-    in_window = {"date__gte": start, "date__lte": end}
-    held_in_window = {
-        "meeting__cancelled": False,
-        "meeting__date__gte": start,
-        "meeting__date__lte": end,
-    }
-    inside, outside = Q(kind=Referral.Kind.INSIDE), Q(kind=Referral.Kind.OUTSIDE)
-    meeting_chapter = of_chapters("meeting__chapter_id")
-    # Each side of a slip is read by the chapter of the member it links, not the slip's own
-    # chapter: a slip across the chapter line counts in both chapters (DOMAIN.md).
-    done = OneToOne.objects.filter(status=OneToOne.Status.DONE, **in_window)
-    sources = [
-        (
-            Attendance.objects.filter(meeting_chapter, **held_in_window),
-            "member_id",
-            {mark: Count("pk", filter=Q(mark=mark)) for mark in MARKS},
-        ),
-        (
-            Referral.objects.filter(of_chapters("giver__chapter_id"), **in_window),
-            "giver_id",
-            {"RGI": Count("pk", filter=inside), "RGO": Count("pk", filter=outside)},
-        ),
-        (
-            Referral.objects.filter(of_chapters("receiver__chapter_id"), **in_window),
-            "receiver_id",
-            {"RRI": Count("pk", filter=inside), "RRO": Count("pk", filter=outside)},
-        ),
-        (
-            Visit.objects.filter(meeting_chapter, attended=True, **held_in_window),
-            "invited_by_id",
-            {"V": Count("pk")},
-        ),
-        (done.filter(of_chapters("member_a__chapter_id")), "member_a_id", {"121": Count("pk")}),
-        (done.filter(of_chapters("member_b__chapter_id")), "member_b_id", {"121": Count("pk")}),
-        (
-            Tyfcb.objects.filter(of_chapters("thanked__chapter_id"), **in_window),
-            "thanked_id",
-            {"TYFCB": Sum("amount")},
-        ),
-        (
-            Ceu.objects.filter(of_chapters("member__chapter_id"), **in_window),
-            "member_id",
-            {"CEU": Sum("credits")},
-        ),
-        (
-            Testimonial.objects.filter(of_chapters("giver__chapter_id"), **in_window),
-            "giver_id",
-            {"T": Count("pk")},
-        ),
-    ]
-    parts = []
-    for queryset, key, columns in sources:
-        if member_ids is not None:
-            queryset = queryset.filter(**{f"{key}__in": member_ids})
-        select = {f"c{i}": columns.get(name, _zero(name)) for i, name in enumerate(COLUMNS)}
-        parts.append(queryset.order_by().values(mid=F(key)).annotate(**select))
-    return parts[0].union(*parts[1:], all=True).order_by()
-
-
-# Compiling the union through the ORM costs more than running it, so its SQL is compiled once
-# per shape (which database, how many chapters, how many members if only some) with stand-in
-# values, and each call swaps its own chapters, members and dates into the parameters.
-_SQL_CACHE: dict[tuple[str, int, int | None], tuple[str, list]] = {}
-_START, _END = dt.date(1111, 1, 1), dt.date(1111, 1, 2)
-
-
-def _chapter_stand_in(i: int) -> int:
-    return -7_000_000 - i
-
-
-def _member_stand_in(i: int) -> int:
-    return -8_000_000 - i
+#: The sources PALMS counts, each grouped by the member it credits: its rows (``FROM``), the
+#: chapter column and the date column the window and the chapters pick by, any condition of
+#: its own, the member column, and the columns it fills (the others are zero). A slip is read
+#: by the chapter of the member it credits, not by its own chapter: a slip across the chapter
+#: line counts in both chapters (DOMAIN.md); attendance and visits by the meeting's chapter,
+#: only at meetings held (not cancelled).
+_SOURCES = [
+    (
+        "{attendance} s JOIN {meeting} m ON m.id = s.meeting_id",
+        "m.chapter_id", "m.date", "NOT m.cancelled", "s.member_id",
+        {mark: f"COUNT(*) FILTER (WHERE s.mark = '{mark}')" for mark in MARKS},
+    ),
+    (
+        "{referral} s JOIN {member} p ON p.id = s.giver_id",
+        "p.chapter_id", "s.date", "", "s.giver_id",
+        {"RGI": "COUNT(*) FILTER (WHERE s.kind = '{inside}')",
+         "RGO": "COUNT(*) FILTER (WHERE s.kind = '{outside}')"},
+    ),
+    (
+        "{referral} s JOIN {member} p ON p.id = s.receiver_id",
+        "p.chapter_id", "s.date", "", "s.receiver_id",
+        {"RRI": "COUNT(*) FILTER (WHERE s.kind = '{inside}')",
+         "RRO": "COUNT(*) FILTER (WHERE s.kind = '{outside}')"},
+    ),
+    (
+        "{visit} s JOIN {meeting} m ON m.id = s.meeting_id",
+        "m.chapter_id", "m.date", "s.attended AND NOT m.cancelled", "s.invited_by_id",
+        {"V": "COUNT(*)"},
+    ),
+    (
+        "{one_to_one} s JOIN {member} p ON p.id = s.member_a_id",
+        "p.chapter_id", "s.date", "s.status = '{done}'", "s.member_a_id",
+        {"121": "COUNT(*)"},
+    ),
+    (
+        "{one_to_one} s JOIN {member} p ON p.id = s.member_b_id",
+        "p.chapter_id", "s.date", "s.status = '{done}'", "s.member_b_id",
+        {"121": "COUNT(*)"},
+    ),
+    (
+        "{tyfcb} s JOIN {member} p ON p.id = s.thanked_id",
+        "p.chapter_id", "s.date", "", "s.thanked_id",
+        {"TYFCB": "SUM(s.amount)"},
+    ),
+    (
+        "{ceu} s JOIN {member} p ON p.id = s.member_id",
+        "p.chapter_id", "s.date", "", "s.member_id",
+        {"CEU": "SUM(s.credits)"},
+    ),
+    (
+        "{testimonial} s JOIN {member} p ON p.id = s.giver_id",
+        "p.chapter_id", "s.date", "", "s.giver_id",
+        {"T": "COUNT(*)"},
+    ),
+]  # fmt: skip
+#: The tables and the constants the sources name: the models' own, never input.
+_NAMES = {
+    "attendance": Attendance._meta.db_table,
+    "meeting": Meeting._meta.db_table,
+    "visit": Visit._meta.db_table,
+    "member": Member._meta.db_table,
+    "referral": Referral._meta.db_table,
+    "one_to_one": OneToOne._meta.db_table,
+    "tyfcb": Tyfcb._meta.db_table,
+    "ceu": Ceu._meta.db_table,
+    "testimonial": Testimonial._meta.db_table,
+    "inside": Referral.Kind.INSIDE.value,
+    "outside": Referral.Kind.OUTSIDE.value,
+    "done": OneToOne.Status.DONE.value,
+}
 
 
 def _activity_sql(
@@ -383,47 +335,45 @@ def _activity_sql(
     *,
     as_array: bool = False,
 ) -> tuple[str, list]:
-    """The sources' union added up per member in the database: one row per member."""
-    sql, params = _activity_parts(chapter_ids, start, end, member_ids, as_array=as_array)
-    return _per_member(sql), params
+    """Every source grouped by member, glued with UNION ALL and added up per member in the
+    database: one statement, one row per member, for all the columns.
+
+    Written as SQL, not built with the ORM on each call: the union of nine grouped parts
+    took the ORM longer to compile than PostgreSQL took to run it, and the ORM cannot group
+    a union's rows again. The text depends only on how many chapters and members are asked
+    for (one chapter's page sends the same text each time, which the database prepares
+    once); the ids and dates are parameters. With ``member_ids`` each part reads only those
+    members' rows (through their own indexes). ``as_array`` (PostgreSQL) names a region's
+    chapters as one array, ``= ANY(%s)``, not a thousand parameters in each of the nine parts
+    for the driver to splice and the database to parse.
+    """
+    if as_array:
+        chapters, chapter_params = "= ANY(%s::bigint[])", [list(chapter_ids)]
+    else:
+        chapters, chapter_params = f"IN ({', '.join(['%s'] * len(chapter_ids))})", chapter_ids
+    members = None if member_ids is None else ", ".join(["%s"] * len(member_ids))
+    parts, params = [], []
+    for rows, chapter, day, condition, key, filled in _SOURCES:
+        columns = ", ".join(filled.get(name, "0") + f" AS c{i}" for i, name in enumerate(COLUMNS))
+        where = [f"{chapter} {chapters}", f"{day} BETWEEN %s AND %s"]
+        where += [condition] if condition else []
+        where += [f"{key} IN ({members})"] if members is not None else []
+        parts.append(
+            f"SELECT {key} AS mid, {columns} FROM {rows} "  # noqa: S608 - names above, no input
+            f"WHERE {' AND '.join(where)} GROUP BY {key}"
+        )
+        params += [*chapter_params, start, end, *(member_ids or ())]
+    return _per_member(" UNION ALL ".join(parts).format(**_NAMES)), params
 
 
 def _per_member(parts: str) -> str:
     # Counts are added up as integers: PostgreSQL's SUM of a COUNT (a bigint) is numeric,
-    # which it adds digit by digit (a region's edge days took 0.15 s more to add up).
+    # which it adds digit by digit.
     sums = ", ".join(
         f"SUM(c{i})" if name == "TYFCB" else f"SUM(CAST(c{i} AS INTEGER))"
         for i, name in enumerate(COLUMNS)
     )
     return f"SELECT mid, {sums} FROM ({parts}) AS parts GROUP BY mid"  # noqa: S608
-
-
-def _activity_parts(
-    chapter_ids: list[int],
-    start: dt.date,
-    end: dt.date,
-    member_ids: list[int] | None = None,
-    *,
-    as_array: bool = False,
-) -> tuple[str, list]:
-    chapters = "array" if as_array else len(chapter_ids)
-    key = (connection.vendor, chapters, None if member_ids is None else len(member_ids))
-    if key not in _SQL_CACHE:
-        stand_ins = [_chapter_stand_in(i) for i in range(1 if as_array else len(chapter_ids))]
-        members = None if member_ids is None else [_member_stand_in(i) for i in range(key[2])]
-        query = _activity_queryset(stand_ins, _START, _END, members, as_array=as_array).query
-        sql, params = query.get_compiler(connection=connection).as_sql()
-        _SQL_CACHE[key] = (sql, list(params))
-    sql, template = _SQL_CACHE[key]
-    swap = {_START: start, _END: end, _START.isoformat(): start.isoformat(),
-            _END.isoformat(): end.isoformat()}  # fmt: skip
-    swap |= {_chapter_stand_in(i): pk for i, pk in enumerate(chapter_ids)}
-    swap |= {_member_stand_in(i): pk for i, pk in enumerate(member_ids or ())}
-    return sql, [
-        chapter_ids if isinstance(p, list) else swap.get(p, p)
-        if isinstance(p, int | str | dt.date) else p
-        for p in template
-    ]  # fmt: skip
 
 
 #: The rollup's whole periods added up per member: a query of its own, which PostgreSQL sums
@@ -492,19 +442,6 @@ def _rolled_up_sql(
 
 
 _DAY = dt.timedelta(days=1)
-_IDS = ArrayField(BigIntegerField())
-
-
-class _AnyOf(Lookup):
-    """``column = ANY(array)``: a region's chapters as one parameter (PostgreSQL)."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 
 
 def _decimal(value) -> Decimal:

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from members.models import Member
@@ -185,7 +184,7 @@ def test_contact_sphere_lists_only_my_spheres_seated_members(login, chapter, mem
     assert response.text.count('class="card member-card"') == 1  # not Rory themself
 
 
-def test_directory_cards_joined_in_python_are_the_cards_the_template_draws(login, chapter, member):
+def test_directory_cards_show_each_part_escaped(login, chapter, member):
     """Every part a card may have or lack: leave, sphere, company, roles, phone, ideal."""
     full = MemberFactory(
         chapter=chapter, status="on_leave", company="<b>Acme</b> & Co", phone="+44 20 1",
@@ -193,17 +192,32 @@ def test_directory_cards_joined_in_python_are_the_cards_the_template_draws(login
         leave_from=dt.date(2026, 1, 1), leave_until=dt.date(2027, 1, 1),
     )  # fmt: skip
     RoleFactory(member=full, name="president")
-    RoleFactory(member=full, name="secretary")
+    RoleFactory(member=full, name="secretary_treasurer")
     bare = MemberFactory(
         chapter=chapter, company="", phone="", ideal_referral="",
         classification=ClassificationFactory(name="No sphere", sphere=None),
     )  # fmt: skip
-    response = login(member).get(reverse("members:directory"))
-    cards = {m.pk: m for m in response.context["members"]}
-    assert {full.pk, bare.pk, member.pk} <= set(cards)
-    for m in cards.values():
-        joined = m.card_html
-        assert "<b>" not in joined and "<i>" not in joined
-        m.card_html = ""
-        drawn = render_to_string("members/directory.html#member_card", {"m": m})
-        assert shown(drawn) == shown(joined), m
+    html = shown(login(member).get(reverse("members:directory")).text)
+    assert "<b>" not in html and "<i>" not in html
+    card = _card(html, full)
+    assert f"&quot;Zed&quot; {full.user.last_name}</a>" in card
+    assert '<span class="badge">On leave</span></h2>' in card
+    sphere = full.classification.sphere.name
+    assert f'<span class="muted">{sphere}</span></p>' in card
+    assert '<p class="member-company">&lt;b&gt;Acme&lt;/b&gt; &amp; Co</p>' in card
+    assert '<span class="badge">President</span> <span class="badge">Secretary-treasurer' in card
+    assert '<a class="button" href="tel:+44201">Call +44 20 1</a>' in card
+    assert f'<a class="button" href="mailto:{full.user.email}">Email</a>' in card
+    assert "Ideal referral:</span> &lt;i&gt;Landlords&lt;/i&gt; " in card and "…</p>" in card
+    card = _card(html, bare)
+    assert '<p class="member-trade"><strong>No sphere</strong></p>' in card
+    for part in ("member-company", "member-roles", "tel:", "member-ideal", "On leave"):
+        assert part not in card
+    assert html.count('<li class="card member-card">') == 3
+
+
+def _card(html: str, m) -> str:
+    """The directory card of ``m``: from its profile link to the end of the card."""
+    link = html.index(f'<a href="{reverse("members:profile", args=[m.pk])}">')
+    start = html.rindex('<li class="card member-card">', 0, link)
+    return html[start : html.index("</li>", start)]

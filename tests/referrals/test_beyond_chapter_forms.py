@@ -70,7 +70,7 @@ def referral(today, **extra):
 )
 def test_each_kind_offers_the_ways_it_allows(login, member, other_member, kind, ways):
     html = login(member).get(f"{LOG}?kind={kind}").content.decode()
-    offered = re.findall(r'name="who" value="\w+"[^>]*> ([^<]+)</label>', html)
+    offered = re.findall(r'name="who" value="\w+"[^>]*>\s+([^<]+)</label>', html)
     assert offered == ways
     if ways:
         assert 'name="who" value="chapter" id="id_who_0" checked' in html

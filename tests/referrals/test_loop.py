@@ -4,10 +4,8 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from members.revision import fill_csrf
 from referrals.models import ReferralStatusChange
 from referrals.services import referral_set_status
 from tests.factories import ReferralFactory
@@ -142,27 +140,60 @@ def test_bad_status_value_is_refused(login, referral, other_member):
     assert not referral.history.exists()
 
 
-def test_inbox_cards_joined_in_python_are_the_cards_the_template_draws(login, member, other_member):
+def test_inbox_cards_show_each_part_escaped_and_a_form_on_each_open_one(
+    login, member, other_member
+):
     """Every kind of card: new, under way with a long need and contact details, won, lost."""
-    ReferralFactory(giver=member, receiver=other_member, status="new", need="")
-    ReferralFactory(
+    new = ReferralFactory(giver=member, receiver=other_member, status="new", need="")
+    busy = ReferralFactory(
         giver=member, receiver=other_member, status="contacted", need="<b>x</b> " * 40,
         contact_phone='+44 "1"', contact_email="a&b@example.test", contact_name="<i>Ann</i>",
     )  # fmt: skip
-    ReferralFactory(giver=member, receiver=other_member, status="won", contact_email="c@d.test")
-    ReferralFactory(giver=member, receiver=other_member, status="lost", contact_phone="123")
-    response = login(other_member).get(reverse("referrals:inbox"))
-    box = response.context["inbox"]
-    cards = [*box.open, *box.closed]
-    assert {r.status for r in cards} == {"new", "contacted", "won", "lost"}
+    won = ReferralFactory(
+        giver=member, receiver=other_member, status="won", contact_email="c@d.test"
+    )
+    lost = ReferralFactory(giver=member, receiver=other_member, status="lost", contact_phone="123")
+    html = shown(login(other_member).get(reverse("referrals:inbox")).text)
+    assert "<b>" not in html and "<i>" not in html and "<!--csrf-->" not in html
+    cards = {r.status: _card(html, r) for r in (new, busy, won, lost)}
+    assert 'class="card referral-row status-new is-new"' in cards["new"]
+    assert 'class="card referral-row status-contacted"' in cards["contacted"]
+    assert '<p class="need">' not in cards["new"]
+    assert "<strong>&lt;i&gt;Ann&lt;/i&gt;</strong>" in cards["contacted"]
+    assert '<p class="need">&lt;b&gt;x&lt;/b&gt; ' in cards["contacted"]
+    assert "…</p>" in cards["contacted"]  # the need cut to 160 characters
+    assert (
+        '<p class="small"><a href="tel:+44 &quot;1&quot;">+44 &quot;1&quot;</a> '
+        '<a href="mailto:a&amp;b@example.test">a&amp;b@example.test</a></p>'
+    ) in cards["contacted"]
+    for referral in (new, busy):  # a tap replaces the card; the viewer's own CSRF input
+        card, action = cards[referral.status], status_url(referral)
+        assert (
+            f'<form method="post" action="{action}" class="status-form" hx-post="{action}" '
+            f'hx-target="#referral-{referral.pk}" hx-swap="outerHTML">'
+        ) in card
+        assert re.search(r'name="csrfmiddlewaretoken" value="[^"]+"', card)
+        assert f'<label for="note-{referral.pk}" class="small">Note (optional)</label>' in card
+    assert 'name="to_status" value="won" class="primary">Won</button>' in cards["contacted"]
+    log = reverse("referrals:log_slip")
+    assert f'href="{log}?kind=tyfcb&amp;referral={won.pk}">Write a TYFCB</a>' in cards["won"]
+    assert "<form" not in cards["won"] and "<form" not in cards["lost"]
+    assert "Write a TYFCB" not in cards["lost"]
+
+
+def test_a_status_tap_redraws_the_card_as_the_inbox_draws_it(login, referral, other_member):
+    client = login(other_member)
+    tapped = client.post(
+        status_url(referral), {"to_status": "contacted"}, headers={"HX-Request": "true"}
+    )
+    assert 'role="status">Updated: Contacted.</p>' in tapped.text
+    page = client.get(reverse("referrals:inbox")).text
     token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
-    for referral in cards:  # the cards are kept with a slot for each viewer's CSRF input
-        joined = fill_csrf(referral.row_html, response.wsgi_request)
-        assert "<b>" not in joined and "<i>" not in joined
-        referral.row_html = ""
-        drawn = render_to_string(
-            "referrals/inbox.html#referral_row",
-            {"referral": referral},
-            request=response.wsgi_request,
-        )
-        assert shown(token.sub("", drawn)) == shown(token.sub("", joined)), referral.status
+    message = re.compile(r'<p class="message[^"]*" role="status">[^<]*</p>')
+    card = shown(token.sub("", message.sub("", tapped.text)))
+    assert card == _card(shown(token.sub("", page)), referral) + "</li>"
+
+
+def _card(html: str, referral) -> str:
+    start = html.index(f'<li id="referral-{referral.pk}"')
+    return html[start : html.index("</li>", start)]
