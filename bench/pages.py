@@ -19,7 +19,7 @@ from django.utils.crypto import get_random_string
 from bench.generate import generated_chapters
 from bench.load import Request
 from members.models import Chapter, Member
-from members.revision import touch
+from triggers.revision import touch
 
 CSRF = get_random_string(32)
 

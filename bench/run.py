@@ -143,7 +143,7 @@ def start_server() -> subprocess.Popen:
 
 def _load(page, personas: Personas, clients: int, total: int, *, afresh: bool = False) -> dict:
     """``total`` requests of ``page`` from ``clients`` clients, after a warm-up of one request
-    per client (each client's first visit draws what its chapter keeps, members.revision).
+    per client (each client's first visit draws what its chapter keeps, triggers.revision).
     ``afresh``: every request follows a write to its chapter, so nothing kept is used."""
     make = page.request_maker(personas, afresh=afresh)
     load.run(PORT, make, clients=clients, total=min(clients, total) if clients > 1 else 1)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_htmx",
+    "pages",
     "members",
     "meetings",
     "referrals",
@@ -91,8 +92,8 @@ TEMPLATES = [
     },
 ]
 
-# Every form field of the site drawn by templates/partials/field.html (members.form_renderer).
-FORM_RENDERER = "members.form_renderer.FormRenderer"
+# Every form field of the site drawn by templates/partials/field.html (pages.forms).
+FORM_RENDERER = "pages.forms.FormRenderer"
 
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"

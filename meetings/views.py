@@ -23,11 +23,12 @@ from members.access import (
     scope_to_chapter,
 )
 from members.csvsafe import SafeWriter
-from members.forms import add_service_errors, csrf_input
-from members.links import url_for
+from members.forms import add_service_errors
 from members.models import Chapter, Member, Role
-from members.revision import CSRF_SLOT, fill_csrf, fragment
 from members.selectors import member_in_chapter
+from pages.forms import csrf_input
+from pages.kept import CSRF_SLOT, fill_csrf, fragment
+from pages.links import url_for
 
 from . import selectors, services
 from .forms import (

@@ -3,19 +3,9 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from django.middleware.csrf import get_token
-from django.utils.html import format_html
 
 from .models import Chapter, Classification, Invitation, Member
 from .services import check_invitee
-
-
-def csrf_input(request: HttpRequest) -> str:
-    """What ``{% csrf_token %}`` writes, for rows whose forms are joined in Python."""
-    return format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
-    )
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:

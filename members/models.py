@@ -162,7 +162,7 @@ class Chapter(models.Model):
     )
     light_points = models.JSONField(default=default_light_points)
     created_at = models.DateTimeField(auto_now_add=True)
-    #: Moved forward by the database on every write a report reads (``members.revision``).
+    #: Moved forward by the database on every write a report reads (``pages.kept``).
     revision = models.BigIntegerField(default=0, editable=False)
 
     class Meta:

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from pages.kept import fragment
+
 from . import audit, selectors, services
 from .access import (
     INVITERS,
@@ -27,7 +29,6 @@ from .access import (
 from .forms import InvitationForm, ProfileForm, SetPasswordForm, add_service_errors
 from .models import Member, MemberStatusChange, Role
 from .mydata import member_data
-from .revision import fragment
 
 LOGIN_BACKEND = "members.access.SeatBackend"
 
@@ -43,7 +44,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         context = {"members": members, "search": search}
         return len(members), render_to_string("members/directory.html#member_list", context)
 
-    # The whole chapter's cards are kept under its revision (members.revision); a search's
+    # The whole chapter's cards are kept under its revision (pages.kept); a search's
     # are drawn each time (one query, and each phrase typed would be an entry of its own).
     if search:
         count, cards = draw()

@@ -26,9 +26,9 @@ from members.access import (
     leadership_required,
     member_required,
 )
-from members.forms import csrf_input
 from members.models import Member
-from members.revision import CSRF_SLOT, fill_csrf, fragment
+from pages.forms import csrf_input
+from pages.kept import CSRF_SLOT, fill_csrf, fragment
 
 from . import selectors, services
 from .forms import (
@@ -259,7 +259,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         }
         return render_to_string("referrals/inbox.html#inbox_body", context)
 
-    # The member's own referrals, kept under the chapter's revision (members.revision).
+    # The member's own referrals, kept under the chapter's revision (pages.kept).
     body = fill_csrf(fragment(me.chapter, "inbox", (me.pk, page), draw), request)
     return render(request, "referrals/inbox.html", {"inbox_html": body})
 
@@ -507,7 +507,7 @@ def dashboard(
     ``standing`` (PALMS row and traffic light) is computed by the reports app, which depends
     on this one; the project's ``home`` view passes the function that computes it. The whole
     page is the member's own data within the chapter, so it is kept under the chapter's
-    revision (``members.revision``) and drawn again only after a write.
+    revision (``pages.kept``) and drawn again only after a write.
     """
     me = _me(request)
     today = me.chapter.today()

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from members.access import chapter_for_request, leadership_required, member_required
 from members.csvsafe import SafeWriter
 from members.models import Chapter
-from members.revision import fragment
+from pages.kept import fragment
 
 from .health import chapter_activity, referral_matrix, trend_chart
 from .lights import chapter_light, region_standings, standings
@@ -33,7 +33,7 @@ def _sorted_rows(rows, sort: str, descending: bool):
 @require_GET
 @leadership_required
 def palms(request: HttpRequest) -> HttpResponse:
-    """The table is kept per window and order until the chapter changes (members.revision)."""
+    """The table is kept per window and order until the chapter changes (pages.kept)."""
     chapter = chapter_for_request(request)
     form, window = window_from_request(request.GET, chapter)
     descending = request.GET.get("dir") == "desc"

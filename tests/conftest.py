@@ -17,7 +17,7 @@ def _fresh_cache():
     """Rate-limit counters and double-submit tokens live in the cache: no test inherits any."""
     from django.core.cache import cache
 
-    from members.revision import forget_recent
+    from pages.kept import forget_recent
 
     cache.clear()
     forget_recent()

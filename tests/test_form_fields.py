@@ -14,7 +14,7 @@ from django.template import engines
 from django.template.loaders.cached import Loader as CachedLoader
 from django.urls import reverse
 
-from members.form_renderer import FormRenderer
+from pages.forms import FormRenderer
 from referrals.forms import FORMS
 from tests.factories import ClassificationFactory, MeetingFactory
 

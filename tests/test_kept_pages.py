@@ -1,4 +1,4 @@
-"""Pages kept in the cache under the chapter's revision (members.revision): a second visit
+"""Pages kept in the cache under the chapter's revision (pages.kept): a second visit
 reads nothing of the chapter, and any write (through a page, the admin or the ORM) shows at once.
 """
 

@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.pages import FORM, PAGES, TRANSACTION_CONTROL
 from members.models import Role
-from members.revision import touch
 from tests import factories
 from tests.conftest import built_once
 from tests.factories import (
@@ -30,6 +29,7 @@ from tests.factories import (
     VisitFactory,
     VisitorFactory,
 )
+from triggers.revision import touch
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ EXPECTED = {
     "attendance review": 6,
 }
 #: The same pages again while nothing of the chapter changed: these keep their content in
-#: the cache under the chapter's revision (members.revision), so only the user with their seat
+#: the cache under the chapter's revision (pages.kept), so only the user with their seat
 #: is read (and the meeting, whose chapter it must be).
 UNCHANGED = {
     "member dashboard": 1,

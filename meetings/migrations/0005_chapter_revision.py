@@ -1,8 +1,8 @@
-# Writes to meetings, marks, visitors and visits move their chapter's revision (members.revision).
+# Writes to meetings, marks, visitors and visits move their chapter's revision (pages.kept).
 
 from django.db import migrations
 
-from members import revision
+from triggers import revision
 
 
 class Migration(migrations.Migration):

@@ -1,9 +1,9 @@
-# The chapter's revision (members.revision): a column the database moves forward on every
+# The chapter's revision (pages.kept): a column the database moves forward on every
 # write a report reads, so the president's pages can be kept in the cache under it.
 
 from django.db import migrations, models
 
-from members import revision
+from triggers import revision
 
 
 def stamp_existing(apps, schema_editor):

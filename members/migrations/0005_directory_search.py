@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
     operations = [
         # The columns are added in place on both engines. SQLite's schema editor would rebuild
         # both tables for a NOT NULL column, and renaming the rebuilt table fails while the
-        # revision triggers (members.revision) name it; a default lets SQLite add it in place.
+        # revision triggers (pages.kept) name it; a default lets SQLite add it in place.
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AddField(

@@ -1,8 +1,8 @@
-# Writes to every kind of slip move their chapter's revision (members.revision).
+# Writes to every kind of slip move their chapter's revision (pages.kept).
 
 from django.db import migrations
 
-from members import revision
+from triggers import revision
 
 
 class Migration(migrations.Migration):

@@ -11,7 +11,6 @@ import pytest
 from django.db import connection
 
 from members.models import Chapter, Classification, Member, User
-from members.revision import touch
 from members.selectors import (
     SEARCH_WORD_CHARS,
     SEARCH_WORDS,
@@ -19,6 +18,7 @@ from members.selectors import (
     search_words,
 )
 from tests.factories import ClassificationFactory, MemberFactory, UserFactory
+from triggers.revision import touch
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -11,7 +11,7 @@ from django.urls import (
 )
 from django.urls.converters import IntConverter
 
-from members.links import url_for
+from pages.links import url_for
 
 
 def _int_urls(resolver=None, namespace=""):

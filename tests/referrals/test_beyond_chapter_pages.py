@@ -14,13 +14,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from members.revision import touch
 from referrals import models as slip_models
 from referrals.models import OneToOne, Referral, Tyfcb
 from reports.palms import palms_rows
 from tests.conftest import _member
 from tests.factories import MeetingFactory, MemberFactory, UserFactory
 from tests.html import shown
+from triggers.revision import touch
 
 pytestmark = pytest.mark.django_db
 

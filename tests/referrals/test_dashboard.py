@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from members.revision import touch
 from tests.factories import (
     CeuFactory,
     MemberFactory,
@@ -16,6 +15,7 @@ from tests.factories import (
     TyfcbFactory,
 )
 from tests.referrals.factories import many_slips
+from triggers.revision import touch
 
 pytestmark = pytest.mark.django_db
 

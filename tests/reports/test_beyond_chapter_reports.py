@@ -141,7 +141,7 @@ def test_the_chapter_page_draws_the_outside_row_and_column(login, chapter, acros
 def test_the_chapter_page_costs_the_same_queries_with_slips_across_the_line(
     login, chapter, people, across, today, django_assert_max_num_queries
 ):
-    from members.revision import touch
+    from triggers.revision import touch
 
     president = _member(chapter, "priya@example.test", "Priya", roles=["president"])
     client = login(president)

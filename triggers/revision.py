@@ -3,33 +3,23 @@
 The president's pages recompute every light, the attendance policy, the matrix and the trend
 from two years of slips on each visit, and a member's pages read their slips and the roster.
 What they show changes only when something of the chapter is written, so they are kept in the
-cache under the chapter's revision, and a write anywhere (a view, the admin, an import's
-``COPY``, a cascade, raw SQL) moves the revision in the same transaction: the database's
-triggers do it, not the Python that happens to write. A page therefore never shows a fragment
-older than what it read, and no code path can forget to invalidate one.
+cache under the chapter's revision (``pages.kept``), and a write anywhere (a view, the admin, an
+import's ``COPY``, a cascade, raw SQL) moves the revision in the same transaction: the
+database's triggers do it, not the Python that happens to write. A page therefore never shows a
+fragment older than what it read, and no code path can forget to invalidate one.
 
 The revision is a timestamp in microseconds that only ever grows (at least one more than
 before), so it is never reused: not after a restore from a backup, not across databases that
 share one cache.
 
-PostgreSQL bumps once per statement (transition tables), so a bulk load of 50,000 rows costs
-one update of the chapter row; SQLite bumps once per row. The chapter row's own updates (its
+PostgreSQL bumps once per statement (transition tables), so a bulk load of 50,000 rows costs one
+update of the chapter row; SQLite bumps once per row. The chapter row's own updates (its
 settings, or Django saving a copy that holds an older revision) move it too.
 
 Migrations call ``track`` for their app's tables, so this module's SQL must keep its names.
 """
 
-import hashlib
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
-from pathlib import Path
-
-from django.conf import settings
-from django.core.cache import cache
-from django.db import migrations
-from django.http import HttpRequest
-from django.utils.safestring import SafeString, mark_safe
+from django.db import connection, migrations
 
 CHAPTER = "members_chapter"
 _NOW_PG = "floor(extract(epoch from clock_timestamp()) * 1000000)::bigint"
@@ -236,78 +226,8 @@ def track(*tables: tuple[str, str]) -> migrations.RunPython:
 def touch(*chapter_ids: int) -> None:
     """Move the chapters' revisions on purpose: their fragments are drawn afresh next time
     (the bench and the query-count tests measure a page that way, as after any write)."""
-    from .models import Chapter
-
-    Chapter.objects.filter(pk__in=chapter_ids).update(revision=0)  # the trigger moves it on
-
-
-# --- Fragments kept under the revision ---------------------------------------------------------
-
-
-def _code_digest() -> str:
-    """The running code and templates, so a deploy never serves a fragment drawn by the last."""
-    digest = hashlib.blake2b(digest_size=6)
-    for app in ("members", "meetings", "referrals", "reports", "templates"):
-        for path in sorted((Path(settings.BASE_DIR) / app).rglob("*")):
-            if path.suffix in {".py", ".html"}:
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-_DIGEST: list[str] = []
-
-
-def fragment[T](chapter, name: str, parts: tuple, draw: Callable[[], T]) -> T:
-    """The fragment ``name`` of ``chapter`` for ``parts`` (the chapter's date, a window…),
-    drawn by ``draw`` only when the chapter changed since it was last drawn. A fragment is
-    HTML, or a tuple of HTML pieces when the page puts something of its own between them.
-
-    Only what every allowed viewer sees alike belongs here: no CSRF token, no viewer's name.
-    """
-    if not _DIGEST:
-        _DIGEST.append(_code_digest())
-    detail = hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
-    key = f"fragment:{_DIGEST[0]}:{name}:{chapter.pk}:{chapter.revision}:{detail}"
-    with _LOCK:
-        if (html := _RECENT.get(key)) is not None:
-            _RECENT.move_to_end(key)
-            return html
-    html = cache.get(key)
-    if html is None:
-        html = draw()
-        cache.set(key, html, timeout=FRAGMENT_SECONDS)
-    with _LOCK:
-        _RECENT[key] = html
-        while len(_RECENT) > RECENT_ENTRIES:
-            _RECENT.popitem(last=False)
-    return html
-
-
-#: The process keeps its most recent fragments too, in front of the shared cache: the key
-#: holds the revision read from the database on this request, so a kept entry is never stale,
-#: and a hit costs no round trip to Redis.
-RECENT_ENTRIES = 512
-_RECENT: OrderedDict[str, object] = OrderedDict()
-_LOCK = threading.Lock()
-
-
-def forget_recent() -> None:
-    """Drop this process's own copies (the tests start each case with an empty cache)."""
-    with _LOCK:
-        _RECENT.clear()
-
-
-#: A fragment outlives its revision only as garbage; a day bounds what a busy cache keeps.
-FRAGMENT_SECONDS = 24 * 3600
-
-
-#: Where a kept fragment's forms take the viewer's own CSRF input, filled in per request.
-CSRF_SLOT = mark_safe("<!--csrf-->")  # user text is escaped: it can never spell a comment
-
-
-def fill_csrf(html: str, request: HttpRequest, extra: str = "") -> SafeString:
-    """The viewer's CSRF input in every slot (and ``extra``, safe HTML of this request's own,
-    such as a form's one-off token, beside it)."""
-    from .forms import csrf_input  # the forms are not for the migrations that import this
-
-    return mark_safe(html.replace(CSRF_SLOT, csrf_input(request) + extra))  # noqa: S308
+    if not chapter_ids:
+        return
+    marks = ", ".join(["%s"] * len(chapter_ids))
+    with connection.cursor() as cursor:  # the trigger moves each revision on from here
+        cursor.execute(f"UPDATE {CHAPTER} SET revision = 0 WHERE id IN ({marks})", chapter_ids)

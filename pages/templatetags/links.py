@@ -1,9 +1,9 @@
 """``{% link "referrals:detail" referral.pk %}``: ``{% url %}`` for list rows (see
-``members.links``), the same URL for a fraction of the cost."""
+``pages.links``), the same URL for a fraction of the cost."""
 
 from django import template
 
-from members.links import url_for
+from pages.links import url_for
 
 register = template.Library()
 

@@ -1,0 +1,25 @@
+"""How forms are drawn. The site's form renderer uses Django's own form and widget templates, found
+by the project's template engine (``settings.TEMPLATES``, whose cached loader parses each
+template once per process), and one field template for every form of the site.
+
+``{{ field.as_field_group }}`` draws a field with ``templates/partials/field.html``: its label,
+the input, the help and the errors with the ids the input's ``aria-describedby`` names, and a
+choice of radio buttons or checkboxes as a fieldset with its legend. A page lays out its form;
+it never draws a field's label and help itself.
+"""
+
+from django.forms.renderers import TemplatesSetting
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils.html import format_html
+
+
+class FormRenderer(TemplatesSetting):
+    field_template_name = "partials/field.html"
+
+
+def csrf_input(request: HttpRequest) -> str:
+    """What ``{% csrf_token %}`` writes, for a kept fragment's forms (``pages.kept``)."""
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+    )

@@ -1,0 +1,85 @@
+"""Fragments of a page kept in the cache under their chapter's revision.
+
+A chapter's revision (``triggers.revision``) is a number the database moves on every write
+to the chapter, so a fragment kept under it is never older than what the request read.
+"""
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+
+from .forms import csrf_input
+
+
+def _code_digest() -> str:
+    """The running code and templates, so a deploy never serves a fragment drawn by the last."""
+    digest = hashlib.blake2b(digest_size=6)
+    for app in ("pages", "members", "meetings", "referrals", "reports", "bniconnect", "templates"):
+        for path in sorted((Path(settings.BASE_DIR) / app).rglob("*")):
+            if path.suffix in {".py", ".html"}:
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+_DIGEST: list[str] = []
+
+
+def fragment[T](chapter, name: str, parts: tuple, draw: Callable[[], T]) -> T:
+    """The fragment ``name`` of ``chapter`` for ``parts`` (the chapter's date, a window…),
+    drawn by ``draw`` only when the chapter changed since it was last drawn. A fragment is
+    HTML, or a tuple of HTML pieces when the page puts something of its own between them.
+
+    Only what every allowed viewer sees alike belongs here: no CSRF token, no viewer's name.
+    """
+    if not _DIGEST:
+        _DIGEST.append(_code_digest())
+    detail = hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
+    key = f"fragment:{_DIGEST[0]}:{name}:{chapter.pk}:{chapter.revision}:{detail}"
+    with _LOCK:
+        if (html := _RECENT.get(key)) is not None:
+            _RECENT.move_to_end(key)
+            return html
+    html = cache.get(key)
+    if html is None:
+        html = draw()
+        cache.set(key, html, timeout=FRAGMENT_SECONDS)
+    with _LOCK:
+        _RECENT[key] = html
+        while len(_RECENT) > RECENT_ENTRIES:
+            _RECENT.popitem(last=False)
+    return html
+
+
+#: The process keeps its most recent fragments too, in front of the shared cache: the key
+#: holds the revision read from the database on this request, so a kept entry is never stale,
+#: and a hit costs no round trip to Redis.
+RECENT_ENTRIES = 512
+_RECENT: OrderedDict[str, object] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def forget_recent() -> None:
+    """Drop this process's own copies (the tests start each case with an empty cache)."""
+    with _LOCK:
+        _RECENT.clear()
+
+
+#: A fragment outlives its revision only as garbage; a day bounds what a busy cache keeps.
+FRAGMENT_SECONDS = 24 * 3600
+
+
+#: Where a kept fragment's forms take the viewer's own CSRF input, filled in per request.
+CSRF_SLOT = mark_safe("<!--csrf-->")  # user text is escaped: it can never spell a comment
+
+
+def fill_csrf(html: str, request: HttpRequest, extra: str = "") -> SafeString:
+    """The viewer's CSRF input in every slot (and ``extra``, safe HTML of this request's own,
+    such as a form's one-off token, beside it)."""
+    return mark_safe(html.replace(CSRF_SLOT, csrf_input(request) + extra))  # noqa: S308
