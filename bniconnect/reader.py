@@ -974,8 +974,13 @@ class _Report:
         return self.layout.label(field)
 
 
-_PSEUDO = {"visitors": "Visitors", "visitor": "Visitors", "bni": "BNI", "total": "Total",
-           "totals": "Total"}  # fmt: skip
+_PSEUDO = {
+    "visitors": "Visitors",
+    "visitor": "Visitors",
+    "bni": "BNI",
+    "total": "Total",
+    "totals": "Total",
+}
 _METRICS = PALMS_COLUMNS
 
 
@@ -1043,8 +1048,13 @@ _SLIP_NEEDS = {
     "ceu": (("giver", "the member earning it"), ("credits", "the credits")),
     "visitor": (("giver", "the member who invited"), ("receiver", "the visitor")),
 }
-_SLIP_TITLES = {"referral": "Referral", "one_to_one": "One-to-One", "tyfcb": "TYFCB",
-                "ceu": "CEU", "visitor": "Visitor"}  # fmt: skip
+_SLIP_TITLES = {
+    "referral": "Referral",
+    "one_to_one": "One-to-One",
+    "tyfcb": "TYFCB",
+    "ceu": "CEU",
+    "visitor": "Visitor",
+}
 
 
 class _AuditReport(_Report):

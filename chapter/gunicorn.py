@@ -19,8 +19,7 @@ threads = env_int("WEB_THREADS", 8, minimum=1)
 # connections over them. On one shared socket whichever worker wakes first takes the next
 # connection, so a burst of keep-alive connections (a proxy's, a meeting's phones) can land
 # 37/5/4/4 on four workers and stay there: their requests queue behind one process while
-# the others idle (measured by ``make bench``: the floor's p95 at 50 clients then moved
-# between 75 and 122 ms from one run to the next, 80 to 105 ms on sockets of their own).
+# the others idle, and the tail latency swings from one run to the next.
 reuse_port = True
 
 bind = [env_str("WEB_BIND") or "127.0.0.1:8000"]

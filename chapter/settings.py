@@ -109,14 +109,14 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 # Server-side binding lets psycopg prepare a statement on its third run on a connection, and a
 # prepared statement is planned once (a generic plan): the page queries filter by ids and
-# dates, where PostgreSQL's custom plans cost more to make (1-1.5 ms for a slip list joined to
-# two members) than to run. One-off queries (the region's PALMS) are never prepared and keep
+# dates, where PostgreSQL's custom plans (a slip list joined to two members) cost more to make
+# than to run. One-off queries (the region's PALMS) are never prepared and keep
 # plans made for their values. Behind a pooler in transaction mode (PgBouncer without
 # prepared-statement support) set DATABASE_PREPARED_STATEMENTS=0.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options = DATABASES["default"].setdefault("OPTIONS", {})
-    # PostgreSQL's JIT compiles the region's PALMS query anew on every run (0.3 s of 2.5 s) and
-    # never pays back on these short queries.
+    # PostgreSQL's JIT compiles the region's PALMS query anew on every run and never pays
+    # back on these short queries.
     settings_sent = ["-c jit=off"]
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
         options.update(server_side_binding=True, prepare_threshold=2)

@@ -266,7 +266,7 @@ def chapter_for_request(request: HttpRequest) -> Chapter:
     raise Http404("Choose a chapter: add ?chapter=<slug>.")
 
 
-# --- Added with the members pages (issue 4) ----------------------------------------------------
+# --- The members pages ------------------------------------------------------------------------
 
 #: Who may invite people to the chapter (staff always may).
 INVITERS = frozenset({Role.Name.SECRETARY_TREASURER, Role.Name.MEMBERSHIP_COMMITTEE})

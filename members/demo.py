@@ -30,22 +30,64 @@ DEMO_CHAPTER = "riverside-demo"
 
 # The people who log in: (label, email, first, last, trade, sphere, roles)
 DEMO_PEOPLE = [
-    ("president", "president@demo.slipstream.test", "Priya", "Shah", "Family-law solicitor",
-     "Professional services", ["president"]),
-    ("vice-president", "vp@demo.slipstream.test", "Victor", "Okafor", "Accountant",
-     "Business services", ["vice_president"]),
-    ("member", "member@demo.slipstream.test", "Mia", "Lindqvist", "Web developer",
-     "Business services", []),
-]  # fmt: skip
+    (
+        "president",
+        "president@demo.slipstream.test",
+        "Priya",
+        "Shah",
+        "Family-law solicitor",
+        "Professional services",
+        ["president"],
+    ),
+    (
+        "vice-president",
+        "vp@demo.slipstream.test",
+        "Victor",
+        "Okafor",
+        "Accountant",
+        "Business services",
+        ["vice_president"],
+    ),
+    (
+        "member",
+        "member@demo.slipstream.test",
+        "Mia",
+        "Lindqvist",
+        "Web developer",
+        "Business services",
+        [],
+    ),
+]
 
 # The rest of the chapter: (email local part, first, last, trade, sphere, roles, days ago joined)
 CHAPTER_PEOPLE = [
-    ("sam", "Sam", "Turner", "Insurance broker", "Professional services",
-     ["secretary_treasurer"], 690),
-    ("mona", "Mona", "Haddad", "Financial adviser", "Professional services",
-     ["membership_committee"], 640),
-    ("theo", "Theo", "Grant", "Commercial lawyer", "Professional services",
-     ["membership_committee"], 600),
+    (
+        "sam",
+        "Sam",
+        "Turner",
+        "Insurance broker",
+        "Professional services",
+        ["secretary_treasurer"],
+        690,
+    ),
+    (
+        "mona",
+        "Mona",
+        "Haddad",
+        "Financial adviser",
+        "Professional services",
+        ["membership_committee"],
+        640,
+    ),
+    (
+        "theo",
+        "Theo",
+        "Grant",
+        "Commercial lawyer",
+        "Professional services",
+        ["membership_committee"],
+        600,
+    ),
     ("hana", "Hana", "Sato", "Printer", "Business services", ["visitor_host"], 560),
     ("ed", "Ed", "Morris", "IT support", "Business services", ["education_coordinator"], 520),
     ("greta", "Greta", "Novak", "Marketing consultant", "Business services", ["mentor"], 480),
@@ -68,7 +110,7 @@ CHAPTER_PEOPLE = [
     ("max", "Max", "Weber", "Mortgage broker", "Property & finance", [], 45),
     ("arlo", "Arlo", "Jensen", "Architect", "Property & finance", [], 35),
     ("bill", "Bill", "Carter", "Builder", "Property & finance", [], 14),
-]  # fmt: skip
+]
 RENEWING_SOON = {"pete": 12, "cara": 26}  # renewal due in this many days
 ON_LEAVE = "dina"
 APPLICANT = ("cole", "Cole", "Fraser", "Copywriter", "Business services")
@@ -124,8 +166,16 @@ def seed_demo() -> tuple[Chapter, list[tuple[str, str]]]:
     logins = []
     for label, email, first, last, trade, sphere_name, roles in DEMO_PEOPLE:
         user = _user(User, email, first, last)
-        _seat(chapter, user, trade, sphere_name, roles, term,
-              joined_on=dt.date(2024, 3, 5), renewal_due=dt.date(2027, 3, 5))  # fmt: skip
+        _seat(
+            chapter,
+            user,
+            trade,
+            sphere_name,
+            roles,
+            term,
+            joined_on=dt.date(2024, 3, 5),
+            renewal_due=dt.date(2027, 3, 5),
+        )
         logins.append((label, email))
 
     for key, first, last, trade, sphere_name, roles, days in CHAPTER_PEOPLE:
@@ -141,8 +191,17 @@ def seed_demo() -> tuple[Chapter, list[tuple[str, str]]]:
                 "leave_until": today + dt.timedelta(days=42),
             }
         user = _user(User, f"{key}@demo.slipstream.test", first, last, password=False)
-        _seat(chapter, user, trade, sphere_name, roles, term, joined_on=joined,
-              renewal_due=renewal, **extra)  # fmt: skip
+        _seat(
+            chapter,
+            user,
+            trade,
+            sphere_name,
+            roles,
+            term,
+            joined_on=joined,
+            renewal_due=renewal,
+            **extra,
+        )
     secretary = User.objects.get(email="sam@demo.slipstream.test")
     if not secretary.has_usable_password():
         secretary.set_password(DEMO_PASSWORD)
@@ -151,13 +210,30 @@ def seed_demo() -> tuple[Chapter, list[tuple[str, str]]]:
 
     key, first, last, trade, sphere_name, joined_ago, left_ago = DROPPED
     joined = today - dt.timedelta(days=joined_ago)
-    _seat(chapter, _user(User, f"{key}@demo.slipstream.test", first, last, password=False),
-          trade, sphere_name, [], term, joined_on=joined, renewal_due=add_years(joined),
-          left_on=today - dt.timedelta(days=left_ago), status=Member.Status.DROPPED)  # fmt: skip
+    _seat(
+        chapter,
+        _user(User, f"{key}@demo.slipstream.test", first, last, password=False),
+        trade,
+        sphere_name,
+        [],
+        term,
+        joined_on=joined,
+        renewal_due=add_years(joined),
+        left_on=today - dt.timedelta(days=left_ago),
+        status=Member.Status.DROPPED,
+    )
     key, first, last, trade, sphere_name = APPLICANT
-    _seat(chapter, _user(User, f"{key}@demo.slipstream.test", first, last, password=False),
-          trade, sphere_name, [], term, joined_on=today, renewal_due=None,
-          status=Member.Status.APPLICANT)  # fmt: skip
+    _seat(
+        chapter,
+        _user(User, f"{key}@demo.slipstream.test", first, last, password=False),
+        trade,
+        sphere_name,
+        [],
+        term,
+        joined_on=today,
+        renewal_due=None,
+        status=Member.Status.APPLICANT,
+    )
 
     _pending_invitation(chapter, secretary)
     admin = _user(User, "admin@demo.slipstream.test", "Ada", "Admin", is_staff=True)
@@ -219,8 +295,9 @@ def _next_anniversary(joined: dt.date, today: dt.date) -> dt.date:
     return due
 
 
-def _seat(chapter, user, trade, sphere_name, roles, term, *, status=Member.Status.ACTIVE,
-          **fields) -> Member:  # fmt: skip
+def _seat(
+    chapter, user, trade, sphere_name, roles, term, *, status=Member.Status.ACTIVE, **fields
+) -> Member:
     sphere, _ = ContactSphere.objects.get_or_create(name=sphere_name)
     classification, _ = Classification.objects.get_or_create(
         name=trade, defaults={"sphere": sphere}
@@ -253,19 +330,29 @@ def _pending_invitation(chapter: Chapter, inviter) -> None:
     sphere, _ = ContactSphere.objects.get_or_create(name="Health & wellbeing")
     trade, _ = Classification.objects.get_or_create(name="Optician", defaults={"sphere": sphere})
     Invitation.objects.create(
-        chapter=chapter, email="nora@demo.slipstream.test", first_name="Nora",
-        last_name="Lind", classification=trade, company="Lind Eyecare", invited_by=inviter,
-        token_hash=hash_token(secrets.token_urlsafe(32)), sent_at=now,
+        chapter=chapter,
+        email="nora@demo.slipstream.test",
+        first_name="Nora",
+        last_name="Lind",
+        classification=trade,
+        company="Lind Eyecare",
+        invited_by=inviter,
+        token_hash=hash_token(secrets.token_urlsafe(32)),
+        sent_at=now,
         expires_at=now + dt.timedelta(days=INVITATION_DAYS),
-    )  # fmt: skip
+    )
 
 
 def _user(User, email, first, last, *, is_staff=False, password=True):
     user, created = User.objects.get_or_create(
         email=email,
-        defaults={"first_name": first, "last_name": last, "is_staff": is_staff,
-                  "is_superuser": is_staff},
-    )  # fmt: skip
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "is_staff": is_staff,
+            "is_superuser": is_staff,
+        },
+    )
     if not password:
         if created:
             user.set_unusable_password()

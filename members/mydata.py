@@ -40,35 +40,65 @@ def member_data(member: Member) -> dict:
     user = member.user
     slips = {
         "referrals": _rows(
-            model("referrals", "Referral").objects.filter(Q(giver=member) | Q(receiver=member))
+            model("referrals", "Referral")
+            .objects.filter(Q(giver=member) | Q(receiver=member))
             .order_by("date", "pk"),
-            ["pk", "date", "giver__user__email", "receiver__user__email", *OUTSIDE, "kind",
-             "temperature", "status", "contact_name", "contact_phone", "contact_email",
-             "contact_company", "need"],
+            [
+                "pk",
+                "date",
+                "giver__user__email",
+                "receiver__user__email",
+                *OUTSIDE,
+                "kind",
+                "temperature",
+                "status",
+                "contact_name",
+                "contact_phone",
+                "contact_email",
+                "contact_company",
+                "need",
+            ],
         ),
         "tyfcbs": _rows(
-            model("referrals", "Tyfcb").objects.filter(Q(writer=member) | Q(thanked=member))
+            model("referrals", "Tyfcb")
+            .objects.filter(Q(writer=member) | Q(thanked=member))
             .order_by("date", "pk"),
-            ["pk", "date", "writer__user__email", "thanked__user__email", *OUTSIDE, "amount",
-             "business"],
+            [
+                "pk",
+                "date",
+                "writer__user__email",
+                "thanked__user__email",
+                *OUTSIDE,
+                "amount",
+                "business",
+            ],
         ),
         "one_to_ones": _rows(
-            model("referrals", "OneToOne").objects.filter(Q(member_a=member) | Q(member_b=member))
+            model("referrals", "OneToOne")
+            .objects.filter(Q(member_a=member) | Q(member_b=member))
             .order_by("date", "pk"),
-            ["pk", "date", "time", "place", "status", "member_a__user__email",
-             "member_b__user__email", *OUTSIDE],
+            [
+                "pk",
+                "date",
+                "time",
+                "place",
+                "status",
+                "member_a__user__email",
+                "member_b__user__email",
+                *OUTSIDE,
+            ],
         ),
         "ceus": _rows(
             model("referrals", "Ceu").objects.filter(member=member).order_by("date", "pk"),
             ["pk", "date", "topic", "credits"],
         ),
         "testimonials": _rows(
-            model("referrals", "Testimonial").objects.filter(Q(giver=member) | Q(receiver=member))
+            model("referrals", "Testimonial")
+            .objects.filter(Q(giver=member) | Q(receiver=member))
             .order_by("date", "pk"),
             ["pk", "date", "giver__user__email", "receiver__user__email", "text"],
         ),
-    }  # fmt: skip
-    # fmt: off
+    }
     return {
         "exported_at": timezone.now().isoformat(),
         "profile": {
@@ -98,4 +128,3 @@ def member_data(member: Member) -> dict:
         ),
         **slips,
     }
-    # fmt: on

@@ -198,7 +198,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-# --- Data safety and audit (issue 9) --------------------------------------------------------
+# --- Data safety and audit --------------------------------------------------------------------
 
 
 @require_GET

@@ -1,11 +1,11 @@
 """URLs for list rows without running Django's resolver once per row.
 
-``reverse()`` (and so ``{% url %}``) costs about 50 µs a call: a list of 50 referrals with
-five links each spent more time there than in its queries. ``url_for`` reverses each URL
-name once per process (and script prefix) with marker ids, keeps the pieces between them,
-and afterwards only joins a row's own ids into them. Word arguments (a slip kind) are part
-of what is cached; anything else goes through ``reverse()`` as usual, so every URL is the
-one ``reverse()`` would give.
+``reverse()`` (and so ``{% url %}``) runs the URL resolver's reverse matching on every call: a
+list whose rows carry several links each spends more there than in its queries. ``url_for``
+reverses each URL name once per process (and script prefix) with marker ids, keeps the pieces
+between them, and afterwards only joins a row's own ids into them. Word arguments (a slip kind)
+are part of what is cached; anything else goes through ``reverse()`` as usual, so every URL is
+the one ``reverse()`` would give.
 """
 
 import functools

@@ -255,8 +255,16 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
 # --- Closing the loop -----------------------------------------------------------------------
 
 CLOSED_SHOWN = 5
-INBOX_FIELDS = ("receiver_id", "contact_name", "contact_phone", "contact_email", "need",
-                "temperature", "kind", "status")  # fmt: skip
+INBOX_FIELDS = (
+    "receiver_id",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "need",
+    "temperature",
+    "kind",
+    "status",
+)
 OPEN_PER_PAGE = 10  # cards with a note and status buttons: ten fill a phone's screen twice
 
 

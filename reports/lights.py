@@ -94,40 +94,53 @@ def _score(chapter: Chapter, row: PalmsRow, weeks: int) -> tuple[list[Measure], 
     absence_points = table["absences"]
     measures = [
         Measure(
-            "absences", "Absences", str(absences),
+            "absences",
+            "Absences",
+            str(absences),
             absence_points[absences] if absences < len(absence_points) else 0,
             max(absence_points),
         ),
         Measure(
-            "referrals", "Referrals given a week", f"{per_week(referrals):.2f}",
+            "referrals",
+            "Referrals given a week",
+            f"{per_week(referrals):.2f}",
             _rate_points(per_week(referrals), table["referrals_per_week"]),
             max(p for _, p in table["referrals_per_week"]),
         ),
         Measure(
-            "visitors", "Visitors a month", f"{per_month(row['V']):.2f}",
+            "visitors",
+            "Visitors a month",
+            f"{per_month(row['V']):.2f}",
             _rate_points(per_month(row["V"]), table["visitors_per_month"]),
             max(p for _, p in table["visitors_per_month"]),
         ),
         Measure(
-            "one_to_ones", "1-2-1s a week", f"{per_week(row['121']):.2f}",
+            "one_to_ones",
+            "1-2-1s a week",
+            f"{per_week(row['121']):.2f}",
             _rate_points(per_week(row["121"]), table["one_to_ones_per_week"]),
             max(p for _, p in table["one_to_ones_per_week"]),
         ),
         Measure(
-            "ceu", "CEU credits a week", f"{per_week(row['CEU']):.2f}",
+            "ceu",
+            "CEU credits a week",
+            f"{per_week(row['CEU']):.2f}",
             _rate_points(per_week(row["CEU"]), table["ceu_per_week"]),
             max(p for _, p in table["ceu_per_week"]),
         ),
-    ]  # fmt: skip
+    ]
     tyfcb = row["TYFCB"]
     threshold = chapter.tyfcb_threshold
     tp = table["tyfcb"]
     tyfcb_points = (
-        tp["threshold"] if tyfcb >= threshold
-        else tp["half"] if tyfcb >= threshold / 2
-        else tp["any"] if tyfcb > 0
+        tp["threshold"]
+        if tyfcb >= threshold
+        else tp["half"]
+        if tyfcb >= threshold / 2
+        else tp["any"]
+        if tyfcb > 0
         else 0
-    )  # fmt: skip
+    )
     measures.append(
         Measure("tyfcb", "TYFCB credited", f"{tyfcb:.2f}", tyfcb_points, tp["threshold"])
     )

@@ -31,8 +31,16 @@ COLUMNS = (*COUNT_COLUMNS, "TYFCB", "CEU", "T")
 CSV_HEADER = ("member_email", "member_name", *COLUMNS)
 CENT = Decimal("0.01")
 _NOTHING = {c: 0 for c in COLUMNS} | {"TYFCB": Decimal("0.00")}
-MEMBER_FIELDS = ("pk", "chapter_id", "user__email", "user__first_name", "user__last_name",
-                 "joined_on", "left_on", "status")  # fmt: skip
+MEMBER_FIELDS = (
+    "pk",
+    "chapter_id",
+    "user__email",
+    "user__first_name",
+    "user__last_name",
+    "joined_on",
+    "left_on",
+    "status",
+)
 
 
 @dataclass
@@ -264,52 +272,83 @@ def _members(chapter_ids: list[int], start, end, member_ids) -> list[dict]:
 _SOURCES = [
     (
         "{attendance} s JOIN {meeting} m ON m.id = s.meeting_id",
-        "m.chapter_id", "m.date", "NOT m.cancelled", "s.member_id",
+        "m.chapter_id",
+        "m.date",
+        "NOT m.cancelled",
+        "s.member_id",
         {mark: f"COUNT(*) FILTER (WHERE s.mark = '{mark}')" for mark in MARKS},
     ),
     (
         "{referral} s JOIN {member} p ON p.id = s.giver_id",
-        "p.chapter_id", "s.date", "", "s.giver_id",
-        {"RGI": "COUNT(*) FILTER (WHERE s.kind = '{inside}')",
-         "RGO": "COUNT(*) FILTER (WHERE s.kind = '{outside}')"},
+        "p.chapter_id",
+        "s.date",
+        "",
+        "s.giver_id",
+        {
+            "RGI": "COUNT(*) FILTER (WHERE s.kind = '{inside}')",
+            "RGO": "COUNT(*) FILTER (WHERE s.kind = '{outside}')",
+        },
     ),
     (
         "{referral} s JOIN {member} p ON p.id = s.receiver_id",
-        "p.chapter_id", "s.date", "", "s.receiver_id",
-        {"RRI": "COUNT(*) FILTER (WHERE s.kind = '{inside}')",
-         "RRO": "COUNT(*) FILTER (WHERE s.kind = '{outside}')"},
+        "p.chapter_id",
+        "s.date",
+        "",
+        "s.receiver_id",
+        {
+            "RRI": "COUNT(*) FILTER (WHERE s.kind = '{inside}')",
+            "RRO": "COUNT(*) FILTER (WHERE s.kind = '{outside}')",
+        },
     ),
     (
         "{visit} s JOIN {meeting} m ON m.id = s.meeting_id",
-        "m.chapter_id", "m.date", "s.attended AND NOT m.cancelled", "s.invited_by_id",
+        "m.chapter_id",
+        "m.date",
+        "s.attended AND NOT m.cancelled",
+        "s.invited_by_id",
         {"V": "COUNT(*)"},
     ),
     (
         "{one_to_one} s JOIN {member} p ON p.id = s.member_a_id",
-        "p.chapter_id", "s.date", "s.status = '{done}'", "s.member_a_id",
+        "p.chapter_id",
+        "s.date",
+        "s.status = '{done}'",
+        "s.member_a_id",
         {"121": "COUNT(*)"},
     ),
     (
         "{one_to_one} s JOIN {member} p ON p.id = s.member_b_id",
-        "p.chapter_id", "s.date", "s.status = '{done}'", "s.member_b_id",
+        "p.chapter_id",
+        "s.date",
+        "s.status = '{done}'",
+        "s.member_b_id",
         {"121": "COUNT(*)"},
     ),
     (
         "{tyfcb} s JOIN {member} p ON p.id = s.thanked_id",
-        "p.chapter_id", "s.date", "", "s.thanked_id",
+        "p.chapter_id",
+        "s.date",
+        "",
+        "s.thanked_id",
         {"TYFCB": "SUM(s.amount)"},
     ),
     (
         "{ceu} s JOIN {member} p ON p.id = s.member_id",
-        "p.chapter_id", "s.date", "", "s.member_id",
+        "p.chapter_id",
+        "s.date",
+        "",
+        "s.member_id",
         {"CEU": "SUM(s.credits)"},
     ),
     (
         "{testimonial} s JOIN {member} p ON p.id = s.giver_id",
-        "p.chapter_id", "s.date", "", "s.giver_id",
+        "p.chapter_id",
+        "s.date",
+        "",
+        "s.giver_id",
         {"T": "COUNT(*)"},
     ),
-]  # fmt: skip
+]
 #: The tables and the constants the sources name: the models' own, never input.
 _NAMES = {
     "attendance": Attendance._meta.db_table,
