@@ -14,12 +14,18 @@ a mark at a held meeting, a visit a member's visitor attended, each slip by its 
 only partly covers are read from the slips themselves (``reports.palms``).
 
 Only PostgreSQL keeps the rollup; a laptop's SQLite runs one chapter and reads the slips.
+
+The migrations that install the triggers hold their SQL frozen, as this module wrote it then
+(``install_sql``, ``remove_sql``); ``expected`` says what it would install now, and
+``tests/test_trigger_drift.py`` fails while a change here has no migration that installs it.
 """
 
 from collections.abc import Iterable
 from contextlib import contextmanager
 
-from django.db import connection, migrations
+from django.db import connection
+
+from triggers.catalog import Catalog
 
 TABLE = "reports_memberweek"
 #: The rollup's value columns, in ``reports.palms.COLUMNS`` order.
@@ -157,6 +163,7 @@ def _trigger(table: str, event: str, body: str) -> list[str]:
 
 
 def install_sql() -> list[str]:
+    """The statements that install every trigger of the rollup: what a migration freezes."""
     statements = []
     for table, counts in SOURCES.items():
         statements += _trigger(table, "insert", _add(counts("new_rows"), []))
@@ -175,6 +182,7 @@ def install_sql() -> list[str]:
 
 
 def remove_sql() -> list[str]:
+    """The statements that remove every trigger of the rollup."""
     statements = []
     for table, events in [*((t, ("insert", "update", "delete")) for t in SOURCES),
                           ("meetings_meeting", ("update",))]:  # fmt: skip
@@ -258,23 +266,7 @@ def deferred(chapters: int | Iterable[int]):
         rebuild(chapters)
 
 
-def keep() -> migrations.RunPython:
-    """A migration operation: install the triggers and count what is already there."""
-
-    def install(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        # ANALYZE: a region's read is planned on the table's statistics from the start.
-        statements = [*remove_sql(), *install_sql(), *_refill_sql(None), f"ANALYZE {TABLE}"]
-        with schema_editor.connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
-
-    def remove(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        with schema_editor.connection.cursor() as cursor:
-            for sql in remove_sql():
-                cursor.execute(sql)
-
-    return migrations.RunPython(install, remove, elidable=False)
+def expected(vendor: str) -> Catalog:
+    """The rollup's trigger functions and triggers as this code would install them today on
+    ``vendor`` (none on SQLite): a migrated database must hold exactly these."""
+    return Catalog.created_by(install_sql() if vendor == "postgresql" else [])

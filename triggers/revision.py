@@ -16,10 +16,14 @@ PostgreSQL bumps once per statement (transition tables), so a bulk load of 50,00
 update of the chapter row; SQLite bumps once per row. The chapter row's own updates (its
 settings, or Django saving a copy that holds an older revision) move it too.
 
-Migrations call ``track`` for their app's tables, so this module's SQL must keep its names.
+The migrations that install the triggers hold their SQL frozen, as this module wrote it then;
+``expected`` says what it would install now, and ``tests/test_trigger_drift.py`` fails while a
+change here has no migration that installs it (docs/architecture.md, "Why triggers").
 """
 
-from django.db import connection, migrations
+from django.db import connection
+
+from triggers.catalog import Catalog
 
 CHAPTER = "members_chapter"
 _NOW_PG = "floor(extract(epoch from clock_timestamp()) * 1000000)::bigint"
@@ -84,6 +88,25 @@ VIA |= {
     "one_to_one": _slip_chapters("member_a", "member_b"),
     "testimonial": _slip_chapters("giver", "receiver"),
 }
+#: The tables whose writes move a chapter's revision, each with how its rows name their
+#: chapters (``VIA``). A table added here needs a migration that installs its triggers.
+TRACKED = {
+    "members_member": "chapter",
+    "members_role": "member",
+    "members_memberstatuschange": "member",
+    "members_user": "user",
+    "members_classification": "classification",
+    "members_contactsphere": "sphere",
+    "meetings_meeting": "chapter",
+    "meetings_attendance": "meeting",
+    "meetings_visitor": "chapter",
+    "meetings_visit": "meeting",
+    "referrals_referral": "referral",
+    "referrals_tyfcb": "tyfcb",
+    "referrals_onetoone": "one_to_one",
+    "referrals_ceu": "chapter",
+    "referrals_testimonial": "testimonial",
+}
 #: A user's row is rewritten at every login (``last_login``): only what the pages show counts.
 ONLY_WHEN = {"user": ("first_name", "last_name", "email")}
 _BUMP = f"UPDATE {CHAPTER} SET revision = revision + 1 WHERE id IN ({{ids}})"
@@ -144,12 +167,22 @@ def _drop(table: str, vendor: str) -> list[str]:
     return statements
 
 
+def table_sql(table: str, vendor: str) -> tuple[list[str], list[str]]:
+    """The statements that install ``table``'s triggers afresh on ``vendor`` (``"postgresql"``
+    or ``"sqlite"``), and those that remove them: what a migration freezes."""
+    make = _pg_install if vendor == "postgresql" else _sqlite_install
+    return _drop(table, vendor) + make(table, TRACKED[table]), _drop(table, vendor)
+
+
 def chapter_row_sql(vendor: str) -> tuple[list[str], list[str]]:
-    """Any update of a chapter row moves its revision forward, to at least now, whatever the
-    statement wrote into it: a stale copy saved by the admin cannot move it back."""
+    """A new chapter starts at now, and any update of a chapter row moves its revision forward,
+    to at least now, whatever the statement wrote into it: a stale copy saved by the admin
+    cannot move it back. The statements that install that, and those that remove it."""
     if vendor == "postgresql":
         return (
             [
+                "CREATE OR REPLACE FUNCTION slipstream_revision_start() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $$ BEGIN NEW.revision := {_NOW_PG}; RETURN NEW; END $$",
                 "CREATE OR REPLACE FUNCTION slipstream_revision_forward() RETURNS trigger "
                 "LANGUAGE plpgsql AS $$ BEGIN "
                 f"NEW.revision := GREATEST(OLD.revision + 1, {_NOW_PG}); RETURN NEW; END $$",
@@ -182,45 +215,13 @@ def chapter_row_sql(vendor: str) -> tuple[list[str], list[str]]:
     )
 
 
-def _pg_start() -> str:
-    return (
-        "CREATE OR REPLACE FUNCTION slipstream_revision_start() RETURNS trigger "
-        f"LANGUAGE plpgsql AS $$ BEGIN NEW.revision := {_NOW_PG}; RETURN NEW; END $$"
-    )
-
-
-def _run(statements: list[str], schema_editor) -> None:
-    with schema_editor.connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
-
-def forward_chapter_rows() -> migrations.RunPython:
-    def install(apps, schema_editor):
-        vendor = schema_editor.connection.vendor
-        create, _ = chapter_row_sql(vendor)
-        _run(([_pg_start()] if vendor == "postgresql" else []) + create, schema_editor)
-
-    def remove(apps, schema_editor):
-        _run(chapter_row_sql(schema_editor.connection.vendor)[1], schema_editor)
-
-    return migrations.RunPython(install, remove, elidable=False)
-
-
-def track(*tables: tuple[str, str]) -> migrations.RunPython:
-    """A migration operation: writes to each ``(table, via)`` move their chapters' revision."""
-
-    def install(apps, schema_editor):
-        vendor = schema_editor.connection.vendor
-        for table, via in tables:
-            make = _pg_install if vendor == "postgresql" else _sqlite_install
-            _run(_drop(table, vendor) + make(table, via), schema_editor)
-
-    def remove(apps, schema_editor):
-        for table, _ in tables:
-            _run(_drop(table, schema_editor.connection.vendor), schema_editor)
-
-    return migrations.RunPython(install, remove, elidable=False)
+def expected(vendor: str) -> Catalog:
+    """The revision's trigger functions and triggers as this code would install them today on
+    ``vendor``: a migrated database must hold exactly these."""
+    statements = chapter_row_sql(vendor)[0]
+    for table in TRACKED:
+        statements += table_sql(table, vendor)[0]
+    return Catalog.created_by(statements)
 
 
 def touch(*chapter_ids: int) -> None:
