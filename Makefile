@@ -17,6 +17,7 @@ help:
 	@echo "make run   - set up, migrate, load the demo chapter, start web + Celery worker + beat"
 	@echo "make test  - set up, then lint, check migrations and run the whole test suite"
 	@echo "make test-faults - the slow tests that break PostgreSQL and Redis on purpose"
+	@echo "make bench - load a region and measure it (BENCH_SCALE=20 for a quick run; docs/performance.md)"
 	@echo "make docs  - build the documentation in docs/ with MkDocs (strict) into var/site/"
 	@echo "make backup - back up the database to var/backups/ (pg_dump, or dumpdata on SQLite)"
 	@echo "make restore FILE=var/backups/... - replace the database with that backup"
@@ -39,7 +40,7 @@ demo: migrate
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
 
 run: demo
-	@DEBUG=$${DEBUG:-1} ADDR=$(ADDR) BIN=$(BIN) ./scripts/run-stack
+	@DEBUG=$${DEBUG:-1} ADDR=$(ADDR) SITE_URL=$${SITE_URL:-http://$(ADDR)} BIN=$(BIN) ./scripts/run-stack
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ cookie; it issues requests back to back until the shared budget is spent. Latenc
 wall-clock per request as the client saw them.
 """
 
+import gzip
 import http.client
 import statistics
 import threading
@@ -20,6 +21,12 @@ class Request:
     cookie: str
     body: bytes = b""
     headers: dict | None = None
+    #: What the request is reported as (the meeting burst mixes several).
+    kind: str = ""
+    #: The status that means it worked, where one does (a slip saved redirects); else < 400.
+    expect: int | None = None
+    #: Text in the answer that means the server refused it (a form drawn again with its errors).
+    refused: bytes = b""
 
 
 @dataclass
@@ -45,6 +52,34 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
+def _send(conn: http.client.HTTPConnection, req: Request) -> bool:
+    # As a browser asks: the page gzipped (its cost is the server's, counted here too).
+    headers = {"Cookie": req.cookie, "Host": "127.0.0.1", "Accept-Encoding": "gzip",
+               **(req.headers or {})}  # fmt: skip
+    if req.body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request(req.method, req.path, body=req.body or None, headers=headers)
+    response = conn.getresponse()
+    answer = response.read()
+    if req.expect is not None and response.status != req.expect:
+        return False
+    if req.refused and response.getheader("Content-Encoding") == "gzip":
+        answer = gzip.decompress(answer)
+    return response.status < 400 and not (req.refused and req.refused in answer)
+
+
+def _timed(conn: http.client.HTTPConnection, port: int, req: Request):
+    """Send one request; returns (worked, milliseconds, the connection to use next)."""
+    started = time.perf_counter()
+    try:
+        ok = _send(conn, req)
+    except (OSError, http.client.HTTPException):
+        ok = False
+        conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    return ok, (time.perf_counter() - started) * 1000, conn
+
+
 def run(
     port: int, make_request: Callable[[int, int], Request], *, clients: int, total: int
 ) -> Result:
@@ -63,21 +98,7 @@ def run(
                     break
                 issued += 1
                 n = issued
-            req = make_request(client_no, n)
-            headers = {"Cookie": req.cookie, "Host": "127.0.0.1", **(req.headers or {})}
-            if req.body:
-                headers["Content-Type"] = "application/x-www-form-urlencoded"
-            started = time.perf_counter()
-            try:
-                conn.request(req.method, req.path, body=req.body or None, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status < 400
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            elapsed = (time.perf_counter() - started) * 1000
+            ok, elapsed, conn = _timed(conn, port, make_request(client_no, n))
             with lock:
                 latencies.append(elapsed)
                 if not ok:
@@ -91,3 +112,41 @@ def run(
     for t in threads:
         t.join()
     return Result(len(latencies), errors, time.perf_counter() - started, latencies)
+
+
+def run_scripts(
+    port: int, scripts: list[list[Request]], *, clients: int
+) -> tuple[dict[str, Result], float]:
+    """Play ``scripts`` (each one person's requests, in order) on ``clients`` concurrent
+    connections: a free client takes the next script and plays it to the end. Returns a
+    result per request kind and the seconds the whole took."""
+    lock = threading.Lock()
+    waiting = list(reversed(scripts))
+    latencies: dict[str, list[float]] = {}
+    errors: dict[str, int] = {}
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                if not waiting:
+                    break
+                script = waiting.pop()
+            for req in script:
+                ok, elapsed, conn = _timed(conn, port, req)
+                with lock:
+                    latencies.setdefault(req.kind, []).append(elapsed)
+                    errors[req.kind] = errors.get(req.kind, 0) + (not ok)
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    results = {
+        kind: Result(len(times), errors[kind], seconds, times) for kind, times in latencies.items()
+    }
+    return results, seconds

@@ -30,7 +30,7 @@ class Login:
     cookie: str
 
 
-def _login(member: Member) -> Login:
+def log_in(member: Member) -> Login:
     session = SessionStore()
     session[SESSION_KEY] = str(member.user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
@@ -71,8 +71,8 @@ class Personas:
                 .select_related("user", "chapter")
                 .first()
             )
-            personas.members.append(_login(plain))
-            personas.leaders.append(_login(leader))
+            personas.members.append(log_in(plain))
+            personas.leaders.append(log_in(leader))
         return personas
 
 
@@ -91,6 +91,9 @@ class Page:
         write to the chapter (its revision moved), so the page is drawn, not kept."""
         logins = personas.members if self.who == "member" else personas.leaders
         paths = [self.path(login.member) for login in logins]
+        if self.body:  # what a body looks up, looked up here rather than in the load threads
+            for login in logins:
+                self.body(login.member, 0)
 
         def make(client_no: int, n: int) -> Request:
             i = client_no % len(logins)

@@ -2,7 +2,8 @@
 
 Runs each page through Django's test client against the generated region with the production
 settings and prints, per page, the median wall time, the time inside the database and each
-query's median. ``--cprofile`` writes a cProfile dump per page under ``var/bench/profiles``.
+query's median. ``--afresh`` writes to the chapter before each request, so each page is drawn
+rather than kept; ``--cprofile`` writes a cProfile dump per page under ``var/bench/profiles``.
 """
 
 import os
@@ -16,6 +17,7 @@ from django.test import Client
 
 import bench.run  # sets the production environment and django.setup()
 from bench.pages import PAGES, Personas
+from triggers.revision import touch
 
 REPEAT = int(os.environ.get("BENCH_PROFILE_REPEAT", "30"))
 
@@ -36,6 +38,7 @@ def main() -> None:
     call_command("collectstatic", "--noinput", verbosity=0)
     wanted = [a for a in sys.argv[1:] if not a.startswith("--")]
     cprofile = "--cprofile" in sys.argv
+    afresh = "--afresh" in sys.argv  # a write to the chapter before each request, untimed
     personas = Personas.build(spread=5)
     for page in PAGES:
         if wanted and not any(w in page.label for w in wanted):
@@ -68,6 +71,8 @@ def main() -> None:
 
             profiler = cProfile.Profile()
         for n in range(REPEAT):
+            if afresh:
+                touch(login.member.chapter_id)
             timer = Timer()
             with connection.execute_wrapper(timer):
                 started, cpu = time.perf_counter(), time.process_time()

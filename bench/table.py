@@ -16,8 +16,72 @@ HEADER = (
 )
 
 
+def burst_table(burst: dict) -> None:
+    floor = burst["floor_c50"]
+    print(
+        f"{burst['chapters']} chapters meeting at once, {burst['people']} people on "
+        f"{burst['clients']} clients: {burst['requests']:,} requests in {burst['seconds']} s, "
+        f"**{burst['rps']} req/s**; the floor at {burst['clients']} clients just before and "
+        f"after: p95 {floor[0]['p95_ms']} and {floor[1]['p95_ms']} ms, "
+        f"{floor[0]['rps']} and {floor[1]['rps']} req/s (ratios to the median, "
+        f"{burst['floor_p95_ms']} ms)."
+    )
+    print()
+    print("| request | n | p50 ms | p95 ms | max ms | × floor (p95) | target | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for kind, row in burst["kinds"].items():
+        verdict = "" if row["pass"] else " **missed**"
+        print(
+            f"| {kind} | {row['requests']} | {row['p50_ms']} | {row['p95_ms']} "
+            f"| {row['max_ms']} | {row['ratio_p95']}{verdict} | ≤ {row['target']}× "
+            f"| {row['errors']} |"
+        )
+    cpu, floor_cpu = burst["cpu_ms_per_request"], floor[0]["cpu_ms"]
+    print()
+    print("| CPU per request | the burst | the floor |")
+    print("|---|---:|---:|")
+    for side, label in (("workers", "web workers"), ("database", "PostgreSQL backends"),
+                        ("driver", "the load driver")):  # fmt: skip
+        print(f"| {label} | {cpu[side]} ms | {floor_cpu[side]} ms |")
+    print()
+    for target, ok in burst["targets"].items():
+        print(f"- {'✓' if ok else '✗ missed:'} {target}")
+
+
+def phone_table(phone: dict) -> None:
+    if "skipped" in phone:
+        print(f"Skipped: {phone['skipped']}.")
+        return
+    print("| page | LCP cold ms | LCP warm ms | cold: requests / over the network / KB "
+          "| warm: requests / over the network / KB | render-blocking |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|")
+    for row in phone["pages"]:
+        c, w = row["cold"], row["warm"]
+        print(
+            f"| {row['page']} | {c['lcp_ms']} | {w['lcp_ms']} "
+            f"| {c['requests']} / {c['network_requests']} / {c['bytes'] / 1024:.1f} "
+            f"| {w['requests']} / {w['network_requests']} / {w['bytes'] / 1024:.1f} "
+            f"| {len(c['render_blocking'])} |"
+        )
+    print()
+    for target, ok in phone["targets"].items():
+        print(f"- {'✓' if ok else '✗ missed:'} {target}")
+
+
 def main() -> None:
     results = json.loads((Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS).read_text())
+    if "burst" in results:
+        print("The meeting burst:")
+        print()
+        burst_table(results["burst"])
+        print()
+    if "phone" in results:
+        print("A phone on a slow network:")
+        print()
+        phone_table(results["phone"])
+        print()
+    if "pages" not in results:
+        return
     print(HEADER)
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for p in results["pages"]:
@@ -32,7 +96,9 @@ def main() -> None:
             f"| {p['c50']['rps']} "
             f"| {floor} | {p['ratio_p95_c50']} | {p['ratio_rps_c50']} | {target} | {queries} |"
         )
-    c = results["commands"]
+    c = results.get("commands")
+    if c is None:
+        return
     runs = c.get("import_rows_per_s_runs")  # one run before 2026-12
     rows = [
         ("`palms` for one chapter (6 months), median", f"{c['palms_chapter_ms']} ms", "≤ 150 ms"),

@@ -3,6 +3,7 @@
 from django import forms
 
 from members.models import Member
+from members.text import validate_line
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -58,7 +59,7 @@ OUTSIDE = "outside"
 class AliasForm(forms.Form):
     """Who a name in the files is: a member of the chapter, or someone outside it."""
 
-    bni_name = forms.CharField(max_length=240, widget=forms.HiddenInput)
+    bni_name = forms.CharField(max_length=240, widget=forms.HiddenInput, validators=[validate_line])
     who = forms.ChoiceField(label="Is")
 
     def __init__(self, *args, chapter, **kwargs):

@@ -27,8 +27,9 @@ from django.utils import timezone
 from meetings.models import Meeting, Visit, Visitor
 from meetings.services import meeting_start
 from members.importers import RosterFile
-from members.importing import FileReport, ImportContext
+from members.importing import FileReport, ImportContext, Limits
 from members.models import Chapter, Member, Role
+from members.text import clean_text
 from referrals.models import SLIP_KINDS, Ceu, OneToOne, Referral, Slip, Tyfcb
 from reports.models import BniSnapshot, BniSnapshotRow
 from reports.palms import COLUMNS
@@ -267,7 +268,8 @@ def _store_roster(roster: Roster, chapter: Chapter, report: Report) -> None:
     holders = _trade_holders(chapter)
     for line in sorted(roster.lines, key=lambda line: (line.joined_on or dt.date.max, line.row)):
         status = ROSTER_STATUS.get(" ".join(line.status.split()).casefold(), line.status)
-        trade = line.speciality or line.category
+        # Normalised as the roster import stores it, so a look-alike is found as the same trade.
+        trade = clean_text(line.speciality or line.category)
         holder = holders.get(trade.casefold())
         if status in Member.SEATED:
             if holder is not None and holder != line.email.casefold():
@@ -368,7 +370,11 @@ def _store_snapshot(
             report.problems.append(f"{where}: {text} has a second line in the summary")
             continue
         values = {BniSnapshotRow.FIELDS[c]: line.values[c] for c in COLUMNS}
-        rows[party.member.pk] = BniSnapshotRow(member=party.member, bni_name=text, **values)
+        refused = SNAPSHOT_LIMITS.problem(values)
+        if refused:
+            report.problems.append(f"{where}: {refused}")
+            continue
+        rows[party.member.pk] = BniSnapshotRow(member=party.member, bni_name=text[:240], **values)
     if report.problems:
         outcome.lines.append(
             f"{len(summary.members)} member rows for {start} – {end}: nothing until the "
@@ -427,6 +433,10 @@ def _store_audit(
         if isinstance(made, tuple):
             visits.append(made)
         elif made is not None:
+            refused = Limits(type(made), AUDIT_COLUMNS).instance_problem(made)
+            if refused:
+                report.problems.append(f"{where}: {refused}")
+                continue
             slips.append(made)
         if progress is not None and (done % 500 == 0 or done == total):
             progress(audit.file, done, total)
@@ -458,6 +468,15 @@ def _store_audit(
     if visits:
         outcome.lines.append(f"{len(visits)} visits at the meeting of {day}")
     report.files.append(outcome)
+
+
+#: The audit's columns for the slip fields its numbers fill (its texts are cut to fit):
+#: ``Limits`` names them in a problem.
+AUDIT_COLUMNS = {"amount": "TYFCB Amount", "credits": "CEU Credits"}
+#: A PALMS Summary's numbers, named by their columns.
+SNAPSHOT_LIMITS = Limits(
+    BniSnapshotRow, {field: column for column, field in BniSnapshotRow.FIELDS.items()}
+)
 
 
 def _slip(

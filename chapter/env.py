@@ -4,6 +4,7 @@ A typo in a deployment's environment must stop the process at start-up with a me
 naming the variable, never fall back to an unsafe default silently.
 """
 
+import ipaddress
 import os
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -47,6 +48,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_addresses(name: str, default: list[str]) -> list[str]:
+    """Comma-separated IP addresses or networks (``192.0.2.7``, ``2001:db8::/32``)."""
+    values = env_list(name, default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {value!r} is not an IP address or network (such as 192.0.2.0/24)."
+            ) from None
+    return values
 
 
 def mailer_from_url(url: str) -> dict[str, object]:

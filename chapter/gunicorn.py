@@ -1,13 +1,14 @@
 """gunicorn's settings in production: ``gunicorn -c python:chapter.gunicorn chapter.wsgi``.
 
 ``make bench`` measures the app under exactly these. Environment: ``WEB_BIND`` (default
-``127.0.0.1:8000``, behind your TLS proxy), ``WEB_WORKERS`` (default two per core) and
-``WEB_THREADS`` (default 8).
+``127.0.0.1:8000``, behind your TLS proxy), ``WEB_WORKERS`` (default two per core),
+``WEB_THREADS`` (default 8), and with ``BEHIND_TLS_PROXY=1`` ``FORWARDED_ALLOW_IPS``, the
+proxy's addresses (default this host's).
 """
 
 import os
 
-from chapter.env import env_int, env_str
+from chapter.env import env_addresses, env_bool, env_int, env_str
 
 # Threads let a process serve other requests while one waits on PostgreSQL or Redis; two
 # processes a core keep every core busy although each holds Python's lock while it computes.
@@ -23,3 +24,16 @@ threads = env_int("WEB_THREADS", 8, minimum=1)
 reuse_port = True
 
 bind = [env_str("WEB_BIND") or "127.0.0.1:8000"]
+
+# gunicorn believes X-Forwarded-Proto from these addresses, and a request it believes is served
+# as HTTPS: no redirect to HTTPS, secure cookies. So only with a TLS proxy (BEHIND_TLS_PROXY, as
+# Django's SECURE_PROXY_SSL_HEADER, the one header both read) and only from the proxy; otherwise
+# anything on this host could say "https" for a plain request. Without a proxy no header is
+# believed at all: a peer on a Unix socket has no address, and gunicorn believes it whatever
+# the list says.
+if env_bool("BEHIND_TLS_PROXY", False):
+    forwarded_allow_ips = ",".join(env_addresses("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"]))
+    secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+else:
+    forwarded_allow_ips = ""
+    secure_scheme_headers = {}

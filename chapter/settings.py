@@ -31,7 +31,9 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = (env_str("SITE_URL") or "http://localhost:8000").rstrip("/")
+# Where members open Slipstream; every link in an email starts with it. Required in production
+# (chapter/checks.py stops the start-up without it); `make run` sets it from its ADDR.
+SITE_URL = (env_str("SITE_URL") or ("http://localhost:8000" if DEBUG else "")).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_htmx",
+    "chapter.apps.ChapterConfig",
     "pages",
     "members",
     "meetings",
@@ -57,11 +60,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages gzipped for a phone on a weak signal; after WhiteNoise, which serves static files
+    # compressed ahead of time. Django pads each gzipped answer by a random length against
+    # BREACH, and masks the CSRF token anew in every page.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "chapter.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -98,15 +106,40 @@ FORM_RENDERER = "pages.forms.FormRenderer"
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 try:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=env_int("CONN_MAX_AGE", 60),
-            conn_health_checks=True,
-        )
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+# On PostgreSQL each process holds a pool of at most DATABASE_POOL_MAX connections, whatever
+# its threads, so a deployment knows what it asks of max_connections (docs/operating.md). A
+# request takes a connection at its first query and gives it back at its end; a request that
+# finds every connection busy waits for one, at most DATABASE_POOL_TIMEOUT seconds (then 503).
+# DATABASE_POOL_MAX=0 keeps a connection per thread instead, for CONN_MAX_AGE seconds.
+DATABASE_POOL_MAX = env_int("DATABASE_POOL_MAX", 4)
+if DATABASE_POOL_MAX and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if env_int("CONN_MAX_AGE", 0):
+        raise ImproperlyConfigured(
+            "CONN_MAX_AGE must be 0 with the connection pool (the pool keeps the connections); "
+            "set DATABASE_POOL_MAX=0 to keep one per thread instead."
+        )
+    _pool = {
+        "min_size": env_int("DATABASE_POOL_MIN", 1),
+        "max_size": DATABASE_POOL_MAX,
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
+        # While the database is away the pool retries each connection with a doubling delay,
+        # which after a minute's outage would leave the app refusing for another minute once
+        # the database is back. Giving an attempt up after 5 s lets the next request start
+        # afresh, so the app finds the database within seconds of its return.
+        "reconnect_timeout": 5,
+    }
+    if _pool["min_size"] > _pool["max_size"]:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL_MIN={_pool['min_size']} is more than "
+            f"DATABASE_POOL_MAX={_pool['max_size']}."
+        )
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = _pool
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 # Server-side binding lets psycopg prepare a statement on its third run on a connection, and a
 # prepared statement is planned once (a generic plan): the page queries filter by ids and
 # dates, where PostgreSQL's custom plans (a slip list joined to two members) cost more to make
@@ -168,13 +201,25 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Slipstream] "
+# Behind a reverse proxy every phone arrives from the proxy's address; the proxy names the
+# phone in X-Forwarded-For. TRUSTED_PROXY_HOPS says how many proxies of ours add to that header,
+# so the client is that many entries from its end (members.adapters.client_ip, which every
+# per-address limit reads, allauth's and ours). 0: no proxy, the connection's own address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_HOPS", 0)
+# Sign-in failures count per account (the email typed, from anywhere) and per address. The
+# account's limit is what stops guessing one password; the address's is high, because a
+# meeting's phones share the venue's one address and a few mistyped passwords must not lock
+# out the room. Failures for emails that have no account lock out no one else's.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "login_failed": "20/m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
 # Sessions live in the database and are read through the cache (Redis in production), so a
-# request loads its session without a database round trip.
+# request loads its session without a database round trip. When Redis is away the cache answers
+# as a miss and the session is read from the database; a session written meanwhile is read as
+# written once Redis is back (chapter.cache forgets the keys it could not write).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 24 * 30, minimum=60)
 

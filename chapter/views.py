@@ -1,17 +1,26 @@
 """Project-level pages: the home page, the health check and the server-error page."""
 
 import logging
+import secrets
 import sys
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from members.access import viewer_for
+from members.text import UnreadableInput
 from referrals.views import dashboard
 from reports.lights import member_standing
 
@@ -41,16 +50,39 @@ def _broker_answers() -> bool:
         return False
 
 
+def _cache_answers() -> bool:
+    """A value written to the shared cache reads back. With Redis away the cache
+    (``chapter.cache``) does not fail: it drops the write and answers the read as a miss."""
+    probe = f"healthz:{secrets.token_hex(8)}"
+    try:
+        cache.set(probe, 1, timeout=10)
+        answered = cache.get(probe) == 1
+        cache.delete(probe)
+    except Exception:
+        logger.exception("healthz: cache check failed")
+        return False
+    return answered
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitors: 200 when the database and the broker answer, else 503."""
+    """For load balancers and monitors: each part, and in ``status`` what they add up to.
+
+    ``ok`` (200) when every part answers. ``degraded`` (still 200) when the database answers
+    but Redis does not (the cache, the broker): members keep working, pages are drawn afresh
+    and reminders wait, so a load balancer should keep sending requests while a monitor warns.
+    ``unavailable`` (503) when the database does not answer: no page can be served.
+    """
     report = {
         "db": "ok" if _database_answers() else "unavailable",
+        "cache": "ok" if _cache_answers() else "unavailable",
         "broker": "ok" if _broker_answers() else "unavailable",
     }
-    healthy = all(value == "ok" for value in report.values())
-    return JsonResponse(report, status=200 if healthy else 503)
+    if report["db"] != "ok":
+        return JsonResponse({"status": "unavailable", **report}, status=503)
+    status = "ok" if all(value == "ok" for value in report.values()) else "degraded"
+    return JsonResponse({"status": status, **report})
 
 
 @require_GET
@@ -67,6 +99,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def floor(request: HttpRequest) -> HttpResponse:
     """The least a logged-in page can cost: session, user, one line. ``make bench``'s yardstick."""
     return HttpResponse(f"ok {request.user.pk}\n", content_type="text/plain")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler400``: Django's page, saying what was wrong when the refusal is ours
+    (``members.text.UnreadableInput``, whose message names only the parameter). Other
+    refusals (a suspicious operation, a request too large) keep their message to the log."""
+    message = str(exception) if isinstance(exception, UnreadableInput) else ""
+    return HttpResponseBadRequest(loader.get_template("400.html").render({"message": message}))
 
 
 #: Seconds a client is asked to wait before retrying while the database is unreachable.

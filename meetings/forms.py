@@ -4,6 +4,8 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from members.models import Chapter, Classification, Member
+from members.text import LineField
+from pages.forms import PhoneInput
 
 from .models import Attendance, Meeting, Visitor
 
@@ -25,12 +27,27 @@ class MemberNameChoiceField(forms.ModelChoiceField):
 
 
 class CancelMeetingForm(forms.Form):
-    reason = forms.CharField(max_length=200, help_text="For example: Bank holiday, venue closed.")
+    reason = LineField(max_length=200, help_text="For example: Bank holiday, venue closed.")
+
+
+class RotaForm(forms.Form):
+    """One tap on the presenter rota: a member of the chapter moved up or down, added or
+    removed. Anything else for ``member`` (another chapter's id, ``abc``) is not found."""
+
+    member = forms.ModelChoiceField(Member.objects.none())
+    action = forms.ChoiceField(
+        choices=[("up", "Up"), ("down", "Down"), ("add", "Add"), ("remove", "Remove")],
+        required=False,
+    )
+
+    def __init__(self, *args, chapter: Chapter, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = Member.objects.filter(chapter=chapter)
 
 
 class MarkForm(forms.Form):
     mark = forms.ChoiceField(choices=Attendance.Mark.choices)
-    substitute_name = forms.CharField(max_length=120, required=False)
+    substitute_name = LineField(max_length=120, required=False)
 
     def clean(self):
         data = super().clean()
@@ -51,14 +68,19 @@ def upcoming_meeting_choices(chapter: Chapter, limit: int | None = None):
 class VisitorForm(forms.Form):
     """A member registers a visitor they invited."""
 
-    name = forms.CharField(max_length=120)
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=32, required=False, validators=[phone_validator])
-    company = forms.CharField(max_length=150, required=False)
+    name = LineField(max_length=120)
+    email = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    phone = LineField(
+        max_length=32,
+        required=False,
+        validators=[phone_validator],
+        widget=PhoneInput(attrs={"autocomplete": "off"}),
+    )
+    company = LineField(max_length=150, required=False)
     classification = forms.ModelChoiceField(
         Classification.objects.all(), required=False, label="Trade", empty_label="(not listed)"
     )
-    trade = forms.CharField(
+    trade = LineField(
         max_length=120, required=False, label="Trade, if not listed", help_text="In their words."
     )
     meeting = MeetingChoiceField(Meeting.objects.none(), empty_label=None)
@@ -77,16 +99,23 @@ class VisitorForm(forms.Form):
 class GuestForm(forms.Form):
     """The public "visit us" form. ``website`` is the honeypot: people never see it."""
 
-    name = forms.CharField(max_length=120, label="Your name")
-    email = forms.EmailField(label="Your email")
-    phone = forms.CharField(max_length=32, required=False, validators=[phone_validator])
-    company = forms.CharField(max_length=150, required=False)
-    trade = forms.CharField(max_length=120, label="Your trade", help_text="What you do.")
+    name = LineField(max_length=120, label="Your name")
+    email = forms.EmailField(
+        label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    phone = LineField(
+        max_length=32,
+        required=False,
+        validators=[phone_validator],
+        widget=PhoneInput(attrs={"autocomplete": "tel"}),
+    )
+    company = LineField(max_length=150, required=False)
+    trade = LineField(max_length=120, label="Your trade", help_text="What you do.")
     meeting = MeetingChoiceField(Meeting.objects.none(), empty_label=None, label="Which meeting")
     invited_by = MemberNameChoiceField(
         Member.objects.none(), required=False, label="Who invited you?", empty_label="Nobody"
     )
-    website = forms.CharField(
+    website = LineField(
         required=False,
         label="Leave this empty",
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),

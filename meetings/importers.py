@@ -7,16 +7,19 @@ from members.importing import (
     FileReport,
     ImportContext,
     KeyedCsvFile,
+    Limits,
     NewRow,
     RowError,
     register,
 )
 from members.models import Member
+from members.text import clean_text
 
 from .models import Attendance, Meeting, Visit, Visitor
 from .services import meeting_start
 
 MARKS = frozenset(Attendance.Mark.values)  # read once: the enum builds the list on each read
+VISITOR_LIMITS = Limits(Visitor)
 
 
 @register
@@ -46,7 +49,7 @@ class AttendanceFile(KeyedCsvFile):
         raw_mark = (row.get("mark") or "").strip().upper()
         if raw_mark not in MARKS:
             raise RowError(f"mark {row.get('mark', '')!r} is not one of P, A, L, M, S")
-        substitute = (row.get("substitute_name") or "").strip()
+        substitute = clean_text(row.get("substitute_name") or "")
         if raw_mark == Attendance.Mark.SUBSTITUTE and not substitute:
             raise RowError("substitute_name is empty: an S mark needs the substitute's name")
         if len(substitute) > 120:
@@ -94,7 +97,7 @@ class VisitorsFile(CsvFile):
 
     def parse(self, ctx: ImportContext, row: dict[str, str]) -> tuple:
         day = self.date(row, "meeting_date")
-        name = (row.get("name") or "").strip()
+        name = clean_text(row.get("name") or "")  # as the visitor forms store it
         if not name:
             raise RowError("name is empty")
         if len(name) > 120:
@@ -105,7 +108,8 @@ class VisitorsFile(CsvFile):
         invited_by: Member | None = None
         if (row.get("invited_by_email") or "").strip():
             invited_by = ctx.member(row["invited_by_email"], column="invited_by_email")
-        company = (row.get("company") or "").strip()[:150]
+        company = clean_text(row.get("company") or "")[:150]
+        VISITOR_LIMITS.check({"name": name, "email": email, "company": company})
         return day, name, email, company, invited_by
 
     def import_rows(self, ctx: ImportContext, rows, report: FileReport) -> None:
@@ -115,7 +119,7 @@ class VisitorsFile(CsvFile):
             by_pk[visitor.pk] = visitor
             if visitor.email:
                 by_email.setdefault(visitor.email.lower(), visitor)
-            by_name.setdefault(visitor.name.lower(), visitor)
+            by_name.setdefault(clean_text(visitor.name).lower(), visitor)
         dates = {m.pk: m.date for m in meetings.values()}
         visits = {
             (id(by_pk[v.visitor_id]), dates[v.meeting_id]): v

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from members.models import Chapter, Classification, Member
+from members.text import CleanTextModel
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -65,6 +66,12 @@ class Meeting(models.Model):
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
 
+    def attendance_open(self, today: dt.date) -> bool:
+        """Whether marks may be written ``today`` (the chapter's date): on the meeting's day
+        and after, never ahead. A mark written weeks ahead says nothing about who came, and
+        would keep the meeting from being cancelled."""
+        return self.date <= today
+
 
 class Attendance(models.Model):
     """A member's one mark for one held meeting."""
@@ -122,8 +129,11 @@ class Attendance(models.Model):
         return f"{self.member} {self.mark} {self.meeting.date}"
 
 
-class Visitor(models.Model):
-    """A guest of the chapter, followed up from invitation to joining (or not)."""
+class Visitor(CleanTextModel, models.Model):
+    """A guest of the chapter, followed up from invitation to joining (or not). Their name
+    goes into the hosts' email's subject: normalised, it holds no line break."""
+
+    text_fields = ("name", "company", "trade")
 
     class Status(models.TextChoices):
         INVITED = "invited", "Invited"

@@ -28,13 +28,25 @@ def upcoming_meetings(chapter: Chapter, *, today: dt.date | None = None) -> Quer
     return Meeting.objects.filter(chapter=chapter, date__gte=today).order_by("date")
 
 
+def held_meeting_on(chapter: Chapter, day: dt.date) -> Meeting | None:
+    """The chapter's meeting held on ``day``, if any: on meeting day the leaders' home page
+    offers its attendance."""
+    found = Meeting.objects.held().filter(chapter_id=chapter.pk, date=day).first()
+    if found is not None:
+        found.chapter = chapter
+    return found
+
+
 def meetings_overview(chapter: Chapter) -> tuple[list[Meeting], list[Meeting]]:
-    """(upcoming, recent): the next 8 and the last 8 meetings, presenters and visitor counts."""
+    """(upcoming, recent): the next 8 and the last 8 meetings, presenters and visitor counts.
+
+    Each meeting's visits are counted distinct: another join in the query (its marks, say)
+    would repeat every visit once per joined row and multiply the count."""
     today = chapter.today()
     base = (
         Meeting.objects.filter(chapter=chapter)
         .select_related("presenter__user")
-        .annotate(expected=Count("visits"), marks=Count("attendances", distinct=True))
+        .annotate(expected=Count("visits", distinct=True))
     )
     upcoming = list(base.filter(date__gte=today).order_by("date")[:8])
     recent = list(base.filter(date__lt=today).order_by("-date")[:8])

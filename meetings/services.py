@@ -8,13 +8,15 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from icalendar import Calendar, Event
 
 from members.models import Chapter, Classification, Member, Role
@@ -62,16 +64,22 @@ def ensure_upcoming_meetings(
     return len(set(dates) - existing)
 
 
+def cancel_refusal(meeting: Meeting) -> str | None:
+    """Why ``meeting`` cannot be cancelled, or None: the one rule, asked by the meeting's page
+    before it offers the button and by ``cancel_meeting`` before it acts."""
+    if meeting.attendances.exists():
+        return gettext("Attendance is already recorded for this meeting; it cannot be cancelled.")
+    return None
+
+
 @transaction.atomic
 def cancel_meeting(*, meeting: Meeting, reason: str) -> Meeting:
     """A holiday: no marks, no presenter; the rota moves on to the next held meeting."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the meeting is cancelled."})
-    if meeting.attendances.exists():
-        raise ValidationError(
-            {"reason": "Attendance is already recorded for this meeting; it cannot be cancelled."}
-        )
+    if (refusal := cancel_refusal(meeting)) is not None:
+        raise ValidationError({"reason": refusal})
     meeting.cancelled = True
     meeting.cancel_reason = reason[:200]
     meeting.presenter = None
@@ -176,10 +184,20 @@ def default_mark(member: Member, day: dt.date) -> str:
     return Attendance.Mark.MEDICAL if member.on_leave_on(day) else Attendance.Mark.PRESENT
 
 
-def check_markable(*, meeting: Meeting, member: Member, by) -> None:
-    """The rules of DOMAIN.md for one mark; raises with a message naming the problem."""
+def check_attendance_open(meeting: Meeting) -> None:
+    """Marks are for held meetings whose day has come (the chapter's today, or before)."""
     if meeting.cancelled:
         raise ValidationError("This meeting was cancelled: it takes no attendance.")
+    if not meeting.attendance_open(meeting.chapter.today()):
+        raise ValidationError(
+            gettext("Attendance for the meeting of %(date)s opens on that day.")
+            % {"date": f"{meeting.date:%a %d %b %Y}"}
+        )
+
+
+def check_markable(*, meeting: Meeting, member: Member, by) -> None:
+    """The rules of DOMAIN.md for one mark; raises with a message naming the problem."""
+    check_attendance_open(meeting)
     if member.chapter_id != meeting.chapter_id:
         raise ValidationError(f"{member} is not a member of {meeting.chapter}.")
     if not member.belongs_on(meeting.date):
@@ -252,8 +270,7 @@ def mark_everyone_present(*, meeting: Meeting, by) -> int:
     Members already marked keep their mark; the person saving is skipped, as nobody marks
     themselves. Returns how many marks were written.
     """
-    if meeting.cancelled:
-        raise ValidationError("This meeting was cancelled: it takes no attendance.")
+    check_attendance_open(meeting)
     marked = set(meeting.attendances.values_list("member_id", flat=True))
     rows = [
         Attendance(
@@ -429,6 +446,29 @@ def meeting_ics(meeting: Meeting) -> bytes:
     return calendar.to_ical()
 
 
+#: Signs the meeting a guest registered for into the address of their confirmation page.
+_REGISTERED_SALT = "meetings.public.registered"
+
+
+def registration_token(meeting: Meeting) -> str:
+    """The confirmation page's token for ``meeting``: it names the meeting and nothing else
+    (not the guest), and cannot be made up for another one."""
+    return signing.dumps(meeting.pk, salt=_REGISTERED_SALT)
+
+
+def registered_meeting(*, chapter: Chapter, token: str) -> Meeting | None:
+    """The meeting a confirmation token names, if it is ``chapter``'s and still held."""
+    try:
+        pk = signing.loads(token, salt=_REGISTERED_SALT)
+    except signing.BadSignature:
+        return None
+    return (
+        Meeting.objects.select_related("chapter")
+        .filter(pk=pk, chapter=chapter, cancelled=False)
+        .first()
+    )
+
+
 def _leaders_to_notify(chapter: Chapter) -> list[str]:
     today = chapter.today()
     roles = Role.objects.current(today).filter(
@@ -482,11 +522,16 @@ def _send_guest_emails(visit_pk: int) -> None:
         "chapter": chapter,
         "starts_at": meeting.starts_at.astimezone(chapter.tz),
         "visitor_url": settings.SITE_URL + reverse("meetings:visitor_detail", args=[visitor.pk]),
+        "confirmation_url": settings.SITE_URL
+        + reverse("meetings:public_registered", args=[chapter.slug, registration_token(meeting)]),
     }
-    confirmation = EmailMessage(
+    confirmation = EmailMultiAlternatives(
         subject=f"You are expected at {chapter.name} on {context['starts_at']:%A %d %B}",
         body=render_to_string("meetings/email/guest_confirmation.txt", context),
         to=[visitor.email],
+    )
+    confirmation.attach_alternative(
+        render_to_string("meetings/email/guest_confirmation.html", context), "text/html"
     )
     confirmation.attach("meeting.ics", meeting_ics(meeting), "text/calendar")
     confirmation.send()

@@ -21,4 +21,14 @@ urlpatterns = [
     path("visitors/<int:pk>/", views.visitor_detail, name="visitor_detail"),
     path("visits/<int:pk>/attended/", views.visit_attended, name="visit_attended"),
     path("chapter/<slug:slug>/", views.public, name="public"),
+    path(
+        "chapter/<slug:slug>/registered/<str:token>/",
+        views.public_registered,
+        name="public_registered",
+    ),
+    path(
+        "chapter/<slug:slug>/registered/<str:token>/meeting.ics",
+        views.public_ics,
+        name="public_ics",
+    ),
 ]

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.access import (
@@ -22,6 +22,7 @@ from members.access import (
     role_required,
     scope_to_chapter,
 )
+from members.adapters import client_ip
 from members.csvsafe import SafeWriter
 from members.forms import add_service_errors
 from members.models import Chapter, Member, Role
@@ -35,6 +36,7 @@ from .forms import (
     CancelMeetingForm,
     GuestForm,
     MarkForm,
+    RotaForm,
     VisitorFilterForm,
     VisitorForm,
     VisitorStatusForm,
@@ -79,15 +81,18 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
+    leads = request.viewer.leads(meeting.chapter)
     return render(
         request,
         "meetings/detail.html",
         {
             "agenda": selectors.meeting_agenda(meeting),
             "meeting": meeting,
-            "leads": request.viewer.leads(meeting.chapter),
+            "leads": leads,
             "hosts": request.viewer.is_staff or request.viewer.has_role(VISITOR_HOSTS),
             "cancel_form": CancelMeetingForm(),
+            # The button is offered only where cancelling would be accepted.
+            "cancel_refusal": services.cancel_refusal(meeting) if leads else None,
         },
     )
 
@@ -124,10 +129,10 @@ def rota(request: HttpRequest) -> HttpResponse:
     """The feature-presenter rota: up/down buttons, add and remove members."""
     chapter = chapter_for_request(request)
     if request.method == "POST":
-        member = get_in_chapter_or_404(
-            request.viewer, Member.objects.filter(chapter=chapter), pk=request.POST.get("member")
-        )
-        action = request.POST.get("action")
+        form = RotaForm(request.POST, chapter=chapter)
+        if not form.is_valid():
+            raise Http404("No such member in the chapter.")
+        member, action = form.cleaned_data["member"], form.cleaned_data["action"]
         if action in {"up", "down"}:
             services.move_in_rota(chapter=chapter, member=member, up=action == "up")
         elif action == "add":
@@ -197,6 +202,11 @@ def _attendance_context(
 @require_GET
 def take_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _attendance_meeting(request, pk)
+    if not meeting.cancelled and not meeting.attendance_open(meeting.chapter.today()):
+        # Not kept: the day it opens moves no revision that would draw the roster again.
+        return render(
+            request, "meetings/take_attendance.html", {"meeting": meeting, "opens_on": meeting.date}
+        )
 
     def draw() -> str:
         roster = selectors.attendance_roster(meeting)
@@ -284,7 +294,12 @@ def mark_everyone(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Saved {written} default mark(s); nobody marked themselves.")
+        saved = ngettext(
+            "Saved %(n)d default mark; nobody marked themselves.",
+            "Saved %(n)d default marks; nobody marked themselves.",
+            written,
+        )
+        messages.success(request, saved % {"n": written})
     return redirect("meetings:take_attendance", pk=meeting.pk)
 
 
@@ -462,17 +477,19 @@ GUEST_WINDOW = 60 * 60  # … per hour
 
 def _rate_limited(request: HttpRequest, slug: str) -> bool:
     """Count this address's sign-ups in the shared cache; True once it is over the limit,
-    and while the cache is away (``chapter.cache``): the public form fails closed."""
-    if not getattr(cache, "available", lambda: True)():
+    and while the cache is away (``chapter.cache``), asked again after counting, since the
+    count itself may be what finds it away: the public form fails closed."""
+    cache_answers = getattr(cache, "available", lambda: True)
+    if not cache_answers():
         return True
-    key = f"meetings:visit-us:{slug}:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"meetings:visit-us:{slug}:{client_ip(request)}"
     cache.add(key, 0, GUEST_WINDOW)
     try:
         used = cache.incr(key)
-    except ValueError:  # expired between add and incr
+    except ValueError:  # expired between add and incr, or the cache went away
         cache.set(key, 1, GUEST_WINDOW)
         used = 1
-    return used > GUEST_LIMIT
+    return used > GUEST_LIMIT or not cache_answers()
 
 
 @require_http_methods(["GET", "POST"])
@@ -491,7 +508,8 @@ def public(request: HttpRequest, slug: str) -> HttpResponse:
             )
         if form.is_bot:
             # A bot filled the field people cannot see: thank it, store and send nothing.
-            return redirect(f"{reverse('meetings:public', args=[slug])}?registered=1")
+            meeting = form.cleaned_data.get("meeting") if form.is_valid() else None
+            return _thank_guest(chapter, meeting or form.fields["meeting"].queryset.first())
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -508,15 +526,50 @@ def public(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                return redirect(f"{reverse('meetings:public', args=[slug])}?registered=1")
+                return _thank_guest(chapter, data["meeting"])
         status = 400
     return render(
         request,
         "meetings/public.html",
-        {
-            "page": selectors.public_chapter(chapter),
-            "form": form,
-            "registered": request.GET.get("registered") == "1",
-        },
+        {"page": selectors.public_chapter(chapter), "form": form},
         status=status,
     )
+
+
+def _thank_guest(chapter: Chapter, meeting) -> HttpResponse:
+    """Post/Redirect/Get: the guest lands on a page whose first words say they are registered
+    (a reload does not register them again)."""
+    if meeting is None:
+        return redirect("meetings:public", chapter.slug)
+    token = services.registration_token(meeting)
+    return redirect("meetings:public_registered", chapter.slug, token)
+
+
+def _registered_meeting_or_404(slug: str, token: str):
+    chapter = get_object_or_404(Chapter, slug=slug)
+    meeting = services.registered_meeting(chapter=chapter, token=token)
+    if meeting is None:
+        raise Http404("No such meeting.")
+    return chapter, meeting
+
+
+@require_GET
+def public_registered(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """A guest's confirmation: the meeting, its time and place, and its calendar file."""
+    chapter, meeting = _registered_meeting_or_404(slug, token)
+    context = {
+        "chapter": chapter,
+        "meeting": meeting,
+        "starts_at": meeting.starts_at.astimezone(chapter.tz),
+        "token": token,
+    }
+    return render(request, "meetings/public_registered.html", context)
+
+
+@require_GET
+def public_ics(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The registered meeting as an .ics, the same file the confirmation email attaches."""
+    _, meeting = _registered_meeting_or_404(slug, token)
+    response = HttpResponse(services.meeting_ics(meeting), content_type="text/calendar")
+    response["Content-Disposition"] = 'attachment; filename="meeting.ics"'
+    return response

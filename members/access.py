@@ -13,14 +13,17 @@ from functools import wraps
 
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Model, QuerySet, TextField
+from django.db.models import Model, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from .models import Chapter, Member, Role, User
+from .text import query_text
 
 LEADERSHIP = frozenset({Role.Name.PRESIDENT, Role.Name.VICE_PRESIDENT})
 MEMBERSHIP = frozenset(
@@ -34,6 +37,8 @@ class Viewer:
     user: object
     member: Member | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
+    #: Explicit grants already looked up for this request (``holds``): permission → held.
+    grants: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def chapter(self) -> Chapter | None:
@@ -238,6 +243,60 @@ def get_visible_or_404(viewer: Viewer, queryset: QuerySet, **lookup) -> Model:
     return get_object_or_404(queryset.visible_to(viewer), **lookup)
 
 
+# --- Thank-you slips: income is confidential ---------------------------------------------------
+
+#: A thank-you's amount is the writer's income: the slip is its writer's, the member thanked's
+#: and their chapter's president and vice-president's (DOMAIN.md). Staff read every chapter's
+#: totals (PALMS, reports), and its single thank-you slips only once the admin grants this.
+TYFCB_SLIPS_PERMISSION = "referrals.view_tyfcb_amounts"
+#: The slip kinds staff read one by one only with a permission, by model label.
+STAFF_SLIP_PERMISSIONS = {"referrals.tyfcb": TYFCB_SLIPS_PERMISSION}
+
+
+def holds(viewer: Viewer, permission: str) -> bool:
+    """Whether an active user was granted ``permission`` ("app_label.codename") explicitly:
+    in their own permissions or a group's. A superuser's every-permission does not count
+    here, so reading someone's income is always a grant the audit trail records
+    (``members.audit``). One query per request and permission."""
+    if permission not in viewer.grants:
+        user = viewer.user
+        app_label, codename = permission.split(".", 1)
+        viewer.grants[permission] = bool(
+            getattr(user, "is_active", False)
+            and Permission.objects.filter(
+                Q(user=user) | Q(group__user=user),
+                content_type__app_label=app_label,
+                codename=codename,
+            ).exists()
+        )
+    return viewer.grants[permission]
+
+
+def reads_tyfcb_slips(viewer: Viewer) -> bool:
+    """Whether this viewer reads any chapter's thank-you slips as staff, amounts and all:
+    staff granted ``referrals.view_tyfcb_amounts`` explicitly (``holds``). Members read
+    theirs through ``SlipQuerySet.visible_to``, as the members they name or lead."""
+    return viewer.is_staff and holds(viewer, TYFCB_SLIPS_PERMISSION)
+
+
+def reads_tyfcb_slips_of(viewer: Viewer, chapter: Chapter) -> bool:
+    """Whether the viewer reads ``chapter``'s thank-you slips one by one (a correction's
+    amounts too): its president and vice-president, and staff with the permission."""
+    if reads_tyfcb_slips(viewer):
+        return True
+    return viewer.is_member and viewer.member.chapter_id == chapter.pk and viewer.is_leader
+
+
+def staff_reads_all(viewer: Viewer, model: type[Model]) -> bool:
+    """Whether the viewer reads every slip of ``model`` in every chapter because they are
+    staff: any kind but a thank-you, and a thank-you with its permission. Staff without it
+    read only the slips that name them, like any member."""
+    if not viewer.is_staff:
+        return False
+    permission = STAFF_SLIP_PERMISSIONS.get(model._meta.label_lower)
+    return permission is None or holds(viewer, permission)
+
+
 def get_member_or_404(viewer: Viewer, pk: int) -> Member:
     return get_in_chapter_or_404(viewer, Member.objects.with_people(), pk=pk)
 
@@ -258,7 +317,7 @@ def chapter_for_request(request: HttpRequest) -> Chapter:
     chapter's slug gets 404.
     """
     viewer = viewer_for(request)
-    slug = request.GET.get("chapter")
+    slug = query_text(request.GET, "chapter")  # ?chapter=%00 is a 400, not a database error
     if slug:
         return get_chapter_or_404(viewer, slug)
     if viewer.is_member:
@@ -285,3 +344,94 @@ def viewer_of(who) -> Viewer:
     if isinstance(who, Viewer):
         return who
     return _build_viewer(getattr(who, "user", who))
+
+
+# --- The main navigation (issue 21) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the main navigation: a URL name (taking no arguments) and its label.
+
+    ``primary`` entries stay on screen on every page (a phone's bottom bar); the others wait
+    one tap away behind "More", under their ``group``. ``section`` is the URL namespace whose
+    pages the entry stands for when none of the entries is the page itself (a meeting's page
+    is under "Meetings")."""
+
+    name: str
+    label: str
+    primary: bool = False
+    group: str = ""
+    icon: str = ""
+    section: str = ""
+    args: tuple[int, ...] = ()
+
+
+def nav_items(viewer: Viewer) -> list[NavItem]:
+    """What this person may open, most used first: at most four primary entries (the bar
+    has "More" as its fifth), each one a page the view's own decorator lets them through.
+
+    The decorators above decide who may open a page; this list only chooses which of those
+    pages the navigation offers, so it asks the same questions of the same viewer."""
+    slips, chapter, leading, me = _("Slips"), _("The chapter"), _("Leading"), _("Me")
+    items = [NavItem("home", _("Home"), primary=True, icon="home")]
+    if viewer.is_member:
+        leader = viewer.is_leader
+        items += [
+            NavItem("referrals:log_slip", _("Log a slip"), primary=True, icon="slip"),
+            NavItem(
+                "referrals:inbox",
+                _("Referrals for me") if leader else _("Referrals"),
+                primary=not leader,
+                group=slips,
+                icon="inbox",
+                section="referrals",
+            ),
+            NavItem(
+                "meetings:list", _("Meetings"), primary=True, icon="calendar", section="meetings"
+            ),
+        ]
+        if leader:
+            items.append(
+                NavItem(
+                    "reports:chapter", _("Reports"), primary=True, icon="chart", section="reports"
+                )
+            )
+        items += [
+            NavItem("referrals:given", _("Referrals I gave"), group=slips),
+            NavItem("referrals:suggestions", _("Who to meet next"), group=slips),
+            NavItem("members:directory", _("Directory"), group=chapter, section="members"),
+            NavItem("meetings:visitor_add", _("Add a visitor"), group=chapter),
+        ]
+        if viewer.has_role(VISITOR_HOSTS):
+            items.append(NavItem("meetings:visitors", _("Visitors"), group=chapter))
+        if viewer.has_role(INVITERS):
+            items.append(NavItem("members:invite", _("Invite someone"), group=chapter))
+        if leader:
+            items += [
+                NavItem("meetings:review", _("Attendance"), group=leading),
+                NavItem("referrals:submit_week", _("Submit the week"), group=leading),
+                NavItem("members:audit", _("Audit trail"), group=leading),
+            ]
+        items += [
+            NavItem("meetings:my_attendance", _("My attendance"), group=me),
+            NavItem("reports:my_light", _("My traffic light"), group=me),
+            NavItem("members:profile", _("My profile"), group=me, args=(viewer.member.pk,)),
+            NavItem("reminders:preferences", _("Reminder emails"), group=me),
+        ]
+    if viewer.is_staff:
+        staff = _("Staff")
+        items += [
+            NavItem(
+                "reports:region",
+                _("Region"),
+                primary=not viewer.is_member,
+                group=staff,
+                icon="region",
+                section="reports",
+            ),
+            NavItem(
+                "admin:index", _("Admin"), primary=not viewer.is_member, group=staff, icon="admin"
+            ),
+        ]
+    return items

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -19,10 +21,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from . import services
+from . import audit, services
 from .exporting import write_roster
 from .forms import DropForm, InvitationForm, LeaveForm, RosterUploadForm
-from .importing import ImportFailed, import_directory
+from .importing import ImportFailed, import_directory, shown_problems
 from .models import (
     AuditEvent,
     Chapter,
@@ -35,6 +37,7 @@ from .models import (
     User,
     default_light_points,
 )
+from .text import LineField
 
 
 @admin.register(User)
@@ -45,21 +48,45 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Name", {"fields": ("first_name", "last_name")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (
+            "Permissions",
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                "description": "Staff see every chapter's totals; a chapter's single TYFCB "
+                "slips (income) only with “Can read individual TYFCB slips and their "
+                "amounts”. Granting or revoking it is recorded in the audit trail.",
+            },
+        ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_related(self, request, form, formsets, change):
+        # The audit trail's signals record who grants a permission over confidential data.
+        with audit.acting(request.user):
+            super().save_related(request, form, formsets, change)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    def save_related(self, request, form, formsets, change):
+        with audit.acting(request.user):
+            super().save_related(request, form, formsets, change)
 
 
 class ChapterForm(forms.ModelForm):
     class Meta:
         model = Chapter
         fields = [
-            "name", "slug", "region", "currency", "time_zone", "meeting_weekday",
+            "name", "slug", "region", "currency", "decimal_mark", "time_zone", "meeting_weekday",
             "meeting_time", "meeting_minutes", "venue", "online_link", "absence_limit",
             "policy_window_weeks", "medical_allowance_weeks", "green_min", "yellow_min",
             "red_min", "tyfcb_threshold", "light_points",
         ]  # fmt: skip
+        field_classes = dict.fromkeys(["name", "currency", "time_zone", "venue", "city"], LineField)
 
     def clean_light_points(self):
         points = self.cleaned_data["light_points"]
@@ -81,7 +108,7 @@ class ChapterAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
-        (None, {"fields": ("name", "slug", "region", "currency")}),
+        (None, {"fields": ("name", "slug", "region", "currency", "decimal_mark")}),
         (
             "Meeting",
             {
@@ -391,7 +418,7 @@ class MemberAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request) or not self.has_change_permission(request):
             raise PermissionDenied
         form = RosterUploadForm(request.POST or None, request.FILES or None)
-        problems = []
+        problems, problem_count = [], 0
         if request.method == "POST" and form.is_valid():
             chapter = form.cleaned_data["chapter"]
             with tempfile.TemporaryDirectory() as tmp:
@@ -402,7 +429,7 @@ class MemberAdmin(admin.ModelAdmin):
                 try:
                     counts = import_directory(chapter, Path(tmp))
                 except ImportFailed as failed:
-                    problems = failed.problems
+                    problems, problem_count = shown_problems(failed.problems), len(failed.problems)
                 else:
                     summary = ", ".join(f"{k.split()[-1]}: {v}" for k, v in sorted(counts.items()))
                     self.message_user(
@@ -417,6 +444,7 @@ class MemberAdmin(admin.ModelAdmin):
             "title": "Import a roster",
             "form": form,
             "problems": problems,
+            "problem_count": problem_count,
             "opts": self.model._meta,
             "max_kb": RosterUploadForm.MAX_BYTES // 1024,
         }

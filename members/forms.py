@@ -4,8 +4,11 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 
+from pages.forms import PhoneInput
+
 from .models import Chapter, Classification, Invitation, Member
 from .services import check_invitee
+from .text import LineField, ParagraphField
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -21,13 +24,17 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 class ProfileForm(forms.ModelForm):
     """A member's own card: their name (on the login) and how the chapter reaches them."""
 
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
+    first_name = LineField(max_length=150)
+    last_name = LineField(max_length=150)
 
     class Meta:
         model = Member
         fields = ["first_name", "last_name", "company", "phone", "website", "ideal_referral"]
-        widgets = {"ideal_referral": forms.Textarea(attrs={"rows": 4})}
+        field_classes = {"company": LineField, "phone": LineField, "ideal_referral": ParagraphField}
+        widgets = {
+            "ideal_referral": forms.Textarea(attrs={"rows": 4}),
+            "phone": PhoneInput(attrs={"autocomplete": "tel"}),
+        }
         help_texts = {
             "ideal_referral": "Who you would love to be introduced to (600 characters at most).",
             "phone": "Shown to your chapter as a tap-to-call link.",
@@ -40,8 +47,8 @@ class ProfileForm(forms.ModelForm):
 
     def save(self, commit: bool = True) -> Member:
         member = super().save(commit=False)
-        member.user.first_name = self.cleaned_data["first_name"].strip()
-        member.user.last_name = self.cleaned_data["last_name"].strip()
+        member.user.first_name = self.cleaned_data["first_name"]
+        member.user.last_name = self.cleaned_data["last_name"]
         if commit:
             member.user.save(update_fields=["first_name", "last_name"])
             member.save(update_fields=["company", "phone", "website", "ideal_referral"])
@@ -54,6 +61,7 @@ class InvitationForm(forms.ModelForm):
     class Meta:
         model = Invitation
         fields = ["email", "first_name", "last_name", "company", "classification", "as_applicant"]
+        field_classes = {"first_name": LineField, "last_name": LineField, "company": LineField}
         labels = {"classification": "Trade", "as_applicant": "Join as an applicant"}
 
     def __init__(self, *args, chapter: Chapter | None = None, **kwargs):

@@ -17,19 +17,23 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .exporting import ROSTER_COLUMNS
-from .importing import CsvFile, FileReport, ImportContext, RowError, register
+from .importing import REFUSED, CsvFile, FileReport, ImportContext, Limits, RowError, register
 from .models import Classification, Member, MemberStatusChange, Role
 from .selectors import trade_holder
 from .services import role_remove, role_save, save_member
+from .text import clean_text
 
 Status = Member.Status
 ROLE_NAMES = [value for value, _ in Role.Name.choices]
+#: A new trade is stored as the row names it: its name must fit (the seat and the login are
+#: checked by their models' ``clean_fields``).
+TRADE_LIMITS = Limits(Classification, {"name": "classification"})
 
 
 @register
@@ -59,7 +63,7 @@ class RosterFile(CsvFile):
         try:
             with transaction.atomic():
                 roster.write(report)
-        except IntegrityError:
+        except REFUSED:
             report.reset()
             super().import_rows(ctx, rows, report)
 
@@ -67,9 +71,10 @@ class RosterFile(CsvFile):
     def parse(cls, row: dict[str, str]) -> tuple:
         """A row's values, checked on their own: what both ways of storing start from."""
         email = cls._email(row)
-        trade = row.get("classification", "")
+        trade = clean_text(row.get("classification") or "")  # a look-alike is the same trade
         if not trade:
             raise RowError("classification is empty")
+        TRADE_LIMITS.check({"name": trade})
         joined_on = cls.date(row, "joined_on")
         left_on = cls.date(row, "left_on", optional=True)
         renewal_due = cls.date(row, "renewal_due", optional=True)
@@ -80,14 +85,20 @@ class RosterFile(CsvFile):
 
     @staticmethod
     def names(row: dict[str, str]) -> dict[str, str]:
-        return {"first_name": row.get("first_name", ""), "last_name": row.get("last_name", "")}
+        names = {}
+        for column in ("first_name", "last_name"):
+            raw = row.get(column) or ""
+            names[column] = clean_text(raw)
+            if raw and not names[column]:
+                raise RowError(f"{column} holds only invisible characters")
+        return names
 
     @staticmethod
     def seat(chapter, row, classification, joined_on, left_on, renewal_due) -> dict:
         """The member row's own values, as both ways of storing the roster compare them."""
         return {
             "chapter": chapter,
-            "company": row.get("company", ""),
+            "company": clean_text(row.get("company") or ""),
             "classification": classification,
             "phone": row.get("phone", ""),
             "joined_on": joined_on,
@@ -235,7 +246,7 @@ class _Roster:
         User = get_user_model()
         self.ctx, self.chapter, self.today = ctx, ctx.chapter, ctx.chapter.today()
         emails = {(row.get("email") or "").lower() for _, row in rows} - {""}
-        named = {row.get("classification") or "" for _, row in rows} - {""}
+        named = {clean_text(row.get("classification") or "") for _, row in rows} - {""}
         # Seats of this chapter (all of them: any may hold a trade a row asks for).
         self.members: dict[str, Member] = {}
         self.holders: dict[str, Member] = {}
@@ -396,5 +407,5 @@ class _Roster:
             try:
                 with transaction.atomic():
                     RosterFile._set_roles(member, roles, self.today)
-            except (ValidationError, IntegrityError) as exc:
+            except (ValidationError, *REFUSED) as exc:
                 report.problem(line, exc)

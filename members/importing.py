@@ -14,10 +14,10 @@ import gc
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from operator import attrgetter
 from pathlib import Path
@@ -25,10 +25,12 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import DataError, IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext, ngettext
 
+from .amounts import POINT, parse_amount
 from .csvsafe import restore_cell
 from .models import Chapter, Member
 
@@ -60,10 +62,32 @@ class RowError(Exception):
     """A problem with one row; the message is shown after ``file.csv:LINE:``."""
 
 
+#: What the database may refuse as a row is written: a value it cannot hold (``DataError``)
+#: or one a constraint forbids (``IntegrityError``). ``Limits`` finds the first kind before
+#: anything is written; these are caught as well, so whatever slips through is still a
+#: problem on its line, never a traceback.
+REFUSED = (IntegrityError, DataError)
+
+
 class ImportFailed(Exception):
     def __init__(self, problems: list[str]):
         super().__init__(f"{len(problems)} problem(s); nothing was imported")
         self.problems = problems
+
+
+#: How many problems a person is shown. A file whose every row is wrong holds hundreds of
+#: thousands of them; the first hundred say what is wrong, the rest are counted.
+PROBLEMS_SHOWN = 100
+
+
+def shown_problems(problems: list[str], *, limit: int = PROBLEMS_SHOWN) -> list[str]:
+    """The first ``limit`` problems, then one line counting the others: what the command
+    prints and the admin's upload page lists."""
+    if len(problems) <= limit:
+        return list(problems)
+    rest = len(problems) - limit
+    more = ngettext("… and %(count)s more problem", "… and %(count)s more problems", rest)
+    return [*problems[:limit], more % {"count": f"{rest:,}"}]
 
 
 @dataclass
@@ -203,6 +227,14 @@ class CsvFile:
     order: int = 100
     #: Whether storing this file may add or change members (the context then reloads them).
     changes_members = True
+    #: The file's column for each model field stored under another name, for the problems
+    #: ``limits`` names (a field is its own column otherwise).
+    field_columns: Mapping[str, str] = {}
+
+    def limits(self, model: type[models.Model]) -> "Limits":
+        """What ``model``'s fields can hold: ``self.limits(Visitor).check(values)`` before a
+        row's values are written raises a ``RowError`` naming the column."""
+        return Limits(model, self.field_columns)
 
     def import_row(self, ctx: "ImportContext", row: dict[str, str]) -> str:
         """Store one row; return ``"created"``, ``"updated"`` or ``"unchanged"``."""
@@ -215,7 +247,7 @@ class CsvFile:
             try:
                 with transaction.atomic():
                     outcome = self.import_row(ctx, row)
-            except (RowError, ValidationError, IntegrityError) as exc:
+            except (RowError, ValidationError, *REFUSED) as exc:
                 report.problem(line, exc)
                 continue
             report.done(outcome)
@@ -235,16 +267,20 @@ class CsvFile:
 
     @staticmethod
     def amount(row: dict[str, str], column: str) -> Decimal:
+        """Our files write a point before the cents (``1250.50``), whatever the chapter's own
+        convention, so an exported file imports back as it was; ``1,250.50`` reads too, and
+        what could be read two ways (``12,5``) is refused, never guessed (``members.amounts``)."""
         raw = (row.get(column) or "").strip()
         try:
-            value = Decimal(raw)
-        except InvalidOperation:
+            return parse_amount(raw, decimal_mark=POINT)
+        except ValidationError as exc:
+            if exc.code == "min_value":
+                raise RowError(f"{column} must be more than 0") from None
+            if exc.code == "decimal_places":
+                raise RowError(f"{column} {raw!r} has more than two decimal places") from None
+            if exc.code == "max_value":
+                raise RowError(f"{column} {raw!r} is too large") from None
             raise RowError(f"{column} {raw!r} is not an amount such as 1234.50") from None
-        if not value.is_finite() or value <= 0:
-            raise RowError(f"{column} must be more than 0")
-        if value.as_tuple().exponent < -2:
-            raise RowError(f"{column} {raw!r} has more than two decimal places")
-        return value.quantize(Decimal("0.01"))
 
     @staticmethod
     def integer(row: dict[str, str], column: str, *, low: int, high: int | None = None) -> int:
@@ -268,6 +304,164 @@ class CsvFile:
                 return str(value)
         allowed = [str(value) for value, _ in choices]
         raise RowError(f"{column} {raw!r} is not one of {', '.join(allowed)}")
+
+
+# --- What the database can hold -----------------------------------------------------------------
+
+
+class Limits:
+    """What each field of ``model`` can hold in the database, read from the field's own
+    attributes: ``null``, ``max_length``, ``max_digits`` and ``decimal_places``, the
+    backend's range for its integer type, and ``choices``.
+
+    A value beyond them would stop a ``COPY`` (or an ``INSERT``) half way with an error
+    naming neither the line nor the column; checked before anything is written, it is a
+    problem like any other, ``file.csv:LINE: column: message``. ``columns`` names the file's
+    column for a field stored under another name (the field's own name otherwise).
+    """
+
+    def __init__(self, model: type[models.Model], columns: Mapping[str, str] | None = None):
+        self.model = model
+        self.columns = dict(columns or {})
+        self.checks = _field_checks(model)
+
+    def problem(self, values: Mapping[str, object]) -> str | None:
+        """``column: message`` for the first value the database would refuse, else ``None``.
+        ``values`` are keyed by field name (a foreign key by its ``attname``, ``giver_id``);
+        other keys are not stored, and pass."""
+        checks = self.checks
+        for name, value in values.items():
+            check = checks.get(name)
+            if check is not None and (message := check(value)) is not None:
+                return f"{self.columns.get(name, name)}: {message}"
+        return None
+
+    def check(self, values: Mapping[str, object]) -> None:
+        """Raise ``RowError`` with ``problem(values)``, if there is one."""
+        if (message := self.problem(values)) is not None:
+            raise RowError(message)
+
+    def instance_problem(self, obj: models.Model) -> str | None:
+        """``problem`` for an unsaved instance: every field value it holds."""
+        return self.problem({name: getattr(obj, name) for name in self.checks})
+
+
+@cache
+def _field_checks(model: type[models.Model]) -> dict[str, Callable[[object], str | None]]:
+    """Each stored field's check by ``attname``; the primary key and the fields whose value
+    is computed as the row is written (generated, ``auto_now``) are not the file's to give."""
+    connection = connections[router.db_for_write(model)]
+    checks = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.generated or getattr(f, "auto_now", False):
+            continue
+        if getattr(f, "auto_now_add", False):
+            continue
+        tests: list[Callable[[object], str | None]] = []
+        if f.max_length is not None:
+            tests.append(_longer_than(f.max_length))
+        if isinstance(f, models.DecimalField):
+            tests.append(_decimal_within(f.max_digits, f.decimal_places))
+        elif isinstance(f, models.IntegerField) and not f.is_relation:
+            low, high = connection.ops.integer_field_range(f.get_internal_type())
+            tests.append(_integer_within(low, high))
+        if f.choices is not None:
+            tests.append(_one_of([str(value) for value, _ in f.flatchoices], f.empty_values))
+        checks[f.attname] = _all_of(tests, null=f.null)
+    return checks
+
+
+def _all_of(tests: list[Callable[[object], str | None]], *, null: bool):
+    if len(tests) == 1:  # most fields: one test, called without the loop
+        (only,) = tests
+
+        def check_one(value: object) -> str | None:
+            if value is None:
+                return None if null else gettext("is empty")
+            return only(value)
+
+        return check_one
+
+    def check(value: object) -> str | None:
+        if value is None:
+            return None if null else gettext("is empty")
+        for test in tests:
+            if (message := test(value)) is not None:
+                return message
+        return None
+
+    return check
+
+
+def _longer_than(limit: int) -> Callable[[object], str | None]:
+    def test(value: object) -> str | None:
+        if isinstance(value, str) and len(value) > limit:
+            return gettext("is %(length)s characters long: at most %(limit)s fit") % {
+                "length": f"{len(value):,}",
+                "limit": f"{limit:,}",
+            }
+        return None
+
+    return test
+
+
+def _decimal_within(max_digits: int, decimal_places: int) -> Callable[[object], str | None]:
+    whole_digits = max_digits - decimal_places
+
+    def test(value: object) -> str | None:
+        if not isinstance(value, Decimal | int | float):
+            return None
+        number = Decimal(value)
+        if not number.is_finite():
+            return gettext("%(value)s is not a number") % {"value": value}
+        digits, exponent = len(number.as_tuple().digits), number.as_tuple().exponent
+        places = max(-exponent, 0)
+        whole = max(digits + exponent, 0) if number else 0
+        if whole > whole_digits:
+            return ngettext(
+                "%(value)s is too large: at most %(count)s digit before the decimal point",
+                "%(value)s is too large: at most %(count)s digits before the decimal point",
+                whole_digits,
+            ) % {"value": value, "count": whole_digits}
+        if places > decimal_places:
+            return ngettext(
+                "%(value)s has more than %(count)s decimal place",
+                "%(value)s has more than %(count)s decimal places",
+                decimal_places,
+            ) % {"value": value, "count": decimal_places}
+        return None
+
+    return test
+
+
+def _integer_within(low: int | None, high: int | None) -> Callable[[object], str | None]:
+    def test(value: object) -> str | None:
+        if isinstance(value, int) and (
+            (low is not None and value < low) or (high is not None and value > high)
+        ):
+            return gettext("%(value)s is outside %(low)s to %(high)s") % {
+                "value": value,
+                "low": low,
+                "high": high,
+            }
+        return None
+
+    return test
+
+
+def _one_of(allowed: list[str], empty: Iterable[object]) -> Callable[[object], str | None]:
+    known = frozenset(allowed)
+    blank = [value for value in empty if value is not None]
+
+    def test(value: object) -> str | None:
+        if value in known or str(value) in known or value in blank:
+            return None
+        return gettext("%(value)r is not one of %(allowed)s") % {
+            "value": str(value),
+            "allowed": ", ".join(allowed),
+        }
+
+    return test
 
 
 class NewRow(SimpleNamespace):
@@ -481,7 +675,8 @@ class KeyedCsvFile(CsvFile):
 
     ``existing`` loads the chapter's rows once, keyed as ``parse`` keys a CSV row; ``parse``
     checks one row in Python (no queries: members come from the context) and returns its key
-    and the values to store. New rows go in with ``insert_rows`` (``COPY`` on PostgreSQL) and
+    and the values to store, which the frame then checks against what the model's fields can
+    hold (``Limits``). New rows go in with ``insert_rows`` (``COPY`` on PostgreSQL) and
     changed ones with ``bulk_update``: a few queries per file whatever its length, with the
     same outcomes and line-numbered problems as storing row by row. A row repeated in the
     file is one row.
@@ -521,9 +716,13 @@ class KeyedCsvFile(CsvFile):
         updated: dict[int, models.Model] = {}
         changed_fields: set[str] = set()
         parse, build, done = self.parse, self.build, report.done
+        key_fields, check = self.key_fields, self.limits(self.model).check
         for line, row in rows:
             try:
                 key, values = parse(ctx, row)
+                check(values)
+                if len(key) == len(key_fields):
+                    check(dict(zip(key_fields, key, strict=True)))
             except (RowError, ValidationError) as exc:
                 report.problem(line, exc)
                 continue
@@ -567,14 +766,14 @@ class KeyedCsvFile(CsvFile):
         try:
             with transaction.atomic():
                 insert_rows(self.model, [row for _, row in created], batch_size=self.batch_size)
-        except IntegrityError:
+        except REFUSED:
             for line, row in created:
                 row.pk = None
                 obj = _instance(self.model, row)
                 try:
                     with transaction.atomic():
                         obj.save(force_insert=True)
-                except IntegrityError as exc:
+                except REFUSED as exc:
                     report.problem(line, exc)
                 else:
                     row.pk = obj.pk

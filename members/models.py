@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from .text import CleanTextModel
+
 # --- Users ------------------------------------------------------------------------------------
 
 
@@ -47,9 +49,10 @@ class UserManager(DjangoUserManager):
         return self.get(email__iexact=username)
 
 
-class User(AbstractUser):
+class User(CleanTextModel, AbstractUser):
     """A login. The email is the identity; the chapter-facing profile is ``Member``."""
 
+    text_fields = ("first_name", "last_name")
     username = None
     email = models.EmailField("email address", unique=True)
 
@@ -121,6 +124,10 @@ class Chapter(models.Model):
         SATURDAY = 5
         SUNDAY = 6
 
+    class DecimalMark(models.TextChoices):
+        POINT = ".", "1,250.50 (a point before the cents)"
+        COMMA = ",", "1.250,50 (a comma before the cents)"
+
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="chapters", null=True, blank=True
     )
@@ -142,6 +149,15 @@ class Chapter(models.Model):
         max_length=3,
         default="GBP",
         validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO code such as GBP.")],
+    )
+    #: How the chapter's members write amounts (``members.amounts``): what comes before the
+    #: cents. A TYFCB form reads ``12,5`` as twelve and a half only where it is a comma.
+    decimal_mark = models.CharField(
+        max_length=1,
+        choices=DecimalMark.choices,
+        default=DecimalMark.POINT,
+        db_default=DecimalMark.POINT,
+        help_text="How members write amounts on their slips.",
     )
     # Attendance policy (DOMAIN.md defaults).
     absence_limit = models.PositiveSmallIntegerField(
@@ -189,8 +205,10 @@ class Chapter(models.Model):
 # --- Trades -----------------------------------------------------------------------------------
 
 
-class ContactSphere(models.Model):
+class ContactSphere(CleanTextModel, models.Model):
     """Related trades whose members naturally pass each other work ("Home", "Events", …)."""
+
+    text_fields = ("name",)
 
     name = models.CharField(max_length=80, unique=True)
 
@@ -201,8 +219,13 @@ class ContactSphere(models.Model):
         return self.name
 
 
-class Classification(models.Model):
-    """A trade. Shared by the region; a chapter seats at most one active member per trade."""
+class Classification(CleanTextModel, models.Model):
+    """A trade. Shared by the region; a chapter seats at most one active member per trade.
+
+    Its name is normalised (``members.text``), so ``Baker`` with a zero-width space or a
+    full-width ``Ｂaker`` is the ``Baker`` already there, not a second trade beside it."""
+
+    text_fields = ("name",)
 
     name = models.CharField(max_length=120)
     sphere = models.ForeignKey(
@@ -250,8 +273,10 @@ class MemberQuerySet(models.QuerySet):
         return self.select_related("user", "classification", "classification__sphere")
 
 
-class Member(models.Model):
+class Member(CleanTextModel, models.Model):
     """A person's seat in a chapter. History stays when they go on leave or are dropped."""
+
+    text_fields = ("company",)
 
     class Status(models.TextChoices):
         APPLICANT = "applicant", "Applicant"
@@ -356,6 +381,7 @@ class Member(models.Model):
         return starts <= day <= ends
 
     def clean(self) -> None:
+        super().clean()
         errors = {}
         if self.left_on and self.joined_on and self.left_on < self.joined_on:
             errors["left_on"] = "A member cannot leave before joining."
@@ -466,8 +492,10 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(token_hash=hash_token(token))
 
 
-class Invitation(models.Model):
+class Invitation(CleanTextModel, models.Model):
     """A one-time, seven-day link for a person to set a password and take their seat."""
+
+    text_fields = ("first_name", "last_name", "company")
 
     chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
@@ -541,7 +569,9 @@ class Invitation(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Changes with no history table of their own: roles given or ended, a member anonymised.
+    """Changes with no history table of their own: roles given or ended, a member anonymised,
+    a staff permission over confidential data granted or revoked (no chapter: it reaches
+    every chapter, whose audit pages all show it).
 
     Status changes, attendance corrections and slip corrections keep their own rows
     (``MemberStatusChange``, ``meetings.AttendanceChange``, ``referrals.SlipCorrection``); the
@@ -554,8 +584,17 @@ class AuditEvent(models.Model):
         ROLE_CHANGED = "role_changed", "Role term changed"
         ROLE_REMOVED = "role_removed", "Role removed"
         ANONYMISED = "anonymised", "Member anonymised"
+        GRANTED = "granted", "Permission granted"
+        REVOKED = "revoked", "Permission revoked"
 
-    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="audit_events")
+    chapter = models.ForeignKey(
+        Chapter,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        help_text="Empty for a change that reaches every chapter (a staff permission).",
+    )
     member = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
     )

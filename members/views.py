@@ -24,11 +24,13 @@ from .access import (
     get_member_or_404,
     leadership_required,
     member_required,
+    reads_tyfcb_slips_of,
     role_required,
 )
 from .forms import InvitationForm, ProfileForm, SetPasswordForm, add_service_errors
 from .models import Member, MemberStatusChange, Role
 from .mydata import member_data
+from .text import query_text
 
 LOGIN_BACKEND = "members.access.SeatBackend"
 
@@ -37,7 +39,7 @@ LOGIN_BACKEND = "members.access.SeatBackend"
 @member_required
 def directory(request: HttpRequest) -> HttpResponse:
     chapter = chapter_for_request(request)
-    search = request.GET.get("q", "")[:80].strip()
+    search = query_text(request.GET, "q", max_length=80)
 
     def draw() -> tuple[int, str]:
         members = selectors.directory_members(chapter, search)
@@ -237,6 +239,8 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     chapter = chapter_for_request(request)
     raw = request.GET.get("page", "1")
     page = min(max(int(raw), 1), 1000) if raw.isdigit() else 1
-    entries, has_older = audit.audit_page(chapter, page)
+    entries, has_older = audit.audit_page(
+        chapter, page, tyfcb_details=reads_tyfcb_slips_of(request.viewer, chapter)
+    )
     context = {"chapter": chapter, "entries": entries, "page": page, "has_older": has_older}
     return render(request, "members/audit.html", context)

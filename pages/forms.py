@@ -8,6 +8,7 @@ choice of radio buttons or checkboxes as a fieldset with its legend. A page lays
 it never draws a field's label and help itself.
 """
 
+from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -16,6 +17,13 @@ from django.utils.html import format_html
 
 class FormRenderer(TemplatesSetting):
     field_template_name = "partials/field.html"
+
+
+class PhoneInput(forms.TextInput):
+    """A phone number: ``type="tel"`` opens a phone's dial pad. A form asking for the person's
+    own number adds ``autocomplete="tel"``; one asking for someone else's says ``off``."""
+
+    input_type = "tel"
 
 
 def csrf_input(request: HttpRequest) -> str:

@@ -4,6 +4,7 @@ per page whatever the number of rows (members come with their users in one join)
 from django.contrib import admin
 from django.db.models import Q
 
+from members.access import reads_tyfcb_slips, viewer_for
 from members.models import Member
 
 from .labels import party_name
@@ -114,8 +115,16 @@ class ReferralAdmin(SlipAdmin):
     inlines = [ReferralStatusChangeInline]
 
 
+def _reads_tyfcb_slips(request) -> bool:
+    return reads_tyfcb_slips(viewer_for(request))
+
+
 @admin.register(Tyfcb)
 class TyfcbAdmin(SlipAdmin):
+    """Thank-you slips are income, confidential (DOMAIN.md): staff see the model, and any of
+    its slips, only once granted ``referrals.view_tyfcb_amounts`` (``members.access``); the
+    chapter totals are on the reports."""
+
     list_display = ("date", "writer_label", "thanked_label", "amount", "business")
     list_filter = (*SlipAdmin.list_filter, "business")
     list_select_related = person_joins("writer", "thanked")
@@ -123,6 +132,18 @@ class TyfcbAdmin(SlipAdmin):
     writer_label = _party("writer", "writer")
     thanked_label = _party("thanked", "thanked")
     raw_id_fields = ("writer", "thanked", "referral")
+
+    def has_view_permission(self, request, obj=None):
+        return _reads_tyfcb_slips(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _reads_tyfcb_slips(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return _reads_tyfcb_slips(request) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _reads_tyfcb_slips(request) and super().has_delete_permission(request, obj)
 
 
 @admin.register(OneToOne)
@@ -165,6 +186,13 @@ class SlipCorrectionAdmin(admin.ModelAdmin):
     list_select_related = ("corrected_by",)
     search_fields = ("summary", "corrected_by__email")
     readonly_fields = [f.name for f in SlipCorrection._meta.fields]
+
+    def get_queryset(self, request):
+        """A thank-you's corrections hold its amounts: shown with the slips' permission only."""
+        corrections = super().get_queryset(request)
+        if _reads_tyfcb_slips(request):
+            return corrections
+        return corrections.exclude(kind=Tyfcb.kind_slug)
 
     def has_add_permission(self, request):
         return False

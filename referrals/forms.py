@@ -12,13 +12,15 @@ import dataclasses
 import datetime as dt
 import functools
 import secrets
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 
 from meetings.forms import phone_validator
+from members.amounts import AmountField, how_to_write
 from members.models import Member
 from members.selectors import member_elsewhere, members_elsewhere, search_words
+from members.text import LineField, ParagraphField, validate_line
+from pages.forms import PhoneInput
 
 from .models import OneToOne, Referral, Tyfcb
 from .selectors import member_choices, slip_member
@@ -171,7 +173,7 @@ class SlipForm(forms.Form):
     outside_refusal = ""
     picker_parts = PICKER_PARTS
 
-    token = forms.CharField(widget=forms.HiddenInput, required=False)
+    token = forms.CharField(widget=forms.HiddenInput, required=False, validators=[validate_line])
     date = forms.DateField(
         widget=DATE_WIDGET,
         error_messages={"invalid": "Enter a date such as 2026-03-03.", "required": "Pick a date."},
@@ -186,14 +188,14 @@ class SlipForm(forms.Form):
             "or outside Slipstream."
         },
     )
-    other_name = forms.CharField(
+    other_name = LineField(
         max_length=120,
         required=False,
         label="Their name",
         help_text="A former member, a visitor, a member of a chapter not in Slipstream; "
         "or BNI for the organisation.",
     )
-    other_chapter_name = forms.CharField(
+    other_chapter_name = LineField(
         max_length=200,
         required=False,
         label="Their chapter (optional)",
@@ -335,21 +337,25 @@ class ReferralForm(SlipForm):
     kind = forms.ChoiceField(
         choices=Referral.Kind.choices, initial=Referral.Kind.INSIDE, widget=forms.RadioSelect
     )
-    contact_name = forms.CharField(
+    contact_name = LineField(
         max_length=120,
         label="Contact name",
         error_messages={"required": "Who is the contact? Enter their name."},
     )
-    contact_phone = forms.CharField(
-        max_length=32, required=False, label="Contact phone", validators=[phone_validator]
+    contact_phone = LineField(
+        max_length=32,
+        required=False,
+        label="Contact phone",
+        validators=[phone_validator],
+        widget=PhoneInput(attrs={"autocomplete": "off"}),
     )
     contact_email = forms.EmailField(
         required=False,
         label="Contact email",
         error_messages={"invalid": "Enter an email address such as name@example.com."},
     )
-    contact_company = forms.CharField(max_length=150, required=False, label="Company")
-    need = forms.CharField(
+    contact_company = LineField(max_length=150, required=False, label="Company")
+    need = ParagraphField(
         max_length=1000,
         required=False,
         label="What they need",
@@ -381,11 +387,7 @@ class TyfcbForm(SlipForm):
         label="Thank",
         help_text="The member who referred the business to you.",
     )
-    amount = forms.CharField(
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        error_messages={"required": "Enter the amount of the business, such as 1250.00."},
-    )
+    amount = AmountField()
     business = forms.ChoiceField(
         choices=Tyfcb.Business.choices, initial=Tyfcb.Business.NEW, widget=forms.RadioSelect
     )
@@ -399,31 +401,20 @@ class TyfcbForm(SlipForm):
     def __init__(self, *args, me: Member, editing: bool = False, **kwargs):
         super().__init__(*args, me=me, editing=editing, **kwargs)
         currency = me.chapter.currency
+        # Read (and shown back) as the chapter writes amounts: 1,250.50 or 1.250,50.
+        mark = self.fields["amount"].decimal_mark = me.chapter.decimal_mark
+        self.fields["amount"].error_messages["required"] = (
+            f"Enter the amount of the business, such as 1250{mark}00."
+        )
         self.fields["amount"].label = f"Amount ({currency})"
         self.fields["amount"].help_text = (
-            f"The invoice value before tax, in {currency}. Only you, the member you thank "
-            "and the vice-president and president see it."
+            f"The invoice value before tax, in {currency}. {how_to_write(mark)} Only you, "
+            "the member you thank and the vice-president and president see it."
         )
         if editing:
             del self.fields["referral"]
         else:
             self.fields["referral"].queryset = Referral.objects.filter(receiver=me)
-
-    def clean_amount(self) -> Decimal:
-        raw = self.cleaned_data["amount"].strip().replace(",", "").replace(" ", "")
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise forms.ValidationError("Enter an amount in numbers, such as 1250.00.") from None
-        if not value.is_finite():
-            raise forms.ValidationError("Enter an amount in numbers, such as 1250.00.")
-        if value <= 0:
-            raise forms.ValidationError("The amount must be more than 0.")
-        if value.as_tuple().exponent < -2:
-            raise forms.ValidationError("Use at most two decimal places, such as 1250.50.")
-        if value >= Decimal("10") ** 10:
-            raise forms.ValidationError("That amount is too large.")
-        return value.quantize(Decimal("0.01"))
 
     def clean(self):
         cleaned = super().clean()
@@ -448,7 +439,7 @@ class OneToOneForm(SlipForm):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         error_messages={"invalid": "Enter a time such as 08:30."},
     )
-    place = forms.CharField(max_length=200, required=False)
+    place = LineField(max_length=200, required=False)
     status = forms.ChoiceField(
         choices=OneToOne.Status.choices, initial=OneToOne.Status.PLANNED, widget=forms.RadioSelect
     )
@@ -474,7 +465,7 @@ class OneToOneForm(SlipForm):
 
 
 class CeuForm(SlipForm):
-    topic = forms.CharField(
+    topic = LineField(
         max_length=200,
         error_messages={"required": "What did you learn? Enter the topic."},
         help_text="The podcast, article or workshop.",
@@ -499,7 +490,7 @@ class TestimonialForm(SlipForm):
     )
 
     receiver = MemberChoiceField(queryset=Member.objects.none(), label="Testimonial for")
-    text = forms.CharField(
+    text = ParagraphField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="What they did for you",
@@ -522,7 +513,9 @@ class StatusForm(forms.Form):
     """One tap on a status button, with an optional note."""
 
     to_status = forms.ChoiceField(choices=Referral.Status.choices)
-    note = forms.CharField(max_length=500, required=False, label="Note (optional)")
+    note = LineField(max_length=500, required=False, label="Note (optional)")
+    #: An outcome (won, lost, not a fit) is asked about once before it is stored.
+    confirmed = forms.BooleanField(required=False)
 
 
 class OneToOneStatusForm(forms.Form):

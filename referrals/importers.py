@@ -29,6 +29,7 @@ from members.importing import (
     register,
 )
 from members.models import Member
+from members.text import clean_text
 
 from .exporting import (
     CEU_COLUMNS,
@@ -62,10 +63,10 @@ def _party(ctx: ImportContext, row, column: str) -> Member | None:
 
 
 def _outside(row) -> tuple[str, str]:
-    """The row's party outside Slipstream: ``other_name`` and ``other_chapter``, white space
-    collapsed as the slip form stores them (``""`` for both when there is none)."""
-    name = " ".join((row.get("other_name") or "").split())
-    chapter = " ".join((row.get("other_chapter") or "").split())
+    """The row's party outside Slipstream: ``other_name`` and ``other_chapter``, normalised
+    as the slip form stores them (``""`` for both when there is none)."""
+    name = clean_text(row.get("other_name") or "")
+    chapter = clean_text(row.get("other_chapter") or "")
     if name.lower() == BNI.lower():
         name = BNI
     if chapter and not name:
@@ -119,8 +120,13 @@ class SlipCsvFile(KeyedCsvFile):
         return self.keyed(slips)
 
     def keyed(self, slips) -> dict:
+        """The stored slips by natural key, its names normalised as a row's are: a slip
+        stored before names were (``Ann  Lee``) is still the one its exported row names."""
         return {
-            tuple(getattr(obj, name) for name in self.key_fields): obj
+            tuple(
+                clean_text(value) if isinstance(value, str) else value
+                for value in (getattr(obj, name) for name in self.key_fields)
+            ): obj
             for obj in slips.order_by("pk")
         }
 
@@ -132,8 +138,10 @@ class SlipCsvFile(KeyedCsvFile):
         )
 
 
-def _text(row, column: str, *, max_length: int, required: bool = False) -> str:
-    value = (row.get(column) or "").strip()
+def _text(row, column: str, *, max_length: int, required: bool = False, line: bool = False) -> str:
+    """A column's text; a ``line`` (a name) normalised as the slip form stores it, so it
+    holds no line break to reach a reminder's subject."""
+    value = clean_text(row.get(column) or "") if line else (row.get(column) or "").strip()
     if required and not value:
         raise RowError(f"{column} is empty")
     if len(value) > max_length:
@@ -185,7 +193,7 @@ class ReferralsCsv(SlipCsvFile):
                 "outside Slipstream"
             )
         _check_members(ctx, day, ("giver_email", giver), ("receiver_email", receiver))
-        contact_name = _text(row, "contact_name", max_length=120, required=True)
+        contact_name = _text(row, "contact_name", max_length=120, required=True, line=True)
         contact_email = _text(row, "contact_email", max_length=254)
         if contact_email:
             try:

@@ -39,10 +39,13 @@ class SlipQuerySet(models.QuerySet):
         return self.filter(condition)
 
     def visible_to(self, viewer) -> "SlipQuerySet":
-        """What a viewer may read: staff all; every member the slips that link them, in any
+        """What a viewer may read: staff all (thank-you slips only with their permission:
+        ``members.access.staff_reads_all``); every member the slips that link them, in any
         chapter; the president and vice-president also what ``led_in`` gives their chapter
         (income is confidential, DOMAIN.md)."""
-        if viewer.is_staff:
+        from members.access import staff_reads_all  # imported once apps are loaded
+
+        if staff_reads_all(viewer, self.model):
             return self
         if not viewer.is_member:
             return self.none()
@@ -305,6 +308,19 @@ class Referral(OutsideParty, Slip):
     def next_status_choices(self) -> list[tuple[str, str]]:
         return [(value, self.Status(value).label) for value in self.next_statuses()]
 
+    def _slots(self, statuses) -> list[tuple[str, str, bool]]:
+        offered = self.next_statuses()
+        return [(value, self.Status(value).label, value in offered) for value in statuses]
+
+    def step_slots(self) -> list[tuple[str, str, bool]]:
+        """The steps after "new" in order, each with whether it may be chosen now: a card
+        draws every one, so each button keeps its place whatever the status."""
+        return self._slots(self.OPEN[1:])
+
+    def outcome_slots(self) -> list[tuple[str, str, bool]]:
+        """The outcomes in order, as ``step_slots``."""
+        return self._slots(self.CLOSED)
+
 
 class ReferralStatusChange(models.Model):
     """One step of a referral's progress, stamped with who and when."""
@@ -370,6 +386,11 @@ class Tyfcb(OutsideParty, Slip):
         ordering = ["-date", "-id"]
         verbose_name = "TYFCB"
         verbose_name_plural = "TYFCBs"
+        # Income is confidential (DOMAIN.md): staff read a chapter's totals, and its single
+        # thank-you slips only once granted this (``members.access.reads_tyfcb_slips``).
+        permissions = [
+            ("view_tyfcb_amounts", "Can read individual TYFCB slips and their amounts"),
+        ]
         constraints = [
             Slip.token_once("tyfcb"),
             models.CheckConstraint(

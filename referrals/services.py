@@ -21,13 +21,15 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Field
+from django.db.models import F, Field
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from meetings.models import Meeting
 from meetings.weeks import UNREAD, is_week_submitted, open_date_for, week_ending
 from members.access import Viewer, viewer_of
 from members.models import Member
+from members.text import clean_text
 
 from .models import (
     Ceu,
@@ -85,6 +87,12 @@ def may_correct(viewer: Viewer, slip: Slip) -> bool:
     return viewer.is_staff or (
         viewer.is_leader and viewer.is_member and viewer.member.chapter_id == slip.chapter_id
     )
+
+
+def may_update(viewer: Viewer, referral: Referral) -> bool:
+    """The receiver reports a referral's progress; leadership may correct any step."""
+    is_receiver = viewer.member is not None and referral.receiver_id == viewer.member.pk
+    return is_receiver or may_correct(viewer, referral)
 
 
 def may_edit(viewer: Viewer, slip: Slip) -> bool:
@@ -151,9 +159,9 @@ def _check_members(slip: Slip, *, me: Member | None = None, other_key: str | Non
 
 
 def _outside(other_name: str, other_chapter_name: str, *, field: str) -> tuple[str, str]:
-    """An outside party's name and chapter, trimmed and checked (DOMAIN.md: someone outside
-    this Slipstream, or ``BNI`` for the organisation)."""
-    name, chapter = " ".join(other_name.split()), " ".join(other_chapter_name.split())
+    """An outside party's name and chapter, normalised (``members.text.clean_text``) and
+    checked (DOMAIN.md: someone outside this Slipstream, or ``BNI`` for the organisation)."""
+    name, chapter = clean_text(other_name), clean_text(other_chapter_name)
     if chapter and not name:
         raise ValidationError({field: "Give the name of the person outside Slipstream."})
     if len(name) > 120:
@@ -463,7 +471,7 @@ def referral_set_status(
     viewer = viewer_of(by)
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     correcting = may_correct(viewer, locked)
-    if not (correcting or (viewer.member and locked.receiver_id == viewer.member.pk)):
+    if not may_update(viewer, locked):
         raise PermissionDenied("Only the receiver updates a referral.")
     if to_status not in Referral.Status.values:
         raise ValidationError({"to_status": "Pick one of the statuses shown."})
@@ -497,6 +505,80 @@ def referral_set_status(
         locked.save(update_fields=["status", "status_changed_at", "updated_at"])
     referral.status, referral.status_changed_at = locked.status, locked.status_changed_at
     return change
+
+
+#: How long whoever closed a referral may take the outcome back: long enough to notice a tap on
+#: the wrong button, short enough that the giver has not acted on the news.
+UNDO_WINDOW = dt.timedelta(minutes=10)
+
+
+def _undoable_change(viewer: Viewer, referral: Referral) -> ReferralStatusChange | None:
+    """The change that closed ``referral``, if ``viewer`` made it within ``UNDO_WINDOW`` and
+    its status has not moved since (a note added after it does not count)."""
+    if not referral.is_closed or viewer.user is None:
+        return None
+    last = (
+        ReferralStatusChange.objects.filter(referral_id=referral.pk)
+        .exclude(from_status=F("to_status"))
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if (
+        last is None
+        or last.to_status != referral.status
+        or last.changed_by_id != viewer.user.pk
+        or timezone.now() - last.changed_at > UNDO_WINDOW
+    ):
+        return None
+    return last
+
+
+def undo_deadline(viewer: Viewer, referral: Referral) -> dt.datetime | None:
+    """Until when ``viewer`` may undo the outcome of ``referral``, or None if they may not."""
+    change = _undoable_change(viewer, referral)
+    return change.changed_at + UNDO_WINDOW if change is not None else None
+
+
+@transaction.atomic
+def referral_undo_outcome(*, referral: Referral, by) -> ReferralStatusChange:
+    """Take back an outcome (won, lost, not a fit) just given: the referral returns to the
+    status it had, and the history keeps both steps.
+
+    Only whoever gave the outcome may, within ``UNDO_WINDOW``, and not once a thank-you names
+    the referral; after that the vice-president corrects it."""
+    viewer = viewer_of(by)
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    change = _undoable_change(viewer, locked)
+    if change is None:
+        raise ValidationError(
+            {
+                "to_status": gettext(
+                    "This outcome can no longer be undone: only whoever gave it may, within "
+                    "%(minutes)d minutes. Ask the vice-president to correct it."
+                )
+                % {"minutes": UNDO_WINDOW.seconds // 60}
+            }
+        )
+    if Tyfcb.objects.filter(referral_id=locked.pk).exists():
+        raise ValidationError(
+            {
+                "to_status": gettext(
+                    "A thank-you (TYFCB) already names this referral, so it stays won. "
+                    "Ask the vice-president to correct it."
+                )
+            }
+        )
+    back = ReferralStatusChange.objects.create(
+        referral=locked,
+        changed_by=viewer.user,
+        from_status=locked.status,
+        to_status=change.from_status,
+    )
+    locked.status = change.from_status
+    locked.status_changed_at = back.changed_at
+    locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+    referral.status, referral.status_changed_at = locked.status, locked.status_changed_at
+    return back
 
 
 @transaction.atomic

@@ -17,15 +17,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings.models import Meeting
+from meetings.policy import policy_state
+from meetings.selectors import held_meeting_on
 from members.access import (
     get_in_chapter_or_404,
     get_visible_or_404,
     leadership_required,
     member_required,
 )
+from members.amounts import format_amount
 from members.models import Member
 from pages.forms import csrf_input
 from pages.kept import CSRF_SLOT, fill_csrf, fragment
@@ -211,6 +215,11 @@ def _confirm(request: HttpRequest, kind: str, slip: Slip, created: bool, asked_d
             messages.info(request, f"That {KIND_NAMES[kind]} was already saved; it is stored once.")
         return
     text = f"Saved: your {KIND_NAMES[kind]} dated {slip.date:%a} {slip.date.day} {slip.date:%b}."
+    if isinstance(slip, Tyfcb):
+        # The amount as stored, grouped, so a misread one shows at once (1,250.50, not 125,050).
+        chapter = request.viewer.member.chapter
+        amount = format_amount(slip.amount, decimal_mark=chapter.decimal_mark)
+        text = text[:-1] + f", for {amount}\u00a0{chapter.currency}."
     if slip.date != asked_date:
         text += " Its week had already been submitted, so it is dated into the next open week."
     messages.success(request, text)
@@ -268,44 +277,89 @@ def _visible_referral(request: HttpRequest, pk: int) -> Referral:
     return get_visible_or_404(request.viewer, selectors.referrals_for(Referral.objects), pk=pk)
 
 
+#: How long an outcome may be undone, as the pages say it.
+UNDO_MINUTES = int(services.UNDO_WINDOW.total_seconds() // 60)
+
+
+def _status_step(request: HttpRequest, referral: Referral) -> dict:
+    """What one tap on a card does: a step forward is stored at once; an outcome (won, lost,
+    not a fit) is asked about first (``confirming``) and stored when confirmed; "Keep open"
+    stores nothing; "Undo" takes back an outcome just given (``services.UNDO_WINDOW``)."""
+    if not services.may_update(request.viewer, referral):
+        raise PermissionDenied("Only the receiver updates a referral.")
+    if request.POST.get("keep"):  # the note typed stays in its box
+        return {"kept": True, "note": request.POST.get("note", "")[:500]}
+    if request.POST.get("undo"):
+        try:
+            services.referral_undo_outcome(referral=referral, by=request.viewer)
+        except ValidationError as exc:
+            return {"error": " ".join(exc.messages)}
+        return {"undone": True}
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        error = gettext("Pick one of the statuses shown; a note is at most 500 characters.")
+        return {"error": error}
+    to_status, note = form.cleaned_data["to_status"], form.cleaned_data["note"]
+    viewer = request.viewer
+    closing = to_status in Referral.CLOSED and to_status != referral.status
+    allowed = to_status in referral.next_statuses() or services.may_correct(viewer, referral)
+    if closing and allowed and not form.cleaned_data["confirmed"]:
+        return {"confirming": Referral.Status(to_status), "note": note}
+    try:
+        services.referral_set_status(
+            referral=referral, by=request.viewer, to_status=to_status, note=note
+        )
+    except ValidationError as exc:
+        return {"error": " ".join(exc.messages)}
+    return {"just_updated": True}
+
+
+def _next_url(request: HttpRequest) -> str:
+    # A path of this site only: anything else ("abc", another host) goes to the inbox.
+    target = request.POST.get("next", "")
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        target = reverse("referrals:inbox")
+    return target
+
+
 @member_required
 @require_POST
 def set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """A status tap on a referral's card (htmx redraws the card alone) or its page."""
     referral = _visible_referral(request, pk)
-    form = StatusForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            services.referral_set_status(
-                referral=referral,
-                by=request.viewer,
-                to_status=form.cleaned_data["to_status"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-    else:
-        error = "Pick one of the statuses shown; a note is at most 500 characters."
+    step = _status_step(request, referral)
+    context = {
+        "referral": referral,
+        "receiver_chapter_id": referral.receiver.chapter_id,
+        "csrf_input": csrf_input(request),
+        "next": _next_url(request),
+        # Offered on the card just closed; its own page offers it until the window ends.
+        "undo_until": services.undo_deadline(request.viewer, referral)
+        if step.get("just_updated")
+        else None,
+        "undo_minutes": UNDO_MINUTES,
+        **step,
+    }
     if request.htmx:
-        return render(
+        return render(request, "referrals/inbox.html#referral_row", context)
+    if "confirming" in step:
+        return render(request, "referrals/confirm_outcome.html", context)
+    if "error" in step:
+        messages.error(request, step["error"])
+    elif step.get("undone"):
+        messages.success(
             request,
-            "referrals/inbox.html#referral_row",
-            {
-                "referral": referral,
-                "receiver_chapter_id": referral.receiver.chapter_id,
-                "csrf_input": csrf_input(request),
-                "error": error,
-                "just_updated": error is None,
-            },
+            gettext("%(name)s: undone, back to %(status)s.")
+            % {"name": referral.contact_name, "status": referral.get_status_display().lower()},
         )
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, f"{referral.contact_name}: {referral.get_status_display()}.")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("referrals:inbox")
-    return redirect(target)
+    elif step.get("just_updated"):
+        text = f"{referral.contact_name}: {referral.get_status_display()}."
+        if referral.is_closed:
+            text += " " + gettext("Tapped the wrong one? Undo it on the referral's page.")
+        messages.success(request, text)
+    return redirect(context["next"])
 
 
 @member_required
@@ -325,9 +379,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.viewer, selectors.with_history(Referral.objects.all()), pk=pk
     )
     viewer = request.viewer
-    may_update = (
-        viewer.member is not None and referral.receiver_id == viewer.member.pk
-    ) or services.may_correct(viewer, referral)
+    may_update = services.may_update(viewer, referral)
     tyfcbs = (
         Tyfcb.objects.visible_to(viewer)
         .filter(referral=referral)
@@ -344,6 +396,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "correcting": services.may_correct(viewer, referral),
             "all_statuses": Referral.Status.choices,
             "tyfcbs": tyfcbs,
+            "undo_until": services.undo_deadline(viewer, referral),
+            "undo_minutes": UNDO_MINUTES,
+            "next": request.path,
+            "csrf_input": csrf_input(request),
         },
     )
 
@@ -351,7 +407,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required
 @require_GET
 def tyfcb_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A thank-you slip: its writer, the member thanked and the president/VP only (else 404)."""
+    """A thank-you slip: its writer, the member thanked and the president/VP only, and staff
+    granted ``referrals.view_tyfcb_amounts`` (``members.access.staff_reads_all``); else 404."""
     tyfcb = get_visible_or_404(
         request.viewer,
         Tyfcb.objects.select_related(
@@ -518,6 +575,10 @@ def dashboard(
             "board": selectors.member_dashboard(me, today),
             "currency": me.chapter.currency,
             "standing": standing() if standing else None,
+            # Said on the home page, not only in an email: a member at risk sees it first.
+            "attendance": policy_state(me, today),
+            # On meeting day the leaders take attendance from here, one tap away.
+            "meeting_today": held_meeting_on(me.chapter, today) if leader else None,
             "leader": leader,
             "csrf_input": CSRF_SLOT,
         }
@@ -574,6 +635,7 @@ def submit_week(request: HttpRequest) -> HttpResponse:
             "meeting": meeting,
             "report": report,
             "meetings": selectors.weeks_to_submit(chapter)[:26],
+            "chapter": chapter,
             "currency": chapter.currency,
             "future": meeting is not None and meeting.date > chapter.today(),
         },

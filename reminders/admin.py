@@ -5,7 +5,16 @@ from .models import ReminderLog, ReminderOptOut
 
 @admin.register(ReminderLog)
 class ReminderLogAdmin(admin.ModelAdmin):
-    list_display = ("kind", "recipient", "chapter", "occurrence", "status", "sent_at", "attempts")
+    list_display = (
+        "kind",
+        "recipient",
+        "chapter",
+        "occurrence",
+        "status",
+        "sent_at",
+        "attempts",
+        "last_error",
+    )
     list_filter = ("kind", "status", "chapter")
     search_fields = ("recipient__email", "occurrence")
     date_hierarchy = "created_at"

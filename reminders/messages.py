@@ -1,7 +1,12 @@
-"""What each reminder says: a context per kind, and the 1-2-1's calendar invite."""
+"""What each reminder says: a context per kind, how a digest groups and names them, and the
+1-2-1's calendar invite."""
 
 import datetime as dt
+from dataclasses import dataclass, field
 
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 from icalendar import Calendar, Event
 
 from meetings.models import Attendance, Meeting, Visit
@@ -48,7 +53,97 @@ def one_to_one_ics(one_to_one: OneToOne) -> bytes:
 
 
 def context_for(log: ReminderLog) -> dict | None:
+    """What one ledger row says, or ``None`` when its subject is gone. Besides the values its
+    templates read: ``subject`` (the email's, when it is alone), optionally ``link`` and
+    ``action`` (where one tap takes the reader, and the words on it; without them the email's
+    own "Open Slipstream" serves) and ``attachments``."""
     return BUILDERS[log.kind](log)
+
+
+@dataclass
+class Item:
+    """One ledger row in a digest, with its fragments once drawn."""
+
+    log: ReminderLog
+    context: dict
+    html: SafeString = field(default=SafeString(""))
+    text: str = ""
+
+    @property
+    def link(self) -> str | None:
+        return self.context.get("link")
+
+    @property
+    def action(self) -> str | None:
+        return self.context.get("action")
+
+
+@dataclass
+class Group:
+    """The items of one kind, under a heading that counts them."""
+
+    kind: str
+    title: str
+    items: list[Item]
+
+    @property
+    def rule(self) -> str:
+        return "-" * len(self.title)
+
+
+#: The order of a digest's sections: what happens soonest first.
+ORDER = [
+    Kind.MEETING_EVE,
+    Kind.ONE_TO_ONE,
+    Kind.REFERRAL_WAITING,
+    Kind.MISSED_MEETING,
+    Kind.POLICY,
+    Kind.POLICY_OVER,
+    Kind.RENEWAL,
+]
+
+
+def section_title(kind: str, count: int) -> str:
+    """The heading of a digest's section of ``count`` reminders of one kind."""
+    titles = {
+        Kind.MEETING_EVE: ngettext("The meeting tomorrow", "%(count)d meetings tomorrow", count),
+        Kind.ONE_TO_ONE: ngettext("A 1-2-1 tomorrow", "%(count)d 1-2-1s tomorrow", count),
+        Kind.REFERRAL_WAITING: ngettext(
+            "A referral waiting for your update",
+            "%(count)d referrals waiting for your update",
+            count,
+        ),
+        Kind.MISSED_MEETING: ngettext("A missed meeting", "%(count)d missed meetings", count),
+        Kind.POLICY: gettext("Your attendance"),
+        Kind.POLICY_OVER: ngettext(
+            "A member over the attendance limit",
+            "%(count)d members over the attendance limit",
+            count,
+        ),
+        Kind.RENEWAL: ngettext(
+            "A membership renewal due", "%(count)d membership renewals due", count
+        ),
+    }
+    return titles[kind] % {"count": count}
+
+
+def grouped(items: list[Item]) -> list[Group]:
+    """The items in sections by kind, soonest first; within a kind, as they were recorded."""
+    by_kind: dict[str, list[Item]] = {}
+    for item in items:
+        by_kind.setdefault(item.log.kind, []).append(item)
+    return [
+        Group(kind, section_title(kind, len(by_kind[kind])), by_kind[kind])
+        for kind in ORDER
+        if kind in by_kind
+    ]
+
+
+def digest_subject(items: list[Item], groups: list[Group]) -> str:
+    """One reminder keeps its own subject; several are named by their sections."""
+    if len(items) == 1:
+        return items[0].context["subject"]
+    return " · ".join(group.title for group in groups)
 
 
 def _one_to_one(log: ReminderLog) -> dict | None:
@@ -81,13 +176,14 @@ def _one_to_one(log: ReminderLog) -> dict | None:
         one_to_one.date, one_to_one.time or DEFAULT_ONE_TO_ONE_TIME, one_to_one.chapter.tz
     )
     return {
-        "subject": f"1-2-1 with {other_label} tomorrow",
+        "subject": gettext("1-2-1 with %(other)s tomorrow") % {"other": other_label},
         "other": other,
         "other_label": other_label,
         "one_to_one": one_to_one,
         "start": start,
-        "link": _url("home"),
-        "attachments": [("one-to-one.ics", one_to_one_ics(one_to_one), "text/calendar")],
+        "attachments": [
+            (f"one-to-one-{one_to_one.pk}.ics", one_to_one_ics(one_to_one), "text/calendar")
+        ],
     }
 
 
@@ -107,12 +203,14 @@ def _missed_meeting(log: ReminderLog) -> dict | None:
         return None
     status = _policy(attendance.member, attendance.meeting.date)
     return {
-        "subject": f"We missed you on {attendance.meeting.date:%A %-d %B}",
+        "subject": gettext("We missed you on %(day)s")
+        % {"day": date_format(attendance.meeting.date, "l j F")},
         "meeting": attendance.meeting,
         "status": status,
         "limit": attendance.member.chapter.absence_limit,
         "window_weeks": attendance.member.chapter.policy_window_weeks,
-        "link": _url("home"),
+        "link": _url("meetings:my_attendance"),
+        "action": gettext("See your attendance"),
     }
 
 
@@ -125,13 +223,24 @@ def _policy_notice(log: ReminderLog) -> dict | None:
         return None  # they recovered before the note went out
     if log.kind == Kind.POLICY_OVER and status.state != "over":
         return None
-    subject = (
-        f"{member.full_name} is over the attendance limit"
-        if log.kind == Kind.POLICY_OVER
-        else f"Attendance: you have {status.absences} absence{'s' if status.absences != 1 else ''}"
-    )
-    return {"subject": subject, "member": member, "status": status,
-            "limit": member.chapter.absence_limit, "link": _url("home")}  # fmt: skip
+    if log.kind == Kind.POLICY_OVER:
+        subject = gettext("%(name)s is over the attendance limit") % {"name": member.full_name}
+    else:
+        subject = ngettext(
+            "Attendance: you have %(count)d absence",
+            "Attendance: you have %(count)d absences",
+            status.absences,
+        ) % {"count": status.absences}
+    mine = log.kind == Kind.POLICY
+    return {
+        "subject": subject,
+        "member": member,
+        "status": status,
+        "limit": member.chapter.absence_limit,
+        "window_weeks": member.chapter.policy_window_weeks,
+        "link": _url("meetings:my_attendance") if mine else _url("members:profile", member.pk),
+        "action": gettext("See your attendance") if mine else gettext("Open their profile"),
+    }
 
 
 def _referral_waiting(log: ReminderLog) -> dict | None:
@@ -145,13 +254,14 @@ def _referral_waiting(log: ReminderLog) -> dict | None:
         return None
     last = referral.status_changed_at or referral.created_at
     return {
-        "subject": f"How did it go with {referral.contact_name}?",
+        "subject": gettext("How did it go with %(contact)s?") % {"contact": referral.contact_name},
         "referral": referral,
         # A giver of another chapter with its name; one outside Slipstream as the slip names
         # them (they have no login: the update is for the record, not for them to read).
         "giver_label": party_name(referral, "giver", referral.receiver.chapter_id),
         "days": (log.created_at - last).days,
-        "link": _url("referrals:inbox"),
+        "link": _url("referrals:detail", referral.pk),
+        "action": gettext("Update this referral"),
     }
 
 
@@ -169,10 +279,12 @@ def _meeting_eve(log: ReminderLog) -> dict | None:
         .order_by("visitor__name")
     )
     return {
-        "subject": f"Meeting tomorrow, {meeting.date:%A %-d %B}",
+        "subject": gettext("Meeting tomorrow, %(day)s")
+        % {"day": date_format(meeting.date, "l j F")},
         "meeting": meeting,
         "visitors": visitors,
         "link": _url("referrals:log_slip"),
+        "action": gettext("Log your slips"),
     }
 
 
@@ -182,12 +294,12 @@ def _renewal(log: ReminderLog) -> dict | None:
         return None
     mine = member.user_id == log.recipient_id
     return {
-        "subject": "Your membership renewal is due"
+        "subject": gettext("Your membership renewal is due")
         if mine
-        else f"{member.full_name}'s renewal is due {member.renewal_due:%-d %B}",
+        else gettext("%(name)s's renewal is due %(day)s")
+        % {"name": member.full_name, "day": date_format(member.renewal_due, "j F")},
         "member": member,
         "mine": mine,
-        "link": _url("home"),
     }
 
 

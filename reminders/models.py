@@ -28,6 +28,9 @@ class ReminderLog(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Nothing to send"
+        #: Never to be sent: its data cannot make an email (an address that is not one, a
+        #: line break in a header), or its attempts ran out; ``last_error`` says why.
+        FAILED = "failed", "Failed"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="+")

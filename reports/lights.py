@@ -13,8 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext, ngettext
+
 from meetings.models import Meeting
 from members.models import Chapter, Member
+from members.templatetags.money import amount, money
 
 from .palms import PalmsRow, members_record, palms_rows
 
@@ -142,7 +145,7 @@ def _score(chapter: Chapter, row: PalmsRow, weeks: int) -> tuple[list[Measure], 
         else 0
     )
     measures.append(
-        Measure("tyfcb", "TYFCB credited", f"{tyfcb:.2f}", tyfcb_points, tp["threshold"])
+        Measure("tyfcb", "TYFCB credited", amount(tyfcb, chapter), tyfcb_points, tp["threshold"])
     )
     testimonials = _rate_points(Decimal(row["T"]), table["testimonials"])
     best_t = max(p for _, p in table["testimonials"])
@@ -153,31 +156,54 @@ def _score(chapter: Chapter, row: PalmsRow, weeks: int) -> tuple[list[Measure], 
     # Steps: (extra units, points gained, sentence) for the next tier of each measure.
     steps: list[tuple[Decimal, int, str]] = []
 
-    def rate_step(key, count, table_key, unit, scale=Decimal(1)):
+    def rate_step(key, count, table_key, sentence, scale=Decimal(1)):
         current = next(m.points for m in measures if m.key == key)
         for at_least, points in reversed(_tiers(table[table_key])):
             if points > current and weeks:
                 needed = math.ceil(at_least * w / scale - Decimal(count))
                 if needed > 0:
-                    steps.append((Decimal(needed), points - current, f"{needed} more {unit}"))
+                    steps.append((Decimal(needed), points - current, sentence(needed)))
                 break
 
-    rate_step("referrals", referrals, "referrals_per_week", "referrals given")
-    rate_step("visitors", row["V"], "visitors_per_month", "visitors brought", WEEKS_PER_MONTH)
-    rate_step("one_to_ones", row["121"], "one_to_ones_per_week", "done 1-2-1s")
-    rate_step("ceu", row["CEU"], "ceu_per_week", "CEU credits")
+    def more(singular: str, plural: str):
+        return lambda n: ngettext(singular, plural, n) % {"n": n}
+
+    rate_step(
+        "referrals",
+        referrals,
+        "referrals_per_week",
+        more("%(n)d more referral given", "%(n)d more referrals given"),
+    )
+    rate_step(
+        "visitors",
+        row["V"],
+        "visitors_per_month",
+        more("%(n)d more visitor brought", "%(n)d more visitors brought"),
+        WEEKS_PER_MONTH,
+    )
+    rate_step(
+        "one_to_ones",
+        row["121"],
+        "one_to_ones_per_week",
+        more("%(n)d more 1-2-1 done", "%(n)d more 1-2-1s done"),
+    )
+    rate_step(
+        "ceu", row["CEU"], "ceu_per_week", more("%(n)d more CEU credit", "%(n)d more CEU credits")
+    )
     if tyfcb_points < tp["threshold"]:
         target = threshold / 2 if tyfcb_points < tp["half"] and tyfcb > 0 else threshold
         if tyfcb == 0:
-            steps.append((Decimal(1), tp["any"], "a first TYFCB thanking you"))
+            steps.append((Decimal(1), tp["any"], gettext("a first TYFCB thanking you")))
         else:
             gain = (tp["half"] if target < threshold else tp["threshold"]) - tyfcb_points
-            steps.append((Decimal(1), gain, f"{target - tyfcb:.2f} more TYFCB credited to you"))
+            sentence = gettext("%(amount)s more TYFCB credited to you")
+            steps.append((Decimal(1), gain, sentence % {"amount": money(target - tyfcb, chapter)}))
     if testimonials < best_t:
         for at_least, points in reversed(_tiers(table["testimonials"])):
             if points > testimonials:
-                more = int(at_least) - row["T"]
-                steps.append((Decimal(more), points - testimonials, f"{more} more testimonial(s)"))
+                n = int(at_least) - row["T"]
+                sentence = more("%(n)d more testimonial", "%(n)d more testimonials")(n)
+                steps.append((Decimal(n), points - testimonials, sentence))
                 break
     return measures, steps
 

@@ -58,6 +58,12 @@ class PalmsRow:
         return self.values[column]
 
     @property
+    def shown(self) -> list[tuple[str, int | Decimal]]:
+        """The row's numbers in column order with their column, for a page to draw each as
+        its column needs (TYFCB as money)."""
+        return [(column, self.values[column]) for column in COLUMNS]
+
+    @property
     def cells(self) -> list[str]:
         """The row's numbers in column order, as the CSV writes them (TYFCB with 2 decimals)."""
         return self.csv_cells()[2:]
@@ -191,9 +197,12 @@ def _read_in_snapshot(snapshot: str, sql: str, params: list) -> list[tuple]:
     if not _SNAPSHOT_ID.fullmatch(snapshot):
         raise ValueError(f"not a snapshot id: {snapshot!r}")
     aside = connections.create_connection(DEFAULT_DB_ALIAS)
+    threshold = None
     try:
         aside.ensure_connection()
-        aside.connection.prepare_threshold = None  # run once, planned for its values
+        # Run once, planned for its values; the connection may go back to a pool afterwards,
+        # so it gets its own threshold back.
+        threshold, aside.connection.prepare_threshold = aside.connection.prepare_threshold, None
         with aside.cursor() as cursor:
             cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # checked above
@@ -203,6 +212,8 @@ def _read_in_snapshot(snapshot: str, sql: str, params: list) -> list[tuple]:
             cursor.execute("COMMIT")
         return records
     finally:
+        if aside.connection is not None:
+            aside.connection.prepare_threshold = threshold
         aside.close()
 
 

@@ -6,14 +6,17 @@ from decimal import Decimal
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET
 
 from members.access import chapter_for_request, leadership_required, member_required
 from members.csvsafe import SafeWriter
 from members.models import Chapter
+from members.templatetags.money import money
 from pages.kept import fragment
 
-from .health import chapter_activity, referral_matrix, trend_chart
+from .charts import bar_chart
+from .health import WeekPoint, chapter_activity, referral_matrix
 from .lights import chapter_light, region_standings, standings
 from .palms import COLUMNS, palms_rows, palms_totals, write_palms_csv
 from .windows import QUICK_PICKS, window_from_request
@@ -128,7 +131,8 @@ def chapter_page(request: HttpRequest) -> HttpResponse:
             "chapter": chapter,
             "light": chapter_light(chapter, scored),
             "totals": totals,
-            "chart": trend_chart(trend),
+            "charts": _weekly_charts(chapter, trend),
+            "trend": trend,
             "at_risk": _at_risk(chapter, today, {s.member_id: s.name for s in scored}),
         }
         matrix = {"matrix": referral_matrix(chapter, window.start, window.end)}
@@ -150,6 +154,30 @@ def chapter_page(request: HttpRequest) -> HttpResponse:
             "matrix_html": matrix_html,
         },
     )
+
+
+def _weekly_charts(chapter: Chapter, trend: list[WeekPoint]) -> list:
+    """The chapter page's two charts, 26 weeks each: referrals, and TYFCB in its currency."""
+
+    def referrals(n) -> str:
+        return ngettext("%(n)d referral", "%(n)d referrals", n) % {"n": n}
+
+    return [
+        bar_chart(
+            [(p.week_ending, p.referrals) for p in trend],
+            id="referrals-chart",
+            title=gettext("Referrals a week"),
+            unit=gettext("referrals"),
+            value_text=referrals,
+        ),
+        bar_chart(
+            [(p.week_ending, p.tyfcb) for p in trend],
+            id="tyfcb-chart",
+            title=gettext("TYFCB a week (%(currency)s)") % {"currency": chapter.currency},
+            unit=chapter.currency,
+            value_text=lambda amount: money(amount, chapter),
+        ),
+    ]
 
 
 def _at_risk(chapter: Chapter, today, names: dict[int, str]) -> list[dict]:

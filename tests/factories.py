@@ -191,3 +191,14 @@ class TestimonialFactory(factory.django.DjangoModelFactory):
     chapter = factory.SelfAttribute("giver.chapter")
     date = factory.LazyFunction(_today)
     text = "Fixed our boiler the same day. Brilliant."
+
+
+def grant_tyfcb_slips(user):
+    """The explicit grant staff need to read single thank-you slips (``members.access.holds``:
+    a superuser's every-permission does not count)."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="referrals", codename="view_tyfcb_amounts")
+    )
+    return user

@@ -39,7 +39,8 @@ class _Settings(Application):
 
 
 def _read(monkeypatch, **env):
-    for name in ("WEB_WORKERS", "WEB_THREADS", "WEB_BIND"):
+    for name in ("WEB_WORKERS", "WEB_THREADS", "WEB_BIND", "BEHIND_TLS_PROXY",
+                 "FORWARDED_ALLOW_IPS"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -65,6 +66,65 @@ def test_the_environment_sets_workers_threads_and_address(monkeypatch):
 def test_a_worker_count_that_is_not_one_or_more_is_refused(monkeypatch, value):
     with pytest.raises(ImproperlyConfigured, match="WEB_WORKERS"):
         _read(monkeypatch, WEB_WORKERS=value)
+
+
+def test_without_a_tls_proxy_no_peer_may_say_the_request_came_over_https(monkeypatch):
+    cfg = _read(monkeypatch, FORWARDED_ALLOW_IPS="127.0.0.1")  # ignored without the proxy
+    assert cfg.forwarded_allow_ips == []
+    assert cfg.secure_scheme_headers == {}
+
+
+def test_behind_a_tls_proxy_only_its_addresses_may(monkeypatch):
+    cfg = _read(monkeypatch, BEHIND_TLS_PROXY="1")
+    assert cfg.forwarded_allow_ips == ["127.0.0.1", "::1"]
+    assert cfg.secure_scheme_headers == {"X-FORWARDED-PROTO": "https"}
+    cfg = _read(monkeypatch, BEHIND_TLS_PROXY="1", FORWARDED_ALLOW_IPS="192.0.2.7,2001:db8::/32")
+    assert cfg.forwarded_allow_ips == ["192.0.2.7", "2001:db8::/32"]
+
+
+@pytest.mark.parametrize("value", ["proxy.example.org", "192.0.2.7/24"])
+def test_a_proxy_address_that_is_not_one_is_refused(monkeypatch, value):
+    with pytest.raises(ImproperlyConfigured, match="FORWARDED_ALLOW_IPS"):
+        _read(monkeypatch, BEHIND_TLS_PROXY="1", FORWARDED_ALLOW_IPS=value)
+
+
+@pytest.mark.parametrize(("behind_tls_proxy", "answer"), [("0", 301), ("1", 404)])
+def test_x_forwarded_proto_from_this_host_skips_the_https_redirect_only_behind_the_proxy(
+    tmp_path, behind_tls_proxy, answer
+):
+    """The real server with production's redirect to HTTPS, asked over plain HTTP from this
+    host with ``X-Forwarded-Proto: https``: redirected unless a TLS proxy is configured (then
+    served: a page that does not exist answers 404)."""
+    port = _free_port()
+    env = os.environ | {
+        "WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "1", "WEB_THREADS": "1",
+        "DJANGO_SETTINGS_MODULE": "tests.process_settings", "DEBUG": "0",
+        "SECRET_KEY": "gunicorn-test-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "1", "BEHIND_TLS_PROXY": behind_tls_proxy,
+        "VAR_DIR": str(tmp_path), "LOG_LEVEL": "CRITICAL", "SITE_URL": "https://127.0.0.1",
+    }  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:chapter.gunicorn",
+         "chapter.wsgi", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                connection.request("GET", "/no-such-page", headers={"X-Forwarded-Proto": "https"})
+                status = connection.getresponse().status
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.2)
+            finally:
+                connection.close()
+        assert status == answer
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def _free_port() -> int:

@@ -37,7 +37,8 @@ pytestmark = pytest.mark.django_db
 #: ``SeatBackend``), then the page's own.
 EXPECTED = {
     "floor": 1,
-    "member dashboard": 10,
+    # The policy's statement: the home page says when the member's attendance is at risk.
+    "member dashboard": 11,
     "log a slip (GET)": 2,
     "log a slip (POST)": 3,
     "referrals inbox": 3,

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.browser.nav import log_out
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,5 +17,4 @@ def test_member_logs_in_and_out_in_the_browser(phone):
     phone.get_by_role("button", name="Log in").click()
     phone.get_by_role("heading", name="Hello, Ruth").wait_for()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    phone.get_by_role("button", name="Log out").click()
-    phone.get_by_role("link", name="Log in").wait_for()
+    log_out(phone)

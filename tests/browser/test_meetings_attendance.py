@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from meetings.models import Attendance
+from tests.browser.nav import log_out
 from tests.conftest import _member
 from tests.factories import PASSWORD, AttendanceFactory, ChapterFactory, MeetingFactory
 
@@ -73,7 +74,7 @@ def test_vice_president_changes_three_marks_and_the_president_sees_who_went_over
         ("Alice", "S"),
     }
 
-    phone.get_by_role("button", name="Log out").click()
+    log_out(phone)
     log_in(phone, "priya@example.test")
     phone.goto(reverse("meetings:review"))
     at_risk = phone.locator(".at-risk")

@@ -52,7 +52,42 @@ def test_guest_registers_and_the_visitor_host_marks_them_attended(phone):
 
     phone.goto(reverse("meetings:visitors_at", args=[meeting.pk]))
     phone.get_by_role("button", name="Grace Hopper came").click()
-    phone.get_by_role("button", name="Grace Hopper did not come").wait_for()
+    phone.get_by_role("button", name="Undo: Grace Hopper came").wait_for()
     assert Visit.objects.filter(invited_by=alice, attended=True).count() == before + 1
     phone.reload()
     assert "Attended" in phone.locator(".visit-list li", has_text="Grace Hopper").inner_text()
+
+
+def test_after_registering_the_thank_you_and_the_calendar_file_are_in_view(phone, tmp_path):
+    """On a phone the guest sees at once that it worked: the thank-you at the top of the
+    first screen, the meeting, and the .ics to add it to their calendar."""
+    chapter = ChapterFactory(name="Riverside", slug="riverside", venue="The Old Bank")
+    today = chapter.today()
+    meeting = MeetingFactory(
+        chapter=chapter,
+        date=today + dt.timedelta(days=(chapter.meeting_weekday - today.weekday()) % 7 or 7),
+    )
+    phone.goto(reverse("meetings:public", args=["riverside"]))
+    phone.get_by_label("Your name").fill("Grace Hopper")
+    phone.get_by_label("Your email").fill("grace@example.test")
+    phone.get_by_label("Your trade").fill("Printer")
+    phone.get_by_label("Which meeting").select_option(str(meeting.pk))
+    phone.get_by_role("button", name="Register my visit").click()
+
+    thanks = phone.get_by_role("heading", name="Thank you! You are registered.")
+    thanks.wait_for()
+    calendar = phone.get_by_role("link", name="Add to my calendar (.ics)")
+    height = phone.viewport_size["height"]
+    assert phone.evaluate("window.scrollY") == 0
+    for element in (thanks, phone.get_by_text("The Old Bank"), calendar):
+        box = element.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    with phone.expect_download() as download:
+        calendar.click()
+    assert download.value.suggested_filename == "meeting.ics"
+    saved = tmp_path / "meeting.ics"
+    download.value.save_as(saved)
+    assert f"meeting-{meeting.pk}@slipstream" in saved.read_text()
+    phone.reload()  # the confirmation reloads as itself, registering nobody twice
+    thanks.wait_for()
+    assert Visit.objects.filter(meeting=meeting).count() == 1

@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.nav import go_to
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +18,7 @@ def test_directory_search_narrows_the_cards_in_place(phone, member, other_member
     phone.get_by_label("Email").fill(member.user.email)
     phone.get_by_label("Password").fill(PASSWORD)
     phone.get_by_role("button", name="Log in").click()
-    phone.get_by_role("link", name="Directory").click()
+    go_to(phone, "Directory")
     phone.wait_for_url("**/members/")
     phone.wait_for_load_state()  # htmx (a deferred script) is ready once the page has loaded
     assert phone.locator(".member-card").count() == 3

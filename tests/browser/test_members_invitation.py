@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from members.models import Member
+from tests.browser.nav import log_out, main_nav
 from tests.factories import PASSWORD, ClassificationFactory, ContactSphereFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +19,7 @@ def test_secretary_invites_and_the_invitee_lands_on_the_directory(phone, secreta
     phone.get_by_label("Email").fill(secretary.user.email)
     phone.get_by_label("Password").fill(PASSWORD)
     phone.get_by_role("button", name="Log in").click()
-    phone.get_by_role("link", name="Directory").wait_for()
+    main_nav(phone).wait_for()
     phone.goto("/members/invite/")
     phone.get_by_label("Email").fill("nina@example.test")
     phone.get_by_label("First name").fill("Nina")
@@ -28,8 +29,7 @@ def test_secretary_invites_and_the_invitee_lands_on_the_directory(phone, secreta
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     phone.get_by_role("button", name="Send invitation").click()
     phone.get_by_text("Invitation sent to Nina New").wait_for()
-    phone.get_by_role("button", name="Log out").click()
-    phone.get_by_role("link", name="Log in").wait_for()
+    log_out(phone)
 
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/members/invitations/\S+/", mail.outbox[0].body).group(0)

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.nav import go_to, log_out
 from tests.factories import PASSWORD, MemberFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,11 +17,6 @@ def log_in(phone, email):
     phone.get_by_label("Password").fill(PASSWORD)
     phone.get_by_role("button", name="Log in").click()
     phone.get_by_role("heading", name=re.compile(r"^Hello, ")).wait_for()
-
-
-def log_out(phone):
-    phone.get_by_role("button", name="Log out").click()
-    phone.get_by_role("link", name="Log in").wait_for()
 
 
 def fits_the_screen(phone):
@@ -62,13 +58,12 @@ def test_referral_is_won_thanked_and_counted_for_the_giver(phone):
 
     # Ben marks it won in his inbox and writes the thank-you, prefilled.
     log_in(phone, "ben@example.test")
-    phone.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Referrals for me"
-    ).click()
+    go_to(phone, "Referrals")
     row = phone.locator("li.referral-row", has_text="Hannah Price")
     expect(row).to_have_class(re.compile("is-new"))
     row.get_by_label("Note (optional)").fill("Signed a year's contract")
-    row.get_by_role("button", name="Won").click()
+    row.get_by_role("button", name="Won").click()  # an outcome asks once
+    row.get_by_role("button", name="Yes, Won").click()
     expect(row.get_by_text("Updated: Won.")).to_be_visible()
     assert fits_the_screen(phone)
     row.get_by_role("link", name="Write a TYFCB").click()
@@ -80,7 +75,7 @@ def test_referral_is_won_thanked_and_counted_for_the_giver(phone):
 
     # Ann sees the outcome and the business she generated.
     log_in(phone, "ann@example.test")
-    expect(phone.locator("#business-generated")).to_have_text("1500.00 GBP")
+    expect(phone.locator("#business-generated")).to_have_text("1,500.00\xa0GBP")
     assert fits_the_screen(phone)
     phone.get_by_role("link", name="Referrals I gave").click()
     given = phone.locator("li.referral-row", has_text="Hannah Price")

@@ -34,10 +34,12 @@ def fits_the_screen(phone):
 
 
 def table_rows(phone) -> dict[str, list[str]]:
+    """The PALMS table's cells as the CSV writes them: the page groups TYFCB by thousands
+    (1,500.00), the file does not (1500.00)."""
     rows = {}
     for tr in phone.locator("table.palms tbody tr").all():
         name = tr.locator("th").inner_text().strip()
-        rows[name] = [td.inner_text().strip() for td in tr.locator("td").all()]
+        rows[name] = [td.inner_text().strip().replace(",", "") for td in tr.locator("td").all()]
     return rows
 
 
@@ -79,6 +81,7 @@ def test_president_downloads_the_12_month_palms_and_it_matches_the_table(phone, 
     expect(phone.get_by_role("link", name="12 months")).to_have_attribute("aria-current", "true")
     assert fits_the_screen(phone)
     shown = table_rows(phone)
+    assert "1,234.50" in phone.locator("table.palms").inner_text()  # grouped on the page
     assert set(shown) == {"Priya " + president.user.last_name, "Ann Archer", "Ben Baker",
                           "Dora Dunn"}  # fmt: skip
 

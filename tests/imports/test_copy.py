@@ -118,15 +118,16 @@ def test_copy_stores_exactly_what_bulk_create_stores(data, tmp_path, monkeypatch
 
 @pytest.mark.postgres
 def test_a_row_the_database_refuses_is_found_and_named_by_its_line(tmp_path, monkeypatch):
-    """Python lets a bad temperature through (as if a check were missing): the COPY fails in
-    its savepoint, the rows are tried one by one, and the problem names the line."""
+    """Python lets through a row a constraint forbids (as if a check were missing: another
+    chapter's name beside a giver who is a member): the COPY fails in its savepoint, the rows
+    are tried one by one, and the problem names the line."""
     shutil.copytree(RIVERSIDE, tmp_path / "riverside")
     real_parse = slip_importers.ReferralsCsv.parse
 
     def parse(self, ctx, row):
         key, values = real_parse(self, ctx, row)
         if key[-1] == "Quinn Quade":  # the contact, last of the natural key
-            values["temperature"] = 9
+            values["other_chapter_name"] = "BNI Elsewhere"
         return key, values
 
     monkeypatch.setattr(slip_importers.ReferralsCsv, "parse", parse)
@@ -139,7 +140,7 @@ def test_a_row_the_database_refuses_is_found_and_named_by_its_line(tmp_path, mon
     with pytest.raises(CommandError, match="1 problem"):
         call_command("import_chapter", "riverside", str(tmp_path / "riverside"), stderr=err)
     assert err.getvalue().startswith(f"referrals.csv:{line}: ")
-    assert "referral_temperature_1_to_5" in err.getvalue()
+    assert "referral_other_chapter_with_name" in err.getvalue()
     assert not Referral.objects.exists() and not Chapter.objects.exists()
 
 

@@ -148,7 +148,7 @@ def test_saving_a_stale_chapter_never_moves_it_back(two):
 
 
 def test_every_tracked_kind_is_covered():
-    """A new model that reports read goes into ``triggers.revision.TRACKED``, a migration and here."""
+    """A new model that reports read goes into ``triggers.revision.TRACKED`` and a migration."""
     tracked = {slips.Referral, slips.Tyfcb, slips.OneToOne, slips.Ceu, slips.Testimonial,
                meetings.Attendance, meetings.Visitor, meetings.Visit, meetings.Meeting, Role,
                Member}  # fmt: skip

@@ -18,7 +18,7 @@ from referrals import models as slip_models
 from referrals.models import OneToOne, Referral, Tyfcb
 from reports.palms import palms_rows
 from tests.conftest import _member
-from tests.factories import MeetingFactory, MemberFactory, UserFactory
+from tests.factories import MeetingFactory, MemberFactory, UserFactory, grant_tyfcb_slips
 from tests.html import shown
 from triggers.revision import touch
 
@@ -191,7 +191,7 @@ def test_a_status_tap_redraws_the_card_with_the_outside_giver(login, alice, slip
     from_outside = slips["from_outside"]
     response = login(alice).post(
         reverse("referrals:set_status", args=[from_outside.pk]),
-        {"to_status": "won"},
+        {"to_status": "won", "confirmed": "1"},
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
@@ -217,7 +217,9 @@ def _card(html: str, slip) -> str:
 
 def test_the_giver_sees_the_outcome_across_the_line(login, alice, pat, slips):
     to_pat = slips["to_pat"]
-    login(pat).post(reverse("referrals:set_status", args=[to_pat.pk]), {"to_status": "won"})
+    login(pat).post(
+        reverse("referrals:set_status", args=[to_pat.pk]), {"to_status": "won", "confirmed": "1"}
+    )
     html = login(alice).get(reverse("referrals:given")).text
     assert "To Pat Lee · Hilltop" in html
     assert "Passed to Pat Lee · Hilltop" in html
@@ -262,7 +264,7 @@ def test_a_thank_you_across_the_line_stays_closed_to_the_writers_leaders(
     assert login(our_vp).get(url).status_code == 404
     html = login(their_vp).get(url).text
     assert "<dt>Written by</dt><dd>Alice Ash · Riverside</dd>" in html
-    assert "1234.00" in html
+    assert "1,234.00" in html
 
 
 # --- The vice-president's week ------------------------------------------------------------
@@ -334,7 +336,7 @@ def _more(alice, pat, today, n):
 
 @pytest.mark.parametrize(
     ("page", "expected"),
-    [("home", 10), ("referrals:inbox", 3), ("referrals:given", 4)],
+    [("home", 11), ("referrals:inbox", 3), ("referrals:given", 4)],
 )
 def test_pages_cost_the_pinned_queries_with_slips_beyond_the_chapter(
     login, chapter, alice, pat, slips, today, page, expected
@@ -380,6 +382,7 @@ def test_the_week_costs_the_same_queries_however_many_slips_cross_the_line(
 def test_the_admin_lists_slips_with_a_missing_member_and_names_the_party(
     login, staff, slips, model, shown_labels
 ):
+    grant_tyfcb_slips(staff)  # staff read single thank-you slips only with the grant
     response = login(staff).get(reverse(f"admin:referrals_{model}_changelist"))
     assert response.status_code == 200
     for label in shown_labels:
@@ -391,6 +394,7 @@ def test_the_admin_lists_slips_with_a_missing_member_and_names_the_party(
     [("referral", "BNI Givers", 1), ("tyfcb", "old member", 1), ("onetoone", "vee", 1)],
 )
 def test_the_admin_finds_a_slip_by_its_outside_party(login, staff, slips, model, query, count):
+    grant_tyfcb_slips(staff)
     response = login(staff).get(reverse(f"admin:referrals_{model}_changelist"), {"q": query})
     assert response.context["cl"].result_count == count
 

@@ -22,7 +22,7 @@ def tyfcb_url(tyfcb):
 def test_writer_thanked_and_leadership_see_the_tyfcb(login, request, tyfcb, who):
     response = login(request.getfixturevalue(who)).get(tyfcb_url(tyfcb))
     assert response.status_code == 200
-    assert "4321.00" in response.content.decode()
+    assert "4,321.00\xa0GBP" in response.content.decode()  # grouped, with the currency
 
 
 @pytest.mark.parametrize("who", ["secretary", "membership_committee", "outsider"])
@@ -33,17 +33,17 @@ def test_third_member_gets_404_on_a_tyfcb_slip(login, request, tyfcb, who):
 def test_third_member_sees_only_their_own_totals_on_the_dashboard(login, tyfcb, secretary):
     html = login(secretary).get(reverse("home")).content.decode()
     assert "4321" not in html
-    assert 'id="business-generated">0.00 GBP' in html
+    assert 'id="business-generated">0.00\xa0GBP' in html
 
 
 def test_thanked_member_sees_the_credit_and_writer_the_business_received(
     login, client, tyfcb, member, other_member
 ):
     html = login(other_member).get(reverse("home")).content.decode()
-    assert 'id="business-generated">4321.00 GBP' in html
+    assert 'id="business-generated">4,321.00\xa0GBP' in html
     client.logout()
     html = login(member).get(reverse("home")).content.decode()
-    assert 'id="business-received">4321.00 GBP' in html
+    assert 'id="business-received">4,321.00\xa0GBP' in html
 
 
 @pytest.mark.parametrize("kind", ["tyfcb", "one_to_one", "ceu"])

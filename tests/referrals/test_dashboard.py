@@ -101,8 +101,9 @@ def test_dashboard_query_count_is_fixed(
     touch(chapter.pk)  # drawn afresh, as after any write in the chapter
     # the user with their seat (the session is cached), 4 week lists, 1-2-1s (the week's and
     # the next), waiting list with its count, money, the standing: the PALMS union + meeting
-    # dates (the member's own PALMS record comes from the viewer's seat)
-    with django_assert_num_queries(10):
+    # dates (the member's own PALMS record comes from the viewer's seat), and the attendance
+    # policy's one statement (the page says when the member is at risk)
+    with django_assert_num_queries(11):
         client.get(reverse("home"))
     # Nothing changed since: the board comes from the cache; only the user with their seat.
     with django_assert_num_queries(1):

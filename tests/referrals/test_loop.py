@@ -35,7 +35,9 @@ def test_receivers_status_change_appears_in_the_givers_view_with_history(
 ):
     receiver = login(other_member)
     receiver.post(status_url(referral), {"to_status": "contacted", "note": "Left a voicemail"})
-    receiver.post(status_url(referral), {"to_status": "won", "note": "Signed today"})
+    receiver.post(
+        status_url(referral), {"to_status": "won", "note": "Signed today", "confirmed": "1"}
+    )
     client.logout()
     html = login(member).get(reverse("referrals:given")).content.decode()
     assert '<span class="badge status-won">Won</span>' in html
@@ -51,7 +53,7 @@ def test_receivers_status_change_appears_in_the_givers_view_with_history(
 
 def test_htmx_status_update_returns_just_the_row_offering_a_tyfcb(login, referral, other_member):
     response = login(other_member).post(
-        status_url(referral), {"to_status": "won"}, headers={"HX-Request": "true"}
+        status_url(referral), {"to_status": "won", "confirmed": "1"}, headers={"HX-Request": "true"}
     )
     html = response.content.decode()
     assert html.lstrip().startswith(f'<li id="referral-{referral.pk}"')
@@ -174,7 +176,10 @@ def test_inbox_cards_show_each_part_escaped_and_a_form_on_each_open_one(
         ) in card
         assert re.search(r'name="csrfmiddlewaretoken" value="[^"]+"', card)
         assert f'<label for="note-{referral.pk}" class="small">Note (optional)</label>' in card
-    assert 'name="to_status" value="won" class="primary">Won</button>' in cards["contacted"]
+    assert (
+        'name="to_status" value="won" class="outcome-won primary">Won</button>'
+        in cards["contacted"]
+    )
     log = reverse("referrals:log_slip")
     assert f'href="{log}?kind=tyfcb&amp;referral={won.pk}">Write a TYFCB</a>' in cards["won"]
     assert "<form" not in cards["won"] and "<form" not in cards["lost"]

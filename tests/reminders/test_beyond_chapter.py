@@ -89,7 +89,8 @@ def test_the_email_names_the_giver_with_their_chapter(alice, pat, hilltop):
     assert message.subject == "[Hilltop] How did it go with Dana Diaz?"
     assert "Alice Ash · Riverside passed you a referral: Dana Diaz" in message.body
     assert "Let Alice know how it is going" in message.body
-    assert "/slips/inbox/" in message.body
+    link = f"http://localhost:8000/slips/referral/{referral.pk}/"
+    assert f"Update this referral: {link}" in message.body
 
 
 def test_a_referral_from_outside_slipstream_reminds_and_names_the_outsider(alice, riverside):

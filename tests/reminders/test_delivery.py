@@ -6,6 +6,7 @@ a worker killed in the middle of a send, a mail server that refuses, the broker 
 
 import datetime as dt
 import time
+from email.header import decode_header, make_header
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,8 +45,9 @@ def worker(tmp_path, sink, django_db_setup, monkeypatch):
 @pytest.fixture
 def one_to_one():
     chapter = ChapterFactory(slug="riverside", name="Riverside", time_zone="Europe/London")
-    a = MemberFactory(chapter=chapter, user=UserFactory(email="ann@example.test"))
-    b = MemberFactory(chapter=chapter, user=UserFactory(email="ben@example.test"))
+    # No renewal due: a sweep at the real time (after a worker is killed) finds the 1-2-1 alone.
+    a = MemberFactory(chapter=chapter, user=UserFactory(email="ann@example.test"), renewal_due=None)
+    b = MemberFactory(chapter=chapter, user=UserFactory(email="ben@example.test"), renewal_due=None)
     return OneToOneFactory(
         member_a=a, member_b=b, date=dt.date(2026, 12, 3), time=dt.time(8, 30),
         place="Café Nero", status="planned",
@@ -145,8 +147,12 @@ def test_reminders_across_the_chapter_line_go_out_once_each(worker, sink):
 
     riverside = ChapterFactory(slug="riverside", name="Riverside", time_zone="Europe/London")
     hilltop = ChapterFactory(slug="hilltop", name="Hilltop", time_zone="America/New_York")
-    ann = MemberFactory(chapter=riverside, user=UserFactory(email="ann@example.test"))
-    pat = MemberFactory(chapter=hilltop, user=UserFactory(email="pat@example.test"))
+    ann = MemberFactory(
+        chapter=riverside, user=UserFactory(email="ann@example.test"), renewal_due=None
+    )
+    pat = MemberFactory(
+        chapter=hilltop, user=UserFactory(email="pat@example.test"), renewal_due=None
+    )
     referral = Referral.objects.create(
         chapter=riverside,
         giver=ann,
@@ -178,3 +184,32 @@ def test_reminders_across_the_chapter_line_go_out_once_each(worker, sink):
     assert "Visitor Vee" in str(event["SUMMARY"])
     assert len(sink.messages) == 2
     assert ReminderLog.objects.filter(status="sent").count() == 2
+
+
+def test_everything_due_to_a_member_goes_out_as_one_email(worker, sink, one_to_one):
+    """Ann has the 1-2-1 and three referrals waiting: one email, whose rows are all sent;
+    Ben has the 1-2-1 alone. A second sweep sends nothing."""
+    from referrals.models import Referral
+
+    ann, ben = one_to_one.member_a, one_to_one.member_b
+    waiting = [
+        Referral.objects.create(
+            chapter=ann.chapter, giver=ben, receiver=ann, date=NOW.date(), contact_name=name
+        )
+        for name in ("Dana Diaz", "Eve Evans", "Finn Ford")
+    ]
+    Referral.objects.filter(pk__in=[r.pk for r in waiting]).update(
+        created_at=NOW - dt.timedelta(days=8)
+    )
+    services.run_sweeps(NOW)
+    wait_for(lambda: len(sink.messages) == 2, message=worker.log())
+    [to_ann] = sink.to("ann@example.test")
+    subject = str(make_header(decode_header(to_ann["Subject"])))
+    assert subject == "[Riverside] A 1-2-1 tomorrow · 3 referrals waiting for your update"
+    text = next(p for p in to_ann.walk() if p.get_content_type() == "text/plain")
+    body = text.get_payload(decode=True).decode()
+    assert all(name in body for name in ("Dana Diaz", "Eve Evans", "Finn Ford"))
+    assert ReminderLog.objects.filter(recipient=ann.user, status="sent").count() == 4
+    services.run_sweeps(NOW + dt.timedelta(minutes=10))
+    time.sleep(2)
+    assert len(sink.messages) == 2

@@ -162,9 +162,9 @@ def test_matrix_counts_who_gave_to_whom_with_the_balance(login, president, membe
     # To self, and to the outside column (nobody beyond the chapter here).
     assert member_row.count('<td class="num heat-0"></td>') == 2
     assert "<svg" in response.text
-    assert f"<title>Week ending {today:%d %b}: 4 referrals, 0.00 TYFCB</title></rect>" in (
-        response.text
-    )
+    week = f"{today.day} {today:%b}"
+    assert f"<title>Week ending {week}: 4 referrals</title></rect>" in response.text
+    assert f"<title>Week ending {week}: 0.00\xa0GBP</title></rect>" in response.text
 
 
 def _matrix_row(html: str, name: str) -> str:

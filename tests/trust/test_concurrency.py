@@ -63,7 +63,8 @@ def test_fifty_status_updates_on_one_referral_keep_every_accepted_change(
 
     def update(i: int):
         session = receiver if i % 2 else corrector
-        return session.post(url, {"to_status": statuses[i % 5], "note": f"update {i}"}, htmx=True)
+        data = {"to_status": statuses[i % 5], "note": f"update {i}", "confirmed": "1"}
+        return session.post(url, data, htmx=True)
 
     replies = all_at_once([lambda i=i: update(i) for i in range(WRITERS)])
     assert_no_errors(replies)

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from bniconnect.services import Report, import_bni, read_aliases
+from members.importing import Limits, shown_problems
 from members.models import Chapter
 
 
@@ -47,10 +48,12 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"no such file: {', '.join(missing)}")
         progress = self._show_progress if self.stdout.isatty() else None
+        name = name or slug.replace("-", " ").title()
+        refused = Limits(Chapter, {"name": "--name"}).problem({"slug": slug, "name": name})
+        if refused:
+            raise CommandError(f"the chapter's {refused}")
         with transaction.atomic():
-            chapter, created = Chapter.objects.get_or_create(
-                slug=slug, defaults={"name": name or slug.replace("-", " ").title()}
-            )
+            chapter, created = Chapter.objects.get_or_create(slug=slug, defaults={"name": name})
             alias_map, problems = read_aliases(aliases, chapter) if aliases else ({}, [])
             report = import_bni(
                 chapter,
@@ -66,11 +69,9 @@ class Command(BaseCommand):
             if not report.ok or dry_run:
                 transaction.set_rollback(True)
         if not report.ok:
-            for problem in report.problems[:100]:
+            for problem in shown_problems(report.problems):
                 self.stderr.write(problem)
-            if len(report.problems) > 100:
-                self.stderr.write(f"… and {len(report.problems) - 100} more")
-            raise CommandError(f"{len(report.problems)} problem(s); nothing was imported.")
+            raise CommandError(f"{len(report.problems):,} problem(s); nothing was imported.")
         self._summary(report, created)
 
     def _show_progress(self, filename: str, done: int, expected: int) -> None:

@@ -6,7 +6,15 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from members.importing import ImportFailed, Progress, discover, import_directory
+from members.importing import (
+    PROBLEMS_SHOWN,
+    ImportFailed,
+    Limits,
+    Progress,
+    discover,
+    import_directory,
+    shown_problems,
+)
 from members.models import Chapter, validate_time_zone
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -16,7 +24,8 @@ OUTCOMES = ("created", "updated", "unchanged")
 class Command(BaseCommand):
     help = (
         "Import a chapter from a directory of CSV files (roster.csv, attendance.csv, …). "
-        "On any bad row nothing is stored and every problem is printed as file.csv:LINE: message."
+        "On any bad row nothing is stored and the problems are printed as file.csv:LINE: message "
+        f"(the first {PROBLEMS_SHOWN}, then how many more)."
     )
 
     def add_arguments(self, parser):
@@ -37,6 +46,10 @@ class Command(BaseCommand):
             validate_time_zone(time_zone)
         except Exception as exc:
             raise CommandError(str(exc.message if hasattr(exc, "message") else exc)) from None
+        name = name or slug.replace("-", " ").title()
+        refused = Limits(Chapter, {"name": "--name"}).problem({"slug": slug, "name": name})
+        if refused:
+            raise CommandError(f"the chapter's {refused}")
         # A progress bar only for a person watching: nothing when stdout is a pipe or a file.
         progress = Progress(self._show_progress) if self.stdout.isatty() else None
         started = time.perf_counter()
@@ -45,17 +58,17 @@ class Command(BaseCommand):
                 chapter, created = Chapter.objects.get_or_create(
                     slug=slug,
                     defaults={
-                        "name": name or slug.replace("-", " ").title(),
+                        "name": name,
                         "time_zone": time_zone,
                         "meeting_weekday": WEEKDAYS.index(weekday),
                     },
                 )
                 counts = import_directory(chapter, directory, progress=progress)
         except ImportFailed as failed:
-            for problem in failed.problems:
+            for problem in shown_problems(failed.problems):
                 self.stderr.write(problem)
             raise CommandError(
-                f"{len(failed.problems)} problem(s); nothing was imported."
+                f"{len(failed.problems):,} problem(s); nothing was imported."
             ) from None
         seconds = time.perf_counter() - started
         self._summary(chapter, created, present, counts, seconds)

@@ -1,6 +1,7 @@
 """``manage.py send_due_reminders [--dry-run]``: run the sweeps now (or list what they'd send)."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from reminders import services
 
@@ -21,4 +22,21 @@ class Command(BaseCommand):
                 )
             self.stdout.write(f"{len(due)} reminder(s) would be sent.")
             return
-        self.stdout.write(f"{services.run_sweeps()} reminder(s) enqueued.")
+        sweep = services.run_sweeps()
+        enqueued = ngettext(
+            "%(count)d reminder enqueued.", "%(count)d reminders enqueued.", sweep.enqueued
+        )
+        self.stdout.write(enqueued % {"count": sweep.enqueued})
+        if sweep.left:
+            # The broker did not answer (the log says why): they stay pending, and the next
+            # sweep enqueues them.
+            self.stderr.write(
+                ngettext(
+                    "%(count)d reminder left pending for the next sweep: the broker did not "
+                    "take it.",
+                    "%(count)d reminders left pending for the next sweep: the broker did not "
+                    "take them.",
+                    sweep.left,
+                )
+                % {"count": sweep.left}
+            )
