@@ -13,6 +13,7 @@ database refuses the bulk writes.
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -69,19 +70,39 @@ class RosterFile(CsvFile):
 
     @classmethod
     def parse(cls, row: dict[str, str]) -> tuple:
-        """A row's values, checked on their own: what both ways of storing start from."""
-        email = cls._email(row)
+        """A row's values, checked on their own: what both ways of storing start from.
+
+        Every cell is checked before the row is refused, so a row with two mistakes says both
+        and the secretary fixes it in one go.
+        """
+        problems: list[str] = []
+
+        def read[T](get: Callable[[], T]) -> T | None:
+            try:
+                return get()
+            except (RowError, ValidationError) as exc:
+                problems.append("; ".join(getattr(exc, "messages", None) or [str(exc)]))
+                return None
+
+        email = read(lambda: cls._email(row))
+        trade = read(lambda: cls._trade(row))
+        joined_on = read(lambda: cls.date(row, "joined_on"))
+        left_on = read(lambda: cls.date(row, "left_on", optional=True))
+        renewal_due = read(lambda: cls.date(row, "renewal_due", optional=True))
+        status = read(lambda: cls.choice(row, "status", Status.choices))
+        roles = read(lambda: cls._roles(row))
+        if problems:
+            raise RowError("; ".join(problems))
+        cls._check_dates_and_status(joined_on, left_on, renewal_due, status, roles)
+        return email, trade, joined_on, left_on, renewal_due, status, roles
+
+    @staticmethod
+    def _trade(row: dict[str, str]) -> str:
         trade = clean_text(row.get("classification") or "")  # a look-alike is the same trade
         if not trade:
             raise RowError("classification is empty")
         TRADE_LIMITS.check({"name": trade})
-        joined_on = cls.date(row, "joined_on")
-        left_on = cls.date(row, "left_on", optional=True)
-        renewal_due = cls.date(row, "renewal_due", optional=True)
-        status = cls.choice(row, "status", Status.choices)
-        roles = cls._roles(row)
-        cls._check_dates_and_status(joined_on, left_on, renewal_due, status, roles)
-        return email, trade, joined_on, left_on, renewal_due, status, roles
+        return trade
 
     @staticmethod
     def names(row: dict[str, str]) -> dict[str, str]:

@@ -219,3 +219,15 @@ def test_if_the_database_refuses_the_bulk_writes_the_rows_go_one_by_one(monkeypa
     reference = run(lines, CsvFile.import_rows)
     monkeypatch.setattr(importers._Roster, "write", write)
     assert run(lines, RosterFile.import_rows) == reference
+
+
+def test_a_row_with_two_mistakes_names_both():
+    """The secretary fixes a refused row in one go: every bad cell is named, not the first."""
+    line = "not-an-email,Ann,Two,,,,2025-13-01,,,sleeping,"
+    for import_rows in (RosterFile.import_rows, CsvFile.import_rows):
+        _, outcomes, problems = run([line], import_rows)
+        assert outcomes == {}
+        [problem] = problems
+        assert problem.startswith("roster.csv:2: ")
+        for part in ("not-an-email", "classification is empty", "joined_on", "status"):
+            assert part in problem, problem
