@@ -105,11 +105,12 @@ class Wire:
     def _pipe(self, source: socket.socket, sink: socket.socket, way: str) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                # Counted before it is passed on: whoever reads the answer then finds it counted.
                 with self.lock:
                     setattr(self, way, getattr(self, way) + len(data))
                     if way == "up":
                         self.asked += REQUEST_LINE.findall(data)
+                sink.sendall(data)
         except OSError:
             pass
         finally:
