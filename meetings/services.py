@@ -510,6 +510,15 @@ def register_guest(
     return visit
 
 
+def _send_or_log(message: EmailMessage, what: str) -> None:
+    """The visit is stored and the guest sees their confirmation page (with its .ics) even when
+    the mail server refuses: a failure is logged for the operator, never a 500 to the guest."""
+    try:
+        message.send()
+    except Exception:
+        logger.exception("could not send the %s", what)
+
+
 def _send_guest_emails(visit_pk: int) -> None:
     visit = Visit.objects.select_related("visitor", "meeting__chapter", "invited_by__user").get(
         pk=visit_pk
@@ -534,11 +543,12 @@ def _send_guest_emails(visit_pk: int) -> None:
         render_to_string("meetings/email/guest_confirmation.html", context), "text/html"
     )
     confirmation.attach("meeting.ics", meeting_ics(meeting), "text/calendar")
-    confirmation.send()
+    _send_or_log(confirmation, "guest's confirmation")
     hosts = _leaders_to_notify(chapter)
     if hosts:
-        EmailMessage(
+        message = EmailMessage(
             subject=f"New visitor for {meeting.date:%d %b}: {visitor.name}",
             body=render_to_string("meetings/email/guest_for_hosts.txt", context),
             to=hosts,
-        ).send()
+        )
+        _send_or_log(message, "hosts' new-visitor email")

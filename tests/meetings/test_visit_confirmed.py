@@ -106,3 +106,30 @@ def test_the_confirmation_email_has_a_readable_html_part_and_links_the_confirmat
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert f'href="http://localhost:8000{response["Location"]}"' in html
     assert [name for name, _, _ in confirmation.attachments] == ["meeting.ics"]
+
+
+class RefusingBackend:
+    """A mail server that is down."""
+
+    tried: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        self.tried.extend(m.subject for m in messages)
+        raise ConnectionRefusedError("the mail server is down")
+
+
+def test_a_mail_server_that_refuses_costs_the_guest_no_error_and_keeps_the_visit(
+    client, next_meeting, settings, django_capture_on_commit_callbacks
+):
+    RefusingBackend.tried.clear()
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.RefusingBackend"}}
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        response = register(client, next_meeting)
+    assert sent, "the emails go after the commit"
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200
+    assert Visitor.objects.filter(email="grace@example.test").count() == 1
+    assert RefusingBackend.tried[0].startswith("You are expected at")  # it was tried, and refused
