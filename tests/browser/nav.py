@@ -3,6 +3,8 @@ the screen, the rest behind "More" (a <details>, opened by a tap on its summary)
 
 from playwright.sync_api import Page
 
+from tests.factories import PASSWORD
+
 
 def main_nav(page: Page):
     return page.get_by_role("navigation", name="Main")
@@ -29,3 +31,12 @@ def log_out(page: Page) -> None:
     open_more(page)
     main_nav(page).get_by_role("button", name="Log out").click()
     page.get_by_role("link", name="Log in").wait_for()
+
+
+def log_in(page: Page, email: str) -> None:
+    """Sign in through the login form, as a person does, and wait for the home page."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Hello").first.wait_for()

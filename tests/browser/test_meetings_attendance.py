@@ -6,19 +6,11 @@ import pytest
 from django.urls import reverse
 
 from meetings.models import Attendance
-from tests.browser.nav import log_out
+from tests.browser.nav import log_in, log_out
 from tests.conftest import _member
-from tests.factories import PASSWORD, AttendanceFactory, ChapterFactory, MeetingFactory
+from tests.factories import AttendanceFactory, ChapterFactory, MeetingFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, email):
-    page.goto(reverse("account_login"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Hello").wait_for()
 
 
 def no_horizontal_scroll(page):

@@ -13,8 +13,9 @@ from playwright.sync_api import expect
 
 from meetings.models import Attendance
 from referrals.models import Referral
+from tests.browser.nav import log_in
 from tests.conftest import _member
-from tests.factories import PASSWORD, ChapterFactory, MeetingFactory
+from tests.factories import ChapterFactory, MeetingFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,14 +72,6 @@ def wait_until(check, seconds=10):
     while not check():
         assert time.monotonic() < deadline, "the phone never got there"
         time.sleep(0.1)
-
-
-def log_in(page, email):
-    page.goto(reverse("account_login"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Hello").wait_for()
 
 
 def kept(page):

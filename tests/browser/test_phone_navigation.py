@@ -5,21 +5,13 @@ vice-president's home takes attendance in one tap. On a wide screen it is a bar 
 import pytest
 
 from members.access import nav_items, viewer_of
-from tests.browser.nav import main_nav, open_more
-from tests.factories import PASSWORD, MeetingFactory
+from tests.browser.nav import log_in, main_nav, open_more
+from tests.factories import MeetingFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTH, HEIGHT = 390, 844
 PERSONAS = ["member", "vice_president", "president", "membership_committee", "staff"]
-
-
-def log_in(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Hello").first.wait_for()
 
 
 def scroll_width(page) -> int:
@@ -44,7 +36,7 @@ def test_every_entry_of_each_role_is_in_reach_without_scrolling_sideways(persona
     who = request.getfixturevalue(persona)
     user = getattr(who, "user", who)
     items = nav_items(viewer_of(who))
-    log_in(phone, user)
+    log_in(phone, user.email)
     assert scroll_width(phone) == WIDTH
 
     bar = main_nav(phone).locator(".nav-bar > li > a")
@@ -65,7 +57,7 @@ def test_every_entry_of_each_role_is_in_reach_without_scrolling_sideways(persona
 
 
 def test_the_page_one_is_on_is_marked_in_the_bar(phone, member):
-    log_in(phone, member.user)
+    log_in(phone, member.user.email)
     main_nav(phone).get_by_role("link", name="Meetings").click()
     phone.get_by_role("heading", name="Meetings").first.wait_for()
     current = main_nav(phone).locator('[aria-current="page"]')
@@ -79,7 +71,7 @@ def test_on_meeting_day_the_vice_president_takes_attendance_in_one_tap(
     chapter.meeting_weekday = chapter.today().weekday()
     chapter.save()
     MeetingFactory(chapter=chapter, date=chapter.today())
-    log_in(phone, vice_president.user)
+    log_in(phone, vice_president.user.email)
     take = phone.get_by_role("link", name="Take attendance")
     in_view(phone, take)  # on the first screen of the home page
     take.click()
@@ -92,7 +84,7 @@ def test_on_a_wide_screen_the_navigation_is_a_bar_at_the_top(browser, live_serve
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
-        log_in(page, president.user)
+        log_in(page, president.user.email)
         bar = main_nav(page).locator(".nav-bar > li > a")
         for i in range(bar.count()):
             assert bar.nth(i).bounding_box()["y"] < 120

@@ -6,20 +6,12 @@ import pytest
 from playwright.sync_api import expect
 
 from referrals.models import Referral
-from tests.browser.nav import go_to
-from tests.factories import PASSWORD, ReferralFactory
+from tests.browser.nav import go_to, log_in
+from tests.factories import ReferralFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SLOTS = ["Contacted", "Meeting booked", "Won", "Lost", "Not a fit"]
-
-
-def log_in(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Hello").first.wait_for()
 
 
 def places(card) -> list[tuple[float, float]]:
@@ -39,7 +31,7 @@ def test_an_outcome_asks_once_keeps_its_place_and_can_be_undone(phone, member, o
     busy = ReferralFactory(
         giver=member, receiver=other_member, contact_name="Busy Lead", status="meeting_booked"
     )
-    log_in(phone, other_member.user)
+    log_in(phone, other_member.user.email)
     go_to(phone, "Referrals")
     phone.wait_for_load_state()  # htmx (a deferred script) is ready once the page has loaded
     first = phone.locator(f"#referral-{fresh.pk}")
