@@ -33,8 +33,12 @@ CLIENTS = 50
 MARKS = 30
 #: Kinds a member sends, held to 3× the floor; the leadership's to 6×.
 MEMBER_KINDS = ("log a slip (GET)", "log a slip (POST)", "member dashboard", "referrals inbox")
-LEADER_KINDS = ("take attendance (GET)", "take attendance (mark POST)",
-                "president's chapter page", "PALMS (6 months)")  # fmt: skip
+LEADER_KINDS = (
+    "take attendance (GET)",
+    "take attendance (mark POST)",
+    "president's chapter page",
+    "PALMS (6 months)",
+)
 MEMBER_RATIO, LEADER_RATIO, SLOWEST_MS = 3, 6, 1000
 #: A slip form drawn again carries its errors in this class; a mark's row too.
 REFUSED = b'class="errorlist'
@@ -110,11 +114,18 @@ def member_script(member: Member, others: list[Member], rng: random.Random) -> l
     for n in range(rng.randint(2, 4)):
         receiver = rng.choice([m for m in others if m.pk != member.pk])
         steps += [
-            load.Request("POST", f"{log}?kind=referral", cookie, _slip(member, receiver, n),
-                         POSTED, kind="log a slip (POST)", expect=302),
+            load.Request(
+                "POST",
+                f"{log}?kind=referral",
+                cookie,
+                _slip(member, receiver, n),
+                POSTED,
+                kind="log a slip (POST)",
+                expect=302,
+            ),
             load.Request("GET", reverse("home"), cookie, kind="member dashboard"),
             load.Request("GET", reverse("referrals:inbox"), cookie, kind="referrals inbox"),
-        ]  # fmt: skip
+        ]
     return steps
 
 
@@ -127,19 +138,24 @@ def vice_president_script(at: MeetingRoom, rng: random.Random) -> list[load.Requ
         mark = rng.choice("PPPPPPLA")
         steps.append(
             load.Request(
-                "POST", reverse("meetings:mark", args=[at.meeting_pk, member.pk]), cookie,
-                urlencode({"mark": mark}).encode(), POSTED | {"HX-Request": "true"},
-                kind="take attendance (mark POST)", refused=REFUSED,
+                "POST",
+                reverse("meetings:mark", args=[at.meeting_pk, member.pk]),
+                cookie,
+                urlencode({"mark": mark}).encode(),
+                POSTED | {"HX-Request": "true"},
+                kind="take attendance (mark POST)",
+                refused=REFUSED,
             )
-        )  # fmt: skip
+        )
     steps.append(load.Request("GET", grid, cookie, kind="take attendance (GET)"))
     return steps
 
 
 def president_script(at: MeetingRoom) -> list[load.Request]:
     cookie = log_in(at.president).cookie
-    chapter_page = load.Request("GET", reverse("reports:chapter"), cookie,
-                                kind="president's chapter page")  # fmt: skip
+    chapter_page = load.Request(
+        "GET", reverse("reports:chapter"), cookie, kind="president's chapter page"
+    )
     palms = load.Request("GET", reverse("reports:palms"), cookie, kind="PALMS (6 months)")
     return [chapter_page, palms, chapter_page, palms]
 
@@ -243,13 +259,17 @@ def report(burst: dict) -> None:
         f"p95 {floor[0]['p95_ms']} and {floor[1]['p95_ms']} ms, "
         f"{floor[0]['rps']} and {floor[1]['rps']} req/s."
     )
-    print(f"{'request':<30}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'×floor':>8}"
-          f"{'target':>8}{'errors':>8}")  # fmt: skip
+    print(
+        f"{'request':<30}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'×floor':>8}"
+        f"{'target':>8}{'errors':>8}"
+    )
     for kind, row in burst["kinds"].items():
         verdict = "pass" if row["pass"] else "FAIL"
-        print(f"{kind:<30}{row['requests']:>6}{row['p50_ms']:>9}{row['p95_ms']:>9}"
-              f"{row['max_ms']:>9}{row['ratio_p95']:>8}{'≤ ' + str(row['target']) + '×':>8}"
-              f"{row['errors']:>8}  {verdict}")  # fmt: skip
+        print(
+            f"{kind:<30}{row['requests']:>6}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+            f"{row['max_ms']:>9}{row['ratio_p95']:>8}{'≤ ' + str(row['target']) + '×':>8}"
+            f"{row['errors']:>8}  {verdict}"
+        )
     per, floor_per = burst["cpu_ms_per_request"], burst["floor_c50"][0]["cpu_ms"]
     print(
         f"CPU per request, ms: workers {per['workers']}, database {per['database']}, "

@@ -19,8 +19,16 @@ from members.models import Chapter, Classification, ContactSphere, Member, Regio
 from referrals.models import Ceu, OneToOne, Referral, Testimonial, Tyfcb
 from reports import rollup
 
-SPHERES = ["Home", "Business services", "Professional services", "Health", "Events",
-           "Property", "Creative", "Motoring"]  # fmt: skip
+SPHERES = [
+    "Home",
+    "Business services",
+    "Professional services",
+    "Health",
+    "Events",
+    "Property",
+    "Creative",
+    "Motoring",
+]
 TRADES_PER_SPHERE = 8
 TIME_ZONES = ["Europe/London", "Europe/Dublin", "Europe/Paris", "America/New_York"]
 FIRST = ["Ada", "Ben", "Cara", "Dev", "Ema", "Finn", "Gita", "Hal", "Isla", "Jon", "Kai", "Lea"]
@@ -102,22 +110,54 @@ def generate(
     for c in range(1, chapters + 1):
         weekday = (c - 1) % 5
         tz = TIME_ZONES[c % len(TIME_ZONES)]
-        chapter_rows.append((c, region.pk, f"Bench {c:04d}", f"bench-{c:04d}", tz, weekday,
-                             dt.time(7), 90, "Bench venue", "", "GBP", 3, 26, 8, 70, 50, 30,
-                             Decimal("10000.00"), '{"absences": [20, 15, 10, 5], '
-                             '"referrals_per_week": [[1, 20], [0.75, 15], [0.5, 10], [0.25, 5]], '
-                             '"visitors_per_month": [[1, 20], [0.75, 15], [0.5, 10], [0.25, 5]], '
-                             '"one_to_ones_per_week": [[1, 20], [0.75, 15], [0.5, 10], [0.25, 5]], '
-                             '"ceu_per_week": [[1, 10], [0.5, 5]], '
-                             '"tyfcb": {"threshold": 5, "half": 3, "any": 1}, '
-                             '"testimonials": [[2, 5], [1, 3]]}', now))  # fmt: skip
+        chapter_rows.append(
+            (
+                c,
+                region.pk,
+                f"Bench {c:04d}",
+                f"bench-{c:04d}",
+                tz,
+                weekday,
+                dt.time(7),
+                90,
+                "Bench venue",
+                "",
+                "GBP",
+                3,
+                26,
+                8,
+                70,
+                50,
+                30,
+                Decimal("10000.00"),
+                '{"absences": [20, 15, 10, 5], '
+                '"referrals_per_week": [[1, 20], [0.75, 15], [0.5, 10], [0.25, 5]], '
+                '"visitors_per_month": [[1, 20], [0.75, 15], [0.5, 10], [0.25, 5]], '
+                '"one_to_ones_per_week": [[1, 20], [0.75, 15], [0.5, 10], [0.25, 5]], '
+                '"ceu_per_week": [[1, 10], [0.5, 5]], '
+                '"tyfcb": {"threshold": 5, "half": 3, "any": 1}, '
+                '"testimonials": [[2, 5], [1, 3]]}',
+                now,
+            )
+        )
         first_meeting = first_day + dt.timedelta(days=(weekday - first_day.weekday()) % 7)
         chapter_meetings[c] = []
         for w in range(weeks):
             meeting_id += 1
             day = first_meeting + dt.timedelta(weeks=w)
-            meeting_rows.append((meeting_id, c, day, dt.datetime.combine(day, dt.time(7),
-                                 tzinfo=dt.UTC), None, False, "", None, None))  # fmt: skip
+            meeting_rows.append(
+                (
+                    meeting_id,
+                    c,
+                    day,
+                    dt.datetime.combine(day, dt.time(7), tzinfo=dt.UTC),
+                    None,
+                    False,
+                    "",
+                    None,
+                    None,
+                )
+            )
             chapter_meetings[c].append((meeting_id, day))
         chapter_members[c] = []
         for m in range(chapter_size(c, members)):
@@ -126,12 +166,42 @@ def generate(
             joined = first_day - dt.timedelta(days=rng.randint(1, 700))
             if m >= chapter_size(c, members) - 3:
                 joined = first_day + dt.timedelta(days=rng.randint(0, weeks * 7 - 30))
-            user_rows.append((uid, password, None, m == 0 and c == 1, FIRST[m % len(FIRST)],
-                              LAST[(m + c) % len(LAST)], False, True, now,
-                              f"m{c:04d}-{m:02d}@bench.test"))  # fmt: skip
-            member_rows.append((uid, uid, c, f"Company {c}-{m}", trades[m].pk, "+44 20 7946 0000",
-                                "", "", None, joined, None, joined + dt.timedelta(days=365 * 3),
-                                "active", None, None, None, None, now))  # fmt: skip
+            user_rows.append(
+                (
+                    uid,
+                    password,
+                    None,
+                    m == 0 and c == 1,
+                    FIRST[m % len(FIRST)],
+                    LAST[(m + c) % len(LAST)],
+                    False,
+                    True,
+                    now,
+                    f"m{c:04d}-{m:02d}@bench.test",
+                )
+            )
+            member_rows.append(
+                (
+                    uid,
+                    uid,
+                    c,
+                    f"Company {c}-{m}",
+                    trades[m].pk,
+                    "+44 20 7946 0000",
+                    "",
+                    "",
+                    None,
+                    joined,
+                    None,
+                    joined + dt.timedelta(days=365 * 3),
+                    "active",
+                    None,
+                    None,
+                    None,
+                    None,
+                    now,
+                )
+            )
             chapter_members[c].append((uid, joined))
         president, vice_president = chapter_members[c][0][0], chapter_members[c][1][0]
         # The vice-president submitted every week the day after its meeting, all but the
@@ -142,21 +212,88 @@ def generate(
         role_rows.append((len(role_rows) + 1, president, "president", first_day, None))
         role_rows.append((len(role_rows) + 1, vice_president, "vice_president", first_day, None))
 
-    counts["chapters"] = _copy(Chapter, ["id", "region_id", "name", "slug", "time_zone",
-        "meeting_weekday", "meeting_time", "meeting_minutes", "venue", "online_link", "currency",
-        "absence_limit", "policy_window_weeks", "medical_allowance_weeks", "green_min",
-        "yellow_min", "red_min", "tyfcb_threshold", "light_points", "created_at"],
-        chapter_rows)  # fmt: skip
-    counts["users"] = _copy(User, ["id", "password", "last_login", "is_superuser", "first_name",
-        "last_name", "is_staff", "is_active", "date_joined", "email"], user_rows)  # fmt: skip
-    counts["members"] = _copy(Member, ["id", "user_id", "chapter_id", "company",
-        "classification_id", "phone", "website", "ideal_referral", "sponsor_id", "joined_on",
-        "left_on", "renewal_due", "status", "leave_from", "leave_until", "status_changed_at",
-        "status_changed_by_id", "created_at"], member_rows)  # fmt: skip
+    counts["chapters"] = _copy(
+        Chapter,
+        [
+            "id",
+            "region_id",
+            "name",
+            "slug",
+            "time_zone",
+            "meeting_weekday",
+            "meeting_time",
+            "meeting_minutes",
+            "venue",
+            "online_link",
+            "currency",
+            "absence_limit",
+            "policy_window_weeks",
+            "medical_allowance_weeks",
+            "green_min",
+            "yellow_min",
+            "red_min",
+            "tyfcb_threshold",
+            "light_points",
+            "created_at",
+        ],
+        chapter_rows,
+    )
+    counts["users"] = _copy(
+        User,
+        [
+            "id",
+            "password",
+            "last_login",
+            "is_superuser",
+            "first_name",
+            "last_name",
+            "is_staff",
+            "is_active",
+            "date_joined",
+            "email",
+        ],
+        user_rows,
+    )
+    counts["members"] = _copy(
+        Member,
+        [
+            "id",
+            "user_id",
+            "chapter_id",
+            "company",
+            "classification_id",
+            "phone",
+            "website",
+            "ideal_referral",
+            "sponsor_id",
+            "joined_on",
+            "left_on",
+            "renewal_due",
+            "status",
+            "leave_from",
+            "leave_until",
+            "status_changed_at",
+            "status_changed_by_id",
+            "created_at",
+        ],
+        member_rows,
+    )
     counts["roles"] = _copy(Role, ["id", "member_id", "name", "started_on", "ended_on"], role_rows)
-    counts["meetings"] = _copy(Meeting, ["id", "chapter_id", "date", "starts_at", "presenter_id",
-        "cancelled", "cancel_reason", "submitted_at", "submitted_by_id"],
-        meeting_rows)  # fmt: skip
+    counts["meetings"] = _copy(
+        Meeting,
+        [
+            "id",
+            "chapter_id",
+            "date",
+            "starts_at",
+            "presenter_id",
+            "cancelled",
+            "cancel_reason",
+            "submitted_at",
+            "submitted_by_id",
+        ],
+        meeting_rows,
+    )
 
     marks = ["P"] * 85 + ["A"] * 5 + ["L"] * 4 + ["M"] * 3 + ["S"] * 3
     statuses = ["new", "contacted", "meeting_booked", "won", "won", "lost", "not_a_fit"]
@@ -171,8 +308,19 @@ def generate(
                         mark = rng.choice(marks)
                         yield (i, mid, uid, mark, "A. Substitute" if mark == "S" else "", None, now)
 
-    counts["attendance"] = _copy(Attendance, ["id", "meeting_id", "member_id", "mark",
-        "substitute_name", "recorded_by_id", "updated_at"], attendance())  # fmt: skip
+    counts["attendance"] = _copy(
+        Attendance,
+        [
+            "id",
+            "meeting_id",
+            "member_id",
+            "mark",
+            "substitute_name",
+            "recorded_by_id",
+            "updated_at",
+        ],
+        attendance(),
+    )
 
     def elsewhere(c: int, day: dt.date) -> int | None:
         """A member of another chapter of the region, belonging on ``day``'s week."""
@@ -305,12 +453,36 @@ def generate(
         ],
         one_to_ones(),
     )
-    counts["ceus"] = _copy(Ceu, ["id", "chapter_id", "date", "created_by_id", "created_at",
-        "updated_at", "member_id", "topic", "credits"],
-        slips(1.0, lambda i, c, a, b, d: (i, c, d, None, now, now, a, "Podcast", 1)))  # fmt: skip
-    counts["testimonials"] = _copy(Testimonial, ["id", "chapter_id", "date", "created_by_id",
-        "created_at", "updated_at", "giver_id", "receiver_id", "text"],
-        slips(0.1, lambda i, c, a, b, d: (i, c, d, None, now, now, a, b, "Great!")))  # fmt: skip
+    counts["ceus"] = _copy(
+        Ceu,
+        [
+            "id",
+            "chapter_id",
+            "date",
+            "created_by_id",
+            "created_at",
+            "updated_at",
+            "member_id",
+            "topic",
+            "credits",
+        ],
+        slips(1.0, lambda i, c, a, b, d: (i, c, d, None, now, now, a, "Podcast", 1)),
+    )
+    counts["testimonials"] = _copy(
+        Testimonial,
+        [
+            "id",
+            "chapter_id",
+            "date",
+            "created_by_id",
+            "created_at",
+            "updated_at",
+            "giver_id",
+            "receiver_id",
+            "text",
+        ],
+        slips(0.1, lambda i, c, a, b, d: (i, c, d, None, now, now, a, b, "Great!")),
+    )
 
     visitor_rows, visit_rows = [], []
     for c, meetings in chapter_meetings.items():
@@ -318,16 +490,60 @@ def generate(
             for _ in range(int(len(chapter_members[c]) / 4.33 + rng.random())):
                 vid = len(visitor_rows) + 1
                 inviter = rng.choice(chapter_members[c])[0]
-                visitor_rows.append((vid, c, f"Visitor {vid}", f"v{vid}@bench.test", "", "",
-                                     None, "", "attended", now))  # fmt: skip
+                visitor_rows.append(
+                    (
+                        vid,
+                        c,
+                        f"Visitor {vid}",
+                        f"v{vid}@bench.test",
+                        "",
+                        "",
+                        None,
+                        "",
+                        "attended",
+                        now,
+                    )
+                )
                 visit_rows.append((vid, vid, mid, inviter, True, now))
-    counts["visitors"] = _copy(Visitor, ["id", "chapter_id", "name", "email", "phone", "company",
-        "classification_id", "trade", "status", "created_at"], visitor_rows)  # fmt: skip
-    counts["visits"] = _copy(Visit, ["id", "visitor_id", "meeting_id", "invited_by_id",
-        "attended", "created_at"], visit_rows)  # fmt: skip
+    counts["visitors"] = _copy(
+        Visitor,
+        [
+            "id",
+            "chapter_id",
+            "name",
+            "email",
+            "phone",
+            "company",
+            "classification_id",
+            "trade",
+            "status",
+            "created_at",
+        ],
+        visitor_rows,
+    )
+    counts["visits"] = _copy(
+        Visit,
+        ["id", "visitor_id", "meeting_id", "invited_by_id", "attended", "created_at"],
+        visit_rows,
+    )
 
-    _reset_sequences([Chapter, User, Member, Role, Meeting, Attendance, Referral, Tyfcb, OneToOne,
-                      Ceu, Testimonial, Visitor, Visit])  # fmt: skip
+    _reset_sequences(
+        [
+            Chapter,
+            User,
+            Member,
+            Role,
+            Meeting,
+            Attendance,
+            Referral,
+            Tyfcb,
+            OneToOne,
+            Ceu,
+            Testimonial,
+            Visitor,
+            Visit,
+        ]
+    )
     # The rollup (reports.rollup) is counted once from what was loaded, not per COPY.
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, '', false)", [rollup.SETTING])

@@ -54,8 +54,12 @@ class Result:
 
 def _send(conn: http.client.HTTPConnection, req: Request) -> bool:
     # As a browser asks: the page gzipped (its cost is the server's, counted here too).
-    headers = {"Cookie": req.cookie, "Host": "127.0.0.1", "Accept-Encoding": "gzip",
-               **(req.headers or {})}  # fmt: skip
+    headers = {
+        "Cookie": req.cookie,
+        "Host": "127.0.0.1",
+        "Accept-Encoding": "gzip",
+        **(req.headers or {}),
+    }
     if req.body:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     conn.request(req.method, req.path, body=req.body or None, headers=headers)

@@ -172,8 +172,13 @@ PAGES: list[Page] = [
     Page("floor", "member", _url("floor")),
     Page("member dashboard", "member", _url("home")),
     Page("log a slip (GET)", "member", _url("referrals:log_slip")),
-    Page("log a slip (POST)", "member", lambda m: reverse("referrals:log_slip") + "?kind=referral",
-         "POST", _referral_body),
+    Page(
+        "log a slip (POST)",
+        "member",
+        lambda m: reverse("referrals:log_slip") + "?kind=referral",
+        "POST",
+        _referral_body,
+    ),
     Page("referrals inbox", "member", _url("referrals:inbox")),
     Page("chapter directory", "member", _url("members:directory")),
     Page("take attendance (GET)", "leader", _take_attendance),
@@ -182,7 +187,7 @@ PAGES: list[Page] = [
     Page("PALMS (6 months)", "leader", _url("reports:palms")),
     Page("traffic lights", "leader", _url("reports:lights")),
     Page("attendance review", "leader", _url("meetings:review")),
-]  # fmt: skip
+]
 
 
 FORM = "application/x-www-form-urlencoded"

@@ -237,8 +237,10 @@ def measure(port: int, personas: Personas, pages=PAGES) -> dict:
                 warm = _visit(page, requests, wire, url)
                 context.close()
                 rows.append({"page": label, "path": path, "cold": cold, "warm": warm})
-                print(f"  {label:<18} LCP cold {cold['lcp_ms']} ms, warm {warm['lcp_ms']} ms",
-                      flush=True)  # fmt: skip
+                print(
+                    f"  {label:<18} LCP cold {cold['lcp_ms']} ms, warm {warm['lcp_ms']} ms",
+                    flush=True,
+                )
         finally:
             browser.close()
             wire.close()
@@ -284,13 +286,17 @@ def report(phone: dict) -> None:
         f"{phone['network']['latency']} ms; CPU {phone['cpu_slowdown']}× slower; "
         f"{phone['viewport']['width']}×{phone['viewport']['height']}):"
     )
-    print(f"{'page':<18}{'LCP cold':>10}{'LCP warm':>10}{'cold: req/net/KB':>19}"
-          f"{'warm: req/net/KB':>19}{'blocking':>10}")  # fmt: skip
+    print(
+        f"{'page':<18}{'LCP cold':>10}{'LCP warm':>10}{'cold: req/net/KB':>19}"
+        f"{'warm: req/net/KB':>19}{'blocking':>10}"
+    )
     for row in phone["pages"]:
         c, w = row["cold"], row["warm"]
-        print(f"{row['page']:<18}{c['lcp_ms']:>10}{w['lcp_ms']:>10}"
-              f"{f'{c["requests"]}/{c["network_requests"]}/{c["bytes"] / 1024:.1f}':>19}"
-              f"{f'{w["requests"]}/{w["network_requests"]}/{w["bytes"] / 1024:.1f}':>19}"
-              f"{len(c['render_blocking']):>10}")  # fmt: skip
+        print(
+            f"{row['page']:<18}{c['lcp_ms']:>10}{w['lcp_ms']:>10}"
+            f"{f'{c["requests"]}/{c["network_requests"]}/{c["bytes"] / 1024:.1f}':>19}"
+            f"{f'{w["requests"]}/{w["network_requests"]}/{w["bytes"] / 1024:.1f}':>19}"
+            f"{len(c['render_blocking']):>10}"
+        )
     for target, ok in phone["targets"].items():
         print(f"  {'pass' if ok else 'FAIL'}  {target}")

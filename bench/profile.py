@@ -55,9 +55,10 @@ def main() -> None:
             client.cookies.pop("messages", None)
             if page.method == "POST":
                 response = client.post(
-                    path, data=page.body(login.member, n),
+                    path,
+                    data=page.body(login.member, n),
                     content_type="application/x-www-form-urlencoded",
-                )  # fmt: skip
+                )
             else:
                 response = client.get(path)
             assert response.status_code < 400, (page.label, response.status_code)
@@ -85,9 +86,11 @@ def main() -> None:
                 cpus.append((time.process_time() - cpu) * 1000)
             sqls.append(sum(t for _, t in timer.queries))
             per_query.append(timer.queries)
-        print(f"{page.label:<28} wall {statistics.median(walls):6.2f} ms   "
-              f"python cpu {statistics.median(cpus):6.2f} ms   "
-              f"sql {statistics.median(sqls):6.2f} ms   queries {len(per_query[-1])}")  # fmt: skip
+        print(
+            f"{page.label:<28} wall {statistics.median(walls):6.2f} ms   "
+            f"python cpu {statistics.median(cpus):6.2f} ms   "
+            f"sql {statistics.median(sqls):6.2f} ms   queries {len(per_query[-1])}"
+        )
         if "--queries" in sys.argv:
             for i, (sql, _) in enumerate(per_query[-1]):
                 med = statistics.median(q[i][1] for q in per_query if len(q) > i)

@@ -148,10 +148,19 @@ def start_server() -> subprocess.Popen:
                 f"127.0.0.1:{PORT} is in use: stop what listens there or set BENCH_PORT."
             )
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:chapter.gunicorn",
-         "chapter.wsgi:application", "--log-level", "warning"],
-        cwd=ROOT, env=SERVER_ENV | {"WEB_BIND": f"127.0.0.1:{PORT}"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:chapter.gunicorn",
+            "chapter.wsgi:application",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=SERVER_ENV | {"WEB_BIND": f"127.0.0.1:{PORT}"},
+    )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
@@ -199,9 +208,12 @@ def measure(personas: Personas) -> list[dict]:
             row["floor_c50"] = floor_runs[-1]
             row["c50"] = _load(page, personas, 50, REQUESTS)
         results.append(row)
-        print(f"  {page.label:<28} c1 p50 {row['c1']['p50_ms']:>7} ms   "
-              f"c50 p95 {row['c50']['p95_ms']:>8} ms  {row['c50']['rps']:>7} req/s  "
-              f"errors {row['c1']['errors'] + row['c50']['errors']}", flush=True)  # fmt: skip
+        print(
+            f"  {page.label:<28} c1 p50 {row['c1']['p50_ms']:>7} ms   "
+            f"c50 p95 {row['c50']['p95_ms']:>8} ms  {row['c50']['rps']:>7} req/s  "
+            f"errors {row['c1']['errors'] + row['c50']['errors']}",
+            flush=True,
+        )
     floor = results[PAGES.index(floor_page)]
     floor["c50_runs"] = floor_runs
     for key in ("p50_ms", "p95_ms", "p99_ms", "rps"):
@@ -303,14 +315,18 @@ def bni_read_timing() -> dict:
 
 def print_pages(pages: list[dict]) -> None:
     print()
-    print(f"{'page':<28}{'c1 p50':>9}{'afresh':>9}{'c50 p95':>10}{'req/s':>9}{'×floor':>8}"
-          f"{'queries S/L':>13}")  # fmt: skip
+    print(
+        f"{'page':<28}{'c1 p50':>9}{'afresh':>9}{'c50 p95':>10}{'req/s':>9}{'×floor':>8}"
+        f"{'queries S/L':>13}"
+    )
     for p in pages:
         q = p["queries"] or {}
         afresh = p["c1_afresh"]["p50_ms"] if "c1_afresh" in p else "-"
-        print(f"{p['page']:<28}{p['c1']['p50_ms']:>9}{afresh:>9}{p['c50']['p95_ms']:>10}"
-              f"{p['c50']['rps']:>9}{p['ratio_p95_c50']:>8}"
-              f"{str(q.get('smallest', '-')) + '/' + str(q.get('largest', '-')):>13}")  # fmt: skip
+        print(
+            f"{p['page']:<28}{p['c1']['p50_ms']:>9}{afresh:>9}{p['c50']['p95_ms']:>10}"
+            f"{p['c50']['rps']:>9}{p['ratio_p95_c50']:>8}"
+            f"{str(q.get('smallest', '-')) + '/' + str(q.get('largest', '-')):>13}"
+        )
 
 
 def main() -> None:

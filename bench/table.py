@@ -7,8 +7,14 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench" / "results.json"
 #: The issue's president's pages, "PALMS, grid, matrix, chapter page": the attendance grid is
 #: the take-attendance page (only the president and vice-president take attendance).
-PRESIDENTS = {"president's chapter page", "PALMS (6 months)", "traffic lights", "attendance review",
-              "take attendance (GET)", "take attendance (mark POST)"}  # fmt: skip
+PRESIDENTS = {
+    "president's chapter page",
+    "PALMS (6 months)",
+    "traffic lights",
+    "attendance review",
+    "take attendance (GET)",
+    "take attendance (mark POST)",
+}
 HEADER = (
     "| page | c1 p50 ms | c1 p50 ms, drawn afresh | c50 p95 ms | c50 req/s "
     "| floor run before it: c50 p95 ms, req/s | × floor (p95, c50) | × floor (req/s, c50) "
@@ -40,8 +46,11 @@ def burst_table(burst: dict) -> None:
     print()
     print("| CPU per request | the burst | the floor |")
     print("|---|---:|---:|")
-    for side, label in (("workers", "web workers"), ("database", "PostgreSQL backends"),
-                        ("driver", "the load driver")):  # fmt: skip
+    for side, label in (
+        ("workers", "web workers"),
+        ("database", "PostgreSQL backends"),
+        ("driver", "the load driver"),
+    ):
         print(f"| {label} | {cpu[side]} ms | {floor_cpu[side]} ms |")
     print()
     for target, ok in burst["targets"].items():
@@ -52,8 +61,10 @@ def phone_table(phone: dict) -> None:
     if "skipped" in phone:
         print(f"Skipped: {phone['skipped']}.")
         return
-    print("| page | LCP cold ms | LCP warm ms | cold: requests / over the network / KB "
-          "| warm: requests / over the network / KB | render-blocking |")  # fmt: skip
+    print(
+        "| page | LCP cold ms | LCP warm ms | cold: requests / over the network / KB "
+        "| warm: requests / over the network / KB | render-blocking |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for row in phone["pages"]:
         c, w = row["cold"], row["warm"]
