@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BniConnectConfig(AppConfig):
@@ -6,4 +7,4 @@ class BniConnectConfig(AppConfig):
     members and stored all or nothing (``services``). It sits on top of every other app."""
 
     name = "bniconnect"
-    verbose_name = "BNI Connect import"
+    verbose_name = _("BNI Connect import")

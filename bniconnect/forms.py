@@ -1,6 +1,8 @@
 """The web import's forms: the files with their options, and an alias for a name."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
 from members.text import validate_line
@@ -29,27 +31,29 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class UploadForm(forms.Form):
     files = MultipleFileField(
-        label="Files from BNI Connect",
-        help_text="PALMS Summary, Slips Audit or chapter roster: .xls, .xlsx or .csv, "
-        "as downloaded. Up to 10 files.",
-        error_messages={"required": "Choose at least one file exported from BNI Connect."},
+        label=_("Files from BNI Connect"),
+        help_text=_(
+            "PALMS Summary, Slips Audit or chapter roster: .xls, .xlsx or .csv, "
+            "as downloaded. Up to 10 files."
+        ),
+        error_messages={"required": _("Choose at least one file exported from BNI Connect.")},
     )
     day = forms.DateField(
         required=False,
         widget=DATE,
-        label="Slips audit's day",
-        help_text="The meeting day the audit's slips belong to, when the file holds no date.",
+        label=_("Slips audit's day"),
+        help_text=_("The meeting day the audit's slips belong to, when the file holds no date."),
     )
-    start = forms.DateField(required=False, widget=DATE, label="PALMS summary from")
-    end = forms.DateField(required=False, widget=DATE, label="PALMS summary to")
+    start = forms.DateField(required=False, widget=DATE, label=_("PALMS summary from"))
+    end = forms.DateField(required=False, widget=DATE, label=_("PALMS summary to"))
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         if (start is None) != (end is None):
-            self.add_error("end", "Give both ends of the summary's window, or neither.")
+            self.add_error("end", gettext("Give both ends of the summary's window, or neither."))
         elif start and end and end < start:
-            self.add_error("end", "The window ends before it starts.")
+            self.add_error("end", gettext("The window ends before it starts."))
         return cleaned
 
 
@@ -60,7 +64,7 @@ class AliasForm(forms.Form):
     """Who a name in the files is: a member of the chapter, or someone outside it."""
 
     bni_name = forms.CharField(max_length=240, widget=forms.HiddenInput, validators=[validate_line])
-    who = forms.ChoiceField(label="Is")
+    who = forms.ChoiceField(label=_("Is"))
 
     def __init__(self, *args, chapter, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,8 +75,8 @@ class AliasForm(forms.Form):
         )
         self.members = {str(m.pk): m for m in members}
         self.fields["who"].choices = [
-            ("", "Pick who this is…"),
-            (OUTSIDE, "Someone outside the chapter"),
+            ("", gettext("Pick who this is…")),
+            (OUTSIDE, gettext("Someone outside the chapter")),
             *((pk, f"{m.full_name} · {m.classification.name}") for pk, m in self.members.items()),
         ]
 

@@ -6,6 +6,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Chapter, Member
 
@@ -30,14 +32,14 @@ class Alias(models.Model):
 
     class Meta:
         ordering = ["chapter", "key"]
-        verbose_name_plural = "aliases"
+        verbose_name_plural = _("aliases")
         constraints = [
             models.UniqueConstraint(fields=["chapter", "key"], name="one_bni_alias_per_name"),
             models.CheckConstraint(condition=~Q(key=""), name="bni_alias_named"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.bni_name} → {self.member or 'outside'}"
+        return f"{self.bni_name} → {self.member or gettext('outside')}"
 
     def save(self, *args, **kwargs):
         self.bni_name = " ".join(self.bni_name.split())

@@ -31,6 +31,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import openpyxl
 from defusedxml import DefusedXmlException, DTDForbidden
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
@@ -188,7 +190,13 @@ def read_bni_path(
             data = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise BniReadError(
-            [Problem(name, None, f"cannot be read: {exc.strerror or exc}")]
+            [
+                Problem(
+                    name,
+                    None,
+                    gettext("cannot be read: %(error)s") % {"error": exc.strerror or exc},
+                )
+            ]
         ) from None
     return read_bni(data, name)
 
@@ -208,10 +216,9 @@ def read_bni(data: bytes, name: str) -> PalmsSummary | SlipsAudit | Roster:
 
 
 def _too_big(size: int) -> str:
-    return (
-        f"the file is {size / 1024 / 1024:.1f} MB; a BNI Connect export is at most "
-        f"{MAX_BYTES // 1024 // 1024} MB, so it was not read"
-    )
+    return gettext(
+        "the file is %(size)s MB; a BNI Connect export is at most %(limit)s MB, so it was not read"
+    ) % {"size": f"{size / 1024 / 1024:.1f}", "limit": MAX_BYTES // 1024 // 1024}
 
 
 # --- Cells and rows, whatever the format ---------------------------------------------------
@@ -253,19 +260,23 @@ _HTML = re.compile(
 def _rows(data: bytes) -> Iterator[_Row]:
     """The file's non-blank rows, from the reader its first bytes call for."""
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        raise _Refusal("the file is empty")
+        raise _Refusal(gettext("the file is empty"))
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _xlsx_rows(data)
     if data.startswith(_OLE2):
         raise _Refusal(
-            "this is a binary Excel 97-2003 workbook (.xls) or a password-protected one, "
-            "which cannot be read here: open it in Excel and save it as .xlsx, or export "
-            "the report again from BNI Connect"
+            gettext(
+                "this is a binary Excel 97-2003 workbook (.xls) or a password-protected one, "
+                "which cannot be read here: open it in Excel and save it as .xlsx, or export "
+                "the report again from BNI Connect"
+            )
         )
     if data.startswith(b"%PDF"):
         raise _Refusal(
-            "this is a PDF document, not a spreadsheet: export the report from BNI Connect "
-            "as Excel (or save it as .xlsx or CSV)"
+            gettext(
+                "this is a PDF document, not a spreadsheet: export the report from BNI Connect "
+                "as Excel (or save it as .xlsx or CSV)"
+            )
         )
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
     head = data[:4096].decode("utf-16" if utf16 else "utf-8", errors="replace")
@@ -274,16 +285,22 @@ def _rows(data: bytes) -> Iterator[_Row]:
         low = head.lower()
         if _SPREADSHEETML not in low and _HTML.search(low):
             raise _Refusal(
-                "this is a web page (HTML), not a BNI Connect export: perhaps a login or "
-                "error page was saved instead; download the report again"
+                gettext(
+                    "this is a web page (HTML), not a BNI Connect export: perhaps a login or "
+                    "error page was saved instead; download the report again"
+                )
             )
         return _spreadsheetml_rows(data)
     if utf16:
-        raise _Refusal("this is UTF-16 text (Excel's 'Unicode Text'): save it as 'CSV UTF-8'")
+        raise _Refusal(
+            gettext("this is UTF-16 text (Excel's 'Unicode Text'): save it as 'CSV UTF-8'")
+        )
     if b"\x00" in data[:4096]:
         raise _Refusal(
-            f"this is a binary file of an unknown kind (it starts {data[:4].hex(' ').upper()}), "
-            "not a spreadsheet"
+            gettext(
+                "this is a binary file of an unknown kind (it starts %(start)s), not a spreadsheet"
+            )
+            % {"start": data[:4].hex(" ").upper()}
         )
     return _csv_rows(data)
 
@@ -307,21 +324,30 @@ def _spreadsheetml_rows(data: bytes) -> Iterator[_Row]:
         parser.close()
     except DTDForbidden:
         raise _Refusal(
-            "this XML declares a document type (<!DOCTYPE ...>), which a BNI Connect export "
-            "never does; it was refused without expanding any entity"
+            gettext(
+                "this XML declares a document type (<!DOCTYPE ...>), which a BNI Connect export "
+                "never does; it was refused without expanding any entity"
+            )
         ) from None
     except DefusedXmlException as exc:
         raise _Refusal(
-            f"this XML uses entities ({type(exc).__name__}), which a BNI Connect "
-            "export never does; it was refused without expanding them"
+            gettext(
+                "this XML uses entities (%(error)s), which a BNI Connect export never does; it "
+                "was refused without expanding them"
+            )
+            % {"error": type(exc).__name__}
         ) from None
     except ParseError as exc:
         raise _Refusal(
-            f"the XML is damaged or cut short ({exc}): download the export again",
+            gettext("the XML is damaged or cut short (%(error)s): download the export again")
+            % {"error": exc},
             target.row_number or None,
         ) from None
     except (LookupError, ValueError) as exc:  # an encoding expat does not know
-        raise _Refusal(f"the XML cannot be read ({exc}): download the export again") from None
+        raise _Refusal(
+            gettext("the XML cannot be read (%(error)s): download the export again")
+            % {"error": exc}
+        ) from None
     yield from target.take()
 
 
@@ -364,8 +390,11 @@ class _SpreadsheetML:
             self._started = True
             if tag != _WORKBOOK:
                 raise _Refusal(
-                    f"this is an XML document (<{tag.rpartition('}')[2]}>), not an Excel 2003 "
-                    "XML spreadsheet (<Workbook>) as BNI Connect exports"
+                    gettext(
+                        "this is an XML document (<%(tag)s>), not an Excel 2003 XML spreadsheet "
+                        "(<Workbook>) as BNI Connect exports"
+                    )
+                    % {"tag": tag.rpartition("}")[2]}
                 )
         if self._data is not None:
             if tag.rpartition("}")[2].upper() == "B":
@@ -465,7 +494,11 @@ def _position(text: str | None, default: int, what: str, most: int, low: int = 1
     except ValueError:
         number = -1
     if not low <= number <= most:
-        raise _Refusal(f"the XML has {what} {text!r}, which is not a valid position")
+        what = {"column": gettext("column"), "row": gettext("row")}.get(what, what)
+        raise _Refusal(
+            gettext("the XML has %(what)s %(text)s, which is not a valid position")
+            % {"what": what, "text": repr(text)}
+        )
     return number
 
 
@@ -478,15 +511,23 @@ def _xlsx_rows(data: bytes) -> Iterator[_Row]:
         parts = archive.infolist()
     except Exception:  # BadZipFile, NotImplementedError, struct and zlib errors...
         raise _Refusal(
-            "this .xlsx is damaged or cut short (not a complete zip archive): download or "
-            "save it again"
+            gettext(
+                "this .xlsx is damaged or cut short (not a complete zip archive): download or "
+                "save it again"
+            )
         ) from None
     unpacked = sum(part.file_size for part in parts)
     if len(parts) > MAX_ZIP_PARTS or unpacked > MAX_UNPACKED_BYTES:
         raise _Refusal(
-            f"this zip (.xlsx) would unpack to {unpacked / 1024 / 1024:.0f} MB in {len(parts)} "
-            f"parts, more than a BNI Connect export needs ({MAX_UNPACKED_BYTES // 1024 // 1024} "
-            "MB); it was refused without unpacking"
+            gettext(
+                "this zip (.xlsx) would unpack to %(size)s MB in %(parts)s parts, more than a BNI "
+                "Connect export needs (%(limit)s MB); it was refused without unpacking"
+            )
+            % {
+                "size": f"{unpacked / 1024 / 1024:.0f}",
+                "parts": len(parts),
+                "limit": MAX_UNPACKED_BYTES // 1024 // 1024,
+            }
         )
     names = {part.filename for part in parts}
     if "xl/workbook.xml" not in names:
@@ -531,13 +572,13 @@ def _dimensions_hold(archive: zipfile.ZipFile) -> bool:
 
 def _zip_kind(archive: zipfile.ZipFile, names: set[str]) -> str:
     if "word/document.xml" in names:
-        return "this is a Word document, not a spreadsheet"
+        return gettext("this is a Word document, not a spreadsheet")
     if "mimetype" in names:
         with archive.open("mimetype") as part:
             mimetype = part.read(100)
         if b"spreadsheet" in mimetype:
-            return "this is an OpenDocument spreadsheet (.ods): save it as .xlsx"
-    return "this is a zip archive, not an Excel workbook (.xlsx)"
+            return gettext("this is an OpenDocument spreadsheet (.ods): save it as .xlsx")
+    return gettext("this is a zip archive, not an Excel workbook (.xlsx)")
 
 
 def _xlsx_sheet_rows(data: bytes, dimensions_hold: bool) -> Iterator[_Row]:
@@ -585,14 +626,20 @@ def _xlsx_refusal(exc: Exception, row: int | None = None) -> _Refusal:
     while cause is not None:  # openpyxl wraps defusedxml's refusal in a ValueError
         if isinstance(cause, DefusedXmlException):
             return _Refusal(
-                f"this .xlsx holds XML with a DTD or entities ({type(cause).__name__}), which "
-                "Excel never writes; it was refused without expanding them",
+                gettext(
+                    "this .xlsx holds XML with a DTD or entities (%(error)s), which Excel never "
+                    "writes; it was refused without expanding them"
+                )
+                % {"error": type(cause).__name__},
                 row,
             )
         cause = cause.__cause__ or cause.__context__
     return _Refusal(
-        f"this .xlsx could not be read ({type(exc).__name__}: {exc}): open it in Excel and "
-        "save it again, or export it again",
+        gettext(
+            "this .xlsx could not be read (%(error)s): open it in Excel and save it again, or "
+            "export it again"
+        )
+        % {"error": f"{type(exc).__name__}: {exc}"},
         row,
     )
 
@@ -623,8 +670,11 @@ def _csv_rows(data: bytes) -> Iterator[_Row]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _Refusal(
-            f"this is not UTF-8 text (byte 0x{data[exc.start]:02X} at offset {exc.start}): "
-            "save it as 'CSV UTF-8'"
+            gettext(
+                "this is not UTF-8 text (byte %(byte)s at offset %(offset)s): "
+                "save it as 'CSV UTF-8'"
+            )
+            % {"byte": f"0x{data[exc.start]:02X}", "offset": exc.start}
         ) from None
     return _csv_records(text, _sniff_delimiter(text))
 
@@ -639,7 +689,7 @@ def _csv_records(text: str, delimiter: str) -> Iterator[_Row]:
                 yield _Row(0, line, cells)
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise _Refusal(f"the CSV is damaged ({exc})", line) from None
+        raise _Refusal(gettext("the CSV is damaged (%(error)s)") % {"error": exc}, line) from None
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -688,7 +738,7 @@ def _fields(**patterns: str) -> dict[str, re.Pattern[str]]:
 
 
 _PALMS = _Kind(
-    "PALMS Summary",
+    _("PALMS Summary"),
     {
         **_fields(first_name=r"first ?name", last_name=r"last ?name|surname"),
         **{c: re.compile(re.escape(c.casefold())) for c in PALMS_COLUMNS[:10]},
@@ -705,7 +755,7 @@ _PALMS = _Kind(
     {"first_name": "First Name", "last_name": "Last Name", "121": "1-2-1"},
 )
 _AUDIT = _Kind(
-    "Slips Audit",
+    _("Slips Audit"),
     _fields(
         giver=r"from",
         receiver=r"to",
@@ -729,7 +779,7 @@ _AUDIT = _Kind(
     },
 )
 _ROSTER = _Kind(
-    "chapter roster",
+    _("chapter roster"),
     _fields(
         s_no=r"s\.? ?no\.?|sr\.? ?no\.?|#",
         chapter=r"chapter(?: name)?",
@@ -844,8 +894,12 @@ def _find_header(row: _Row) -> _Found | None:
                 if pattern.fullmatch(norm):
                     if field in labels:
                         twice.append(
-                            f"{text.strip()!r} (columns {_letter(_column_of(fields, field))} "
-                            f"and {_letter(column)})"
+                            gettext("%(header)s (columns %(first)s and %(second)s)")
+                            % {
+                                "header": repr(text.strip()),
+                                "first": _letter(_column_of(fields, field)),
+                                "second": _letter(column),
+                            }
                         )
                     else:
                         fields[column], labels[field] = field, text
@@ -933,13 +987,12 @@ class _Reading:
     def _report(self, found: _Found, above: list[_Row]) -> "_Report | None":
         layout = found.layout
         for twice in found.twice:
-            self.problem(layout.row, f"the {layout.kind.name} header has {twice} twice")
+            said = gettext("the %(kind)s header has %(column)s twice")
+            self.problem(layout.row, said % {"kind": layout.kind.name, "column": twice})
         if found.missing:
-            self.problem(
-                layout.row,
-                f"the {layout.kind.name} header has no column "
-                + ", ".join(repr(m) for m in found.missing),
-            )
+            said = gettext("the %(kind)s header has no column %(columns)s")
+            missing = ", ".join(repr(m) for m in found.missing)
+            self.problem(layout.row, said % {"kind": layout.kind.name, "columns": missing})
         if self.problems:
             return None
         reports = {_PALMS: _PalmsReport, _AUDIT: _AuditReport, _ROSTER: _RosterReport}
@@ -948,14 +1001,14 @@ class _Reading:
 
 def _not_bni(first: _Row | None) -> str:
     if first is None:
-        return "the spreadsheet holds no rows"
+        return gettext("the spreadsheet holds no rows")
     shown = ", ".join(repr(_text(c)[:40]) for _, c in sorted(first.cells.items())[:20])
-    return (
+    return gettext(
         "this is not a BNI Connect export: no row holds the header of a PALMS Summary "
         "(First Name, Last Name, P, A, L, ...), a Slips Audit (From, To, Slip Type, ...) or a "
-        f"chapter roster (S no, Chapter Name, Profession, ...); its first row (row "
-        f"{first.number}) has {shown}"
-    )
+        "chapter roster (S no, Chapter Name, Profession, ...); its first row (row %(row)s) has "
+        "%(cells)s"
+    ) % {"row": first.number, "cells": shown}
 
 
 class _Report:
@@ -999,9 +1052,11 @@ class _PalmsReport(_Report):
         if not any(m in picked for m in _METRICS):
             if "Total" in self.pseudo:
                 return
-            raise _Bad(f"{(first + ' ' + last).strip()!r} has no figures in any PALMS column")
+            said = gettext("%(name)s has no figures in any PALMS column")
+            raise _Bad(said % {"name": repr((first + " " + last).strip())})
         if not first and not last:
-            raise _Bad("the row has figures but no First Name or Last Name")
+            said = gettext("the row has figures but no %(first)s or %(last)s")
+            raise _Bad(said % {"first": "First Name", "last": "Last Name"})
         values: dict[str, int | Decimal] = {}
         bad: list[str] = []
         for metric in _METRICS:
@@ -1022,7 +1077,8 @@ class _PalmsReport(_Report):
         if pseudo is None:
             self.members.append(line)
         elif pseudo in self.pseudo:
-            raise _Bad(f"a second {pseudo!r} row (the first is row {self.pseudo[pseudo].row})")
+            said = gettext("a second %(name)s row (the first is row %(row)s)")
+            raise _Bad(said % {"name": repr(pseudo), "row": self.pseudo[pseudo].row})
         else:
             self.pseudo[pseudo] = line
 
@@ -1042,12 +1098,13 @@ _SLIP_TYPE_WORDS = {
 }
 #: What each slip type cannot do without: (field, what it is on that slip).
 _SLIP_NEEDS = {
-    "referral": (("giver", "the member giving it"), ("receiver", "the member receiving it")),
-    "one_to_one": (("giver", "one of the pair"), ("receiver", "the other")),
-    "tyfcb": (("receiver", "the member thanked"), ("amount", "the amount")),
-    "ceu": (("giver", "the member earning it"), ("credits", "the credits")),
-    "visitor": (("giver", "the member who invited"), ("receiver", "the visitor")),
+    "referral": (("giver", _("the member giving it")), ("receiver", _("the member receiving it"))),
+    "one_to_one": (("giver", _("one of the pair")), ("receiver", _("the other"))),
+    "tyfcb": (("receiver", _("the member thanked")), ("amount", _("the amount"))),
+    "ceu": (("giver", _("the member earning it")), ("credits", _("the credits"))),
+    "visitor": (("giver", _("the member who invited")), ("receiver", _("the visitor"))),
 }
+#: The Slip Type column's values, as BNI Connect writes them (a format: never translated).
 _SLIP_TITLES = {
     "referral": "Referral",
     "one_to_one": "One-to-One",
@@ -1067,11 +1124,12 @@ class _AuditReport(_Report):
         raw_type = _text(picked.get("slip_type"))
         slip_type = _SLIP_TYPE_WORDS.get(" ".join(raw_type.casefold().replace("-", " ").split()))
         if slip_type is None:
-            bad.append(
-                f"Slip Type {raw_type!r} is not one of Referral, One-to-One, TYFCB, CEU, Visitor"
-                if raw_type
-                else "Slip Type is empty"
-            )
+            if raw_type:
+                said = gettext("%(column)s %(value)s is not one of %(types)s")
+                types = ", ".join(_SLIP_TITLES.values())
+                bad.append(said % {"column": "Slip Type", "value": repr(raw_type), "types": types})
+            else:
+                bad.append(gettext("%(column)s is empty") % {"column": "Slip Type"})
         inside = _catch(bad, _inside, picked.get("inside"), self.label("inside"))
         amount = credits = None
         if "amount" in picked:
@@ -1081,7 +1139,8 @@ class _AuditReport(_Report):
         for field, what in _SLIP_NEEDS.get(slip_type or "", ()):
             if field not in picked:
                 title = _SLIP_TITLES[slip_type or ""]
-                bad.append(f"a {title} slip needs {what} in {self.label(field)}")
+                said = gettext("a %(type)s slip needs %(what)s in %(column)s")
+                bad.append(said % {"type": title, "what": what, "column": self.label(field)})
         if bad or slip_type is None:
             raise _Bad(*bad)
         self.lines.append(
@@ -1110,7 +1169,8 @@ class _RosterReport(_Report):
 
     def row(self, number: int, picked: dict[str, _Cell]) -> None:
         if not _words(picked.get("first_name")) and not _words(picked.get("last_name")):
-            raise _Bad("First Name and Last Name are both empty")
+            said = gettext("%(first)s and %(last)s are both empty")
+            raise _Bad(said % {"first": "First Name", "last": "Last Name"})
         self.rows.append((number, picked))
 
     def finish(self) -> Roster:
@@ -1129,9 +1189,9 @@ class _RosterReport(_Report):
                 if cell is not None:
                     dates[field] = _date(cell, day_first)
                     if dates[field] is None:
+                        said = gettext("%(column)s %(value)s is not a date (DD/MM/YYYY)")
                         self.reading.problem(
-                            number,
-                            f"{self.label(field)} {_text(cell)!r} is not a date (DD/MM/YYYY)",
+                            number, said % {"column": self.label(field), "value": _shown(cell)}
                         )
             category, _, speciality = _words(picked.get("profession")).partition(",")
             text = {f: " ".join(_text(picked.get(f)).split()) for f in self.layout.labels}
@@ -1219,7 +1279,8 @@ class _Above:
                 window = flipped
         for at, got, label in ((start_at, window[0], "From:"), (end_at, window[1], "To:")):
             if at is not None and got is None:
-                reading.problem(at[0], f"{label} {_text(at[1])!r} is not a date (DD/MM/YYYY)")
+                said = gettext("%(column)s %(value)s is not a date (DD/MM/YYYY)")
+                reading.problem(at[0], said % {"column": label, "value": _shown(at[1])})
         return window[0], window[1]
 
     def report_date(self, reading: _Reading) -> date | None:
@@ -1233,13 +1294,15 @@ class _Above:
                         token = text.split()[0]
                         got = _date(_Cell(token), _day_first([token]))
                     if got is None:
-                        reading.problem(row.number, f"the title's date {text!r} is not a date")
+                        said = gettext("the title's date %(value)s is not a date")
+                        reading.problem(row.number, said % {"value": repr(text)})
                     return got
         if "date" in self.labelled:
             number, cell = self.labelled["date"]
             got = _date(cell, _day_first([_text(cell)]))
             if got is None:
-                reading.problem(number, f"Date: {_text(cell)!r} is not a date")
+                said = gettext("%(column)s %(value)s is not a date")
+                reading.problem(number, said % {"column": "Date:", "value": _shown(cell)})
             return got
         return None
 
@@ -1314,9 +1377,9 @@ def _inside(cell: _Cell | None, label: str) -> bool | None:
         word = {"inside": True, "outside": False}.get(match["word"] or "")
         if tier is None or word is None or tier == word:
             return word if word is not None else tier
-    raise _Bad(
-        f"{label} {_text(cell)!r} is not one of Tier 1 (inside), Tier 2 (outside), Inside, Outside"
-    )
+    said = gettext("%(column)s %(value)s is not one of %(types)s")
+    types = "Tier 1 (inside), Tier 2 (outside), Inside, Outside"
+    raise _Bad(said % {"column": label, "value": _shown(cell), "types": types})
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,2})?")
@@ -1399,16 +1462,19 @@ def _grouped(text: str, separator: str) -> bool:
 def _count(cell: _Cell, label: str) -> int:
     number = _number(cell.value)
     if number is None or number < 0 or number > _MAX_COUNT or number != number.to_integral_value():
-        raise _Bad(f"{label} must be a whole number ≥ 0, not {_shown(cell)}")
+        said = gettext("%(column)s must be a whole number ≥ 0, not %(value)s")
+        raise _Bad(said % {"column": label, "value": _shown(cell)})
     return int(number)
 
 
 def _amount(cell: _Cell, label: str) -> Decimal:
     number = _number(cell.value, currency=True)
     if number is None or abs(number) >= _MAX_AMOUNT:
-        raise _Bad(f"{label} must be an amount such as 1,250.00, not {_shown(cell)}")
+        said = gettext("%(column)s must be an amount such as 1,250.00, not %(value)s")
+        raise _Bad(said % {"column": label, "value": _shown(cell)})
     if number < 0:
-        raise _Bad(f"{label} must not be negative, not {_shown(cell)}")
+        said = gettext("%(column)s must not be negative, not %(value)s")
+        raise _Bad(said % {"column": label, "value": _shown(cell)})
     return number.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 

@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from meetings.models import Meeting, Visit, Visitor
 from meetings.services import meeting_start
@@ -152,21 +153,28 @@ class Names:
             report.matched[name.text] = found[0]
             return Party(member=found[0])
         if found:
-            report.problems.append(
-                f"{where}: {len(found)} members of {self.chapter.slug} are named "
-                f"{name.text!r}; add an alias saying which one"
-            )
+            said = ngettext(
+                "%(count)d member of %(chapter)s is named %(name)s; add an alias saying which one",
+                "%(count)d members of %(chapter)s are named %(name)s; "
+                "add an alias saying which one",
+                len(found),
+            ) % {"count": len(found), "chapter": self.chapter.slug, "name": repr(name.text)}
+            report.problems.append(f"{where}: {said}")
             return None
         close = difflib.get_close_matches(key, list(self.by_key), n=3, cutoff=0.75)
         names = [self.by_key[k][0].full_name for k in close]
         report.unmatched.setdefault(name.text, names)
-        hint = (
-            f" (close: {', '.join(names)}; add an alias if one of them is meant)" if names else ""
-        )
-        report.problems.append(
-            f"{where}: {name.text!r} is no member of {self.chapter.slug}{hint}; "
-            "add them to the roster, or an alias"
-        )
+        if names:
+            said = gettext(
+                "%(name)s is no member of %(chapter)s (close: %(close)s; add an alias if one of "
+                "them is meant); add them to the roster, or an alias"
+            )
+        else:
+            said = gettext(
+                "%(name)s is no member of %(chapter)s; add them to the roster, or an alias"
+            )
+        values = {"name": repr(name.text), "chapter": self.chapter.slug, "close": ", ".join(names)}
+        report.problems.append(f"{where}: {said % values}")
         return None
 
 
@@ -178,11 +186,14 @@ def read_aliases(path, chapter: Chapter) -> tuple[dict[str, Member | None], list
     try:
         text = open(path, encoding="utf-8-sig").read()  # noqa: SIM115 - read whole, closed
     except (OSError, UnicodeDecodeError) as exc:
-        return {}, [f"{name}: cannot be read as UTF-8 text ({exc.__class__.__name__})"]
+        said = gettext("cannot be read as UTF-8 text (%(error)s)") % {
+            "error": exc.__class__.__name__
+        }
+        return {}, [f"{name}: {said}"]
     rows = list(csv.reader(io.StringIO(text)))
     header = [c.strip().lower() for c in (rows[0] if rows else [])]
     if header[:2] != ["bni_name", "member_email"]:
-        return {}, [f"{name}:1: the header must be bni_name,member_email"]
+        return {}, [f"{name}:1: " + gettext("the header must be bni_name,member_email")]
     emails = {
         m.user.email.lower(): m
         for m in Member.objects.filter(
@@ -193,7 +204,7 @@ def read_aliases(path, chapter: Chapter) -> tuple[dict[str, Member | None], list
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < 2 or not row[0].strip():
-            problems.append(f"{name}:{line}: give a name and an email (or outside)")
+            problems.append(f"{name}:{line}: " + gettext("give a name and an email (or outside)"))
             continue
         bni_name, email = row[0], row[1].strip()
         if email.lower() == "outside":
@@ -201,7 +212,8 @@ def read_aliases(path, chapter: Chapter) -> tuple[dict[str, Member | None], list
         elif email.lower() in emails:
             aliases[name_key(bni_name)] = emails[email.lower()]
         else:
-            problems.append(f"{name}:{line}: {email!r} is no member of this Slipstream")
+            said = gettext("%(email)s is no member of this Slipstream") % {"email": repr(email)}
+            problems.append(f"{name}:{line}: {said}")
     return aliases, problems
 
 
@@ -263,7 +275,7 @@ ROSTER_STATUS = {
 
 def _store_roster(roster: Roster, chapter: Chapter, report: Report) -> None:
     """A roster becomes members as ``roster.csv`` would (DOMAIN.md), row for row."""
-    outcome = FileOutcome(roster.file, "Chapter roster")
+    outcome = FileOutcome(roster.file, gettext("Chapter roster"))
     rows = []
     holders = _trade_holders(chapter)
     for line in sorted(roster.lines, key=lambda line: (line.joined_on or dt.date.max, line.row)):
@@ -277,11 +289,15 @@ def _store_roster(roster: Roster, chapter: Chapter, report: Report) -> None:
                 # trade, so the later joiner's is told apart and the committee told to settle it.
                 shared = trade
                 trade = f"{trade} ({line.company or line.first_name + ' ' + line.last_name})"
-                report.notes.append(
-                    f"{roster.file}:{line.row}: {line.first_name} {line.last_name} shares the "
-                    f"trade {shared!r} with an earlier member: imported as {trade!r} for the "
-                    "membership committee to settle"
-                )
+                said = gettext(
+                    "%(name)s shares the trade %(shared)s with an earlier member: imported as "
+                    "%(trade)s for the membership committee to settle"
+                ) % {
+                    "name": f"{line.first_name} {line.last_name}",
+                    "shared": repr(shared),
+                    "trade": repr(trade),
+                }
+                report.notes.append(f"{roster.file}:{line.row}: {said}")
             holders.setdefault(trade.casefold(), line.email.casefold())
         rows.append(
             (
@@ -307,8 +323,13 @@ def _store_roster(roster: Roster, chapter: Chapter, report: Report) -> None:
     report.problems.extend(file_report.problems)
     report.roster.update(file_report.outcomes)
     outcome.lines.append(
-        f"{len(rows)} members: "
-        + ", ".join(f"{n} {what}" for what, n in sorted(file_report.outcomes.items()))
+        ngettext("%(count)d member: %(outcomes)s", "%(count)d members: %(outcomes)s", len(rows))
+        % {
+            "count": len(rows),
+            "outcomes": ", ".join(
+                f"{n} {what}" for what, n in sorted(file_report.outcomes.items())
+            ),
+        }
     )
     report.files.append(outcome)
 
@@ -346,15 +367,17 @@ def _store_snapshot(
     by,
 ) -> None:
     """The summary becomes the chapter's BNI snapshot for its window, replacing any before."""
-    outcome = FileOutcome(summary.file, "PALMS Summary")
+    outcome = FileOutcome(summary.file, gettext("PALMS Summary"))
     start, end = start or summary.start, end or summary.end
     if start is None or end is None:
         report.problems.append(
-            f"{summary.file}: the summary holds no dates: give the window (--from and --to)"
+            f"{summary.file}: "
+            + gettext("the summary holds no dates: give the window (--from and --to)")
         )
         return
     if end < start:
-        report.problems.append(f"{summary.file}: the window ends ({end}) before it starts")
+        said = gettext("the window ends (%(end)s) before it starts") % {"end": end}
+        report.problems.append(f"{summary.file}: {said}")
         return
     rows: dict[int, BniSnapshotRow] = {}
     for line in summary.members:
@@ -364,10 +387,12 @@ def _store_snapshot(
         if party is None:
             continue
         if not party.is_member:
-            report.notes.append(f"{where}: {text} is outside the chapter: no PALMS row")
+            said = gettext("%(name)s is outside the chapter: no PALMS row") % {"name": text}
+            report.notes.append(f"{where}: {said}")
             continue
         if party.member.pk in rows:
-            report.problems.append(f"{where}: {text} has a second line in the summary")
+            said = gettext("%(name)s has a second line in the summary") % {"name": text}
+            report.problems.append(f"{where}: {said}")
             continue
         values = {BniSnapshotRow.FIELDS[c]: line.values[c] for c in COLUMNS}
         refused = SNAPSHOT_LIMITS.problem(values)
@@ -377,8 +402,14 @@ def _store_snapshot(
         rows[party.member.pk] = BniSnapshotRow(member=party.member, bni_name=text[:240], **values)
     if report.problems:
         outcome.lines.append(
-            f"{len(summary.members)} member rows for {start} – {end}: nothing until the "
-            "problems are solved"
+            ngettext(
+                "%(count)d member row for %(start)s – %(end)s: nothing until the problems are "
+                "solved",
+                "%(count)d member rows for %(start)s – %(end)s: nothing until the problems are "
+                "solved",
+                len(summary.members),
+            )
+            % {"count": len(summary.members), "start": start, "end": end}
         )
         report.files.append(outcome)
         return
@@ -394,10 +425,16 @@ def _store_snapshot(
         row.snapshot = snapshot
     BniSnapshotRow.objects.bulk_create(rows.values())
     report.snapshot_rows += len(rows)
-    outcome.lines.append(
-        f"the BNI snapshot for {start} – {end}: {len(rows)} member rows"
-        + (f" (pseudo-rows left out: {', '.join(summary.pseudo)})" if summary.pseudo else "")
-    )
+    line = ngettext(
+        "the BNI snapshot for %(start)s – %(end)s: %(count)d member row",
+        "the BNI snapshot for %(start)s – %(end)s: %(count)d member rows",
+        len(rows),
+    ) % {"start": start, "end": end, "count": len(rows)}
+    if summary.pseudo:
+        line += " " + gettext("(pseudo-rows left out: %(rows)s)") % {
+            "rows": ", ".join(summary.pseudo)
+        }
+    outcome.lines.append(line)
     report.files.append(outcome)
 
 
@@ -416,11 +453,12 @@ def _store_audit(
 ) -> None:
     """Each row one slip dated the audit's day; the slips an earlier import of that day stored
     are replaced, so importing the same audit twice changes nothing."""
-    outcome = FileOutcome(audit.file, "Slips Audit")
+    outcome = FileOutcome(audit.file, gettext("Slips Audit"))
     day = date or audit.date
     if day is None:
         report.problems.append(
-            f"{audit.file}: the audit holds no date: give the day its slips belong to (--date)"
+            f"{audit.file}: "
+            + gettext("the audit holds no date: give the day its slips belong to (--date)")
         )
         return
     problems_before = len(report.problems)
@@ -444,11 +482,21 @@ def _store_audit(
         for name in slip.parties:
             member = getattr(slip, name)
             if member is not None and not member.belongs_on(day):
-                report.problems.append(
-                    f"{audit.file}: {member} was not a member of {member.chapter.slug} on {day}"
-                )
+                said = gettext("%(name)s was not a member of %(chapter)s on %(day)s") % {
+                    "name": member,
+                    "chapter": member.chapter.slug,
+                    "day": day,
+                }
+                report.problems.append(f"{audit.file}: {said}")
     if len(report.problems) > problems_before:
-        outcome.lines.append(f"{total} rows for {day}: nothing until the problems are solved")
+        outcome.lines.append(
+            ngettext(
+                "%(count)d row for %(day)s: nothing until the problems are solved",
+                "%(count)d rows for %(day)s: nothing until the problems are solved",
+                total,
+            )
+            % {"count": total, "day": day}
+        )
         report.files.append(outcome)
         return
     user = getattr(by, "user", by)
@@ -464,9 +512,23 @@ def _store_audit(
     report.visits += _store_visits(chapter, day, visits)
     kinds = Counter(type(slip).kind_slug for slip in slips)
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-    outcome.lines.append(f"{len(slips)} slips dated {day}: {counts or 'none'}")
+    outcome.lines.append(
+        ngettext(
+            "%(count)d slip dated %(day)s: %(kinds)s",
+            "%(count)d slips dated %(day)s: %(kinds)s",
+            len(slips),
+        )
+        % {"count": len(slips), "day": day, "kinds": counts or gettext("none")}
+    )
     if visits:
-        outcome.lines.append(f"{len(visits)} visits at the meeting of {day}")
+        outcome.lines.append(
+            ngettext(
+                "%(count)d visit at the meeting of %(day)s",
+                "%(count)d visits at the meeting of %(day)s",
+                len(visits),
+            )
+            % {"count": len(visits), "day": day}
+        )
     report.files.append(outcome)
 
 
@@ -485,9 +547,15 @@ def _slip(
     """The slip one audit row stands for (a visit as ``(row, inviter, visitor name)``)."""
     common = {"chapter": chapter, "date": day, "source": Slip.Source.BNI_CONNECT}
 
+    def problem(said: str, **values) -> None:
+        report.problems.append(f"{where}: {said % values}")
+
+    def note(said: str, **values) -> None:
+        report.notes.append(f"{where}: {said % values}")
+
     def party(name: Name | None, column: str) -> Party | None:
         if name is None or not name.text:
-            report.problems.append(f"{where}: {column} is empty")
+            problem(gettext("%(column)s is empty"), column=column)
             return None
         return names.resolve(name, where=where, report=report, detail=line.detail)
 
@@ -496,22 +564,22 @@ def _slip(
         if member is None:
             return None
         if not member.is_member:
-            report.notes.append(f"{where}: a CEU of {member.name}, outside the chapter: left out")
+            note(gettext("a CEU of %(name)s, outside the chapter: left out"), name=member.name)
             return None
         if not line.credits:
-            report.problems.append(f"{where}: a CEU row needs its credits (a whole number ≥ 1)")
+            problem(gettext("a CEU row needs its credits (a whole number ≥ 1)"))
             return None
         topic = line.detail[:200] or "BNI Connect CEU"
         return Ceu(**common, member=member.member, credits=line.credits, topic=topic)
     if line.slip_type == "visitor":
         inviter = party(line.giver, "From")
         if line.receiver is None or not line.receiver.text:
-            report.problems.append(f"{where}: To (the visitor) is empty")
+            problem(gettext("%(column)s (the visitor) is empty"), column="To")
             return None
         if inviter is None:
             return None
         if not inviter.is_member:
-            report.notes.append(f"{where}: a visitor invited from outside the chapter: left out")
+            note(gettext("a visitor invited from outside the chapter: left out"))
             return None
         return (line.row, inviter.member, line.receiver.text[:120])
     if line.slip_type == "tyfcb":
@@ -524,12 +592,15 @@ def _slip(
         if thanked is None:
             return None
         if line.amount is None or line.amount <= 0:
-            report.notes.append(f"{where}: a TYFCB of {line.amount or 0} adds nothing: left out")
+            note(gettext("a TYFCB of %(amount)s adds nothing: left out"), amount=line.amount or 0)
             return None
         if not thanked.is_member and (writer is None or not writer.is_member):
-            report.notes.append(
-                f"{where}: a TYFCB to {thanked.name} from an unknown writer counts for no member "
-                "of the chapter: left out"
+            note(
+                gettext(
+                    "a TYFCB to %(name)s from an unknown writer counts for no member of the "
+                    "chapter: left out"
+                ),
+                name=thanked.name,
             )
             return None
         outside = thanked if not thanked.is_member else writer
@@ -547,7 +618,11 @@ def _slip(
     if giver is None or receiver is None:
         return None
     if not giver.is_member and not receiver.is_member:
-        report.problems.append(f"{where}: neither {giver.name} nor {receiver.name} is a member")
+        problem(
+            gettext("neither %(giver)s nor %(receiver)s is a member"),
+            giver=giver.name,
+            receiver=receiver.name,
+        )
         return None
     outside = receiver if not receiver.is_member else giver if not giver.is_member else None
     other = {
@@ -555,11 +630,19 @@ def _slip(
         "other_chapter_name": outside.chapter_name[:200] if outside else "",
     }
     if giver.is_member and receiver.is_member and giver.member.pk == receiver.member.pk:
-        report.problems.append(f"{where}: From and To are the same member")
+        problem(
+            gettext("%(giver_column)s and %(receiver_column)s are the same member"),
+            giver_column="From",
+            receiver_column="To",
+        )
         return None
     if line.slip_type == "referral":
         if line.inside is None:
-            report.problems.append(f"{where}: a referral needs Inside or Outside")
+            problem(
+                gettext("a referral needs %(inside)s or %(outside)s"),
+                inside="Inside",
+                outside="Outside",
+            )
             return None
         return Referral(
             **common,
@@ -579,7 +662,7 @@ def _slip(
             member_b=members[1] if len(members) > 1 else None,
             status=OneToOne.Status.DONE,
         )
-    report.problems.append(f"{where}: slip type {line.slip_type!r} cannot be imported")
+    problem(gettext("slip type %(type)s cannot be imported"), type=repr(line.slip_type))
     return None
 
 
@@ -623,14 +706,28 @@ def pending_create(
     """Keep uploaded files for their preview and confirm. Each file's size is checked before
     it is read; an hour's uploads per person are limited like the other uploads."""
     if not files:
-        raise UploadRefused("Choose at least one file exported from BNI Connect.")
+        raise UploadRefused(gettext("Choose at least one file exported from BNI Connect."))
     if len(files) > MAX_FILES:
-        raise UploadRefused(f"Upload at most {MAX_FILES} files at a time.")
+        raise UploadRefused(
+            ngettext(
+                "Upload at most %(count)d file at a time.",
+                "Upload at most %(count)d files at a time.",
+                MAX_FILES,
+            )
+            % {"count": MAX_FILES}
+        )
     for upload in files:
         if upload.size > MAX_BYTES:
             raise UploadRefused(
-                f"{upload.name} is {upload.size / 1024 / 1024:.0f} MB; BNI Connect's exports "
-                f"are far smaller (the limit is {MAX_BYTES // 1024 // 1024} MB)."
+                gettext(
+                    "%(name)s is %(size)s MB; BNI Connect's exports are far smaller (the limit "
+                    "is %(limit)s MB)."
+                )
+                % {
+                    "name": upload.name,
+                    "size": f"{upload.size / 1024 / 1024:.0f}",
+                    "limit": MAX_BYTES // 1024 // 1024,
+                }
             )
     user = getattr(by, "user", by)
     _count_upload(user)
@@ -655,7 +752,12 @@ def _count_upload(user) -> None:
         done = 1
     if done > UPLOADS_PER_HOUR:
         raise UploadRefused(
-            f"You have uploaded {UPLOADS_PER_HOUR} times this hour; please wait a while."
+            ngettext(
+                "You have uploaded %(count)d time this hour; please wait a while.",
+                "You have uploaded %(count)d times this hour; please wait a while.",
+                UPLOADS_PER_HOUR,
+            )
+            % {"count": UPLOADS_PER_HOUR}
         )
 
 
@@ -681,7 +783,7 @@ def alias_save(*, chapter: Chapter, bni_name: str, member: Member | None) -> Ali
     """Remember who a name stands for in this chapter's files (``None``: outside)."""
     key = name_key(bni_name)
     if not key:
-        raise ValidationError({"bni_name": "Give the name as BNI Connect writes it."})
+        raise ValidationError({"bni_name": gettext("Give the name as BNI Connect writes it.")})
     alias = Alias.objects.filter(chapter=chapter, key=key).first() or Alias(chapter=chapter)
     alias.bni_name, alias.member = bni_name, member
     alias.save()

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.access import chapter_for_request, leadership_required
@@ -80,13 +81,21 @@ def confirm(request: HttpRequest, pk: UUID) -> HttpResponse:
     pending = _pending(request, pk)
     report = services.pending_run(pending, dry_run=False, by=request.viewer)
     if not report.ok:
-        messages.error(request, "Nothing was imported: the files have problems (below).")
+        messages.error(request, gettext("Nothing was imported: the files have problems (below)."))
         return redirect("bniconnect:preview", pk=pending.pk)
     stored = sum(report.slips.values())
     messages.success(
         request,
-        f"Imported: {stored} slips, {report.snapshot_rows} PALMS rows from BNI Connect, "
-        f"{sum(report.roster.values())} roster rows, {report.visits} visits.",
+        gettext(
+            "Imported: %(slips)s slips, %(palms)s PALMS rows from BNI Connect, "
+            "%(roster)s roster rows, %(visits)s visits."
+        )
+        % {
+            "slips": stored,
+            "palms": report.snapshot_rows,
+            "roster": sum(report.roster.values()),
+            "visits": report.visits,
+        },
     )
     return redirect(reverse("bniconnect:upload") + _chapter_query(request, pending))
 
@@ -102,9 +111,10 @@ def alias(request: HttpRequest, pk: UUID) -> HttpResponse:
             bni_name=form.cleaned_data["bni_name"],
             member=form.member(),
         )
-        messages.success(request, f"Saved: {saved}. The next import of this chapter uses it too.")
+        text = gettext("Saved: %(alias)s. The next import of this chapter uses it too.")
+        messages.success(request, text % {"alias": saved})
     else:
-        messages.error(request, "Pick a member, or “Someone outside the chapter”.")
+        messages.error(request, gettext("Pick a member, or “Someone outside the chapter”."))
     return redirect("bniconnect:preview", pk=pending.pk)
 
 

@@ -277,9 +277,14 @@ STORAGES = {
     },
 }
 
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = env_str("LANGUAGE_CODE") or "en-gb"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# Every word on a page goes through Django's translation functions, and English ships in the
+# templates themselves: with no catalogue to read, the translation machinery would only look
+# each word up and fall back (several times per word, on every page drawn). A chapter that
+# adds a catalogue in LOCALE_PATHS turns it on (docs/operating.md, "Another language").
+USE_I18N = env_bool("USE_I18N", False)
+LOCALE_PATHS = [Path(p) for p in env_list("LOCALE_PATHS", [str(BASE_DIR / "locale")])]
 USE_TZ = True
 
 # --- Celery -------------------------------------------------------------------------------------

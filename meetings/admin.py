@@ -1,16 +1,17 @@
 """Admin for meetings, marks and visitors; every changelist runs a fixed number of queries."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Attendance, AttendanceChange, Meeting, RotaPlace, Visit, Visitor
 
 
 class SubmittedFilter(admin.SimpleListFilter):
-    title = "submitted"
+    title = _("submitted")
     parameter_name = "submitted"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Submitted"), ("no", "Open")]
+        return [("yes", _("Submitted")), ("no", _("Open"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Chapter, Classification, Member
 from members.text import LineField
@@ -10,7 +12,7 @@ from pages.forms import PhoneInput
 from .models import Attendance, Meeting, Visitor
 
 phone_validator = RegexValidator(
-    r"^\+?[0-9 ()\-.]{6,31}$", "Enter a phone number: digits, spaces, +."
+    r"^\+?[0-9 ()\-.]{6,31}$", _("Enter a phone number: digits, spaces, +.")
 )
 
 
@@ -27,7 +29,9 @@ class MemberNameChoiceField(forms.ModelChoiceField):
 
 
 class CancelMeetingForm(forms.Form):
-    reason = LineField(max_length=200, help_text="For example: Bank holiday, venue closed.")
+    reason = LineField(
+        max_length=200, label=_("Reason"), help_text=_("For example: Bank holiday, venue closed.")
+    )
 
 
 class RotaForm(forms.Form):
@@ -36,7 +40,7 @@ class RotaForm(forms.Form):
 
     member = forms.ModelChoiceField(Member.objects.none())
     action = forms.ChoiceField(
-        choices=[("up", "Up"), ("down", "Down"), ("add", "Add"), ("remove", "Remove")],
+        choices=[("up", _("Up")), ("down", _("Down")), ("add", _("Add")), ("remove", _("Remove"))],
         required=False,
     )
 
@@ -52,7 +56,7 @@ class MarkForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("mark") == Attendance.Mark.SUBSTITUTE and not data.get("substitute_name"):
-            self.add_error("substitute_name", "Name the substitute for an S mark.")
+            self.add_error("substitute_name", gettext("Name the substitute for an S mark."))
         return data
 
 
@@ -68,22 +72,31 @@ def upcoming_meeting_choices(chapter: Chapter, limit: int | None = None):
 class VisitorForm(forms.Form):
     """A member registers a visitor they invited."""
 
-    name = LineField(max_length=120)
-    email = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    name = LineField(max_length=120, label=_("Name"))
+    email = forms.EmailField(
+        required=False, label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
     phone = LineField(
         max_length=32,
         required=False,
+        label=_("Phone"),
         validators=[phone_validator],
         widget=PhoneInput(attrs={"autocomplete": "off"}),
     )
-    company = LineField(max_length=150, required=False)
+    company = LineField(max_length=150, required=False, label=_("Company"))
     classification = forms.ModelChoiceField(
-        Classification.objects.all(), required=False, label="Trade", empty_label="(not listed)"
+        Classification.objects.all(),
+        required=False,
+        label=_("Trade"),
+        empty_label=_("(not listed)"),
     )
     trade = LineField(
-        max_length=120, required=False, label="Trade, if not listed", help_text="In their words."
+        max_length=120,
+        required=False,
+        label=_("Trade, if not listed"),
+        help_text=_("In their words."),
     )
-    meeting = MeetingChoiceField(Meeting.objects.none(), empty_label=None)
+    meeting = MeetingChoiceField(Meeting.objects.none(), empty_label=None, label=_("Meeting"))
 
     def __init__(self, *args, chapter: Chapter, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,32 +105,33 @@ class VisitorForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("classification") and not (data.get("trade") or "").strip():
-            self.add_error("trade", "Pick their trade or write it in.")
+            self.add_error("trade", gettext("Pick their trade or write it in."))
         return data
 
 
 class GuestForm(forms.Form):
     """The public "visit us" form. ``website`` is the honeypot: people never see it."""
 
-    name = LineField(max_length=120, label="Your name")
+    name = LineField(max_length=120, label=_("Your name"))
     email = forms.EmailField(
-        label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Your email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     phone = LineField(
         max_length=32,
         required=False,
+        label=_("Phone"),
         validators=[phone_validator],
         widget=PhoneInput(attrs={"autocomplete": "tel"}),
     )
-    company = LineField(max_length=150, required=False)
-    trade = LineField(max_length=120, label="Your trade", help_text="What you do.")
-    meeting = MeetingChoiceField(Meeting.objects.none(), empty_label=None, label="Which meeting")
+    company = LineField(max_length=150, required=False, label=_("Company"))
+    trade = LineField(max_length=120, label=_("Your trade"), help_text=_("What you do."))
+    meeting = MeetingChoiceField(Meeting.objects.none(), empty_label=None, label=_("Which meeting"))
     invited_by = MemberNameChoiceField(
-        Member.objects.none(), required=False, label="Who invited you?", empty_label="Nobody"
+        Member.objects.none(), required=False, label=_("Who invited you?"), empty_label=_("Nobody")
     )
     website = LineField(
         required=False,
-        label="Leave this empty",
+        label=_("Leave this empty"),
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
@@ -139,10 +153,14 @@ class VisitorStatusForm(forms.Form):
 
 class VisitorFilterForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *Visitor.Status.choices], required=False
+        choices=[("", _("Any status")), *Visitor.Status.choices], required=False, label=_("Status")
     )
-    meeting = MeetingChoiceField(Meeting.objects.none(), required=False, empty_label="Any meeting")
-    invited_by = MemberNameChoiceField(Member.objects.none(), required=False, empty_label="Anyone")
+    meeting = MeetingChoiceField(
+        Meeting.objects.none(), required=False, label=_("Meeting"), empty_label=_("Any meeting")
+    )
+    invited_by = MemberNameChoiceField(
+        Member.objects.none(), required=False, label=_("Invited by"), empty_label=_("Anyone")
+    )
 
     def __init__(self, *args, chapter: Chapter | None, **kwargs):
         super().__init__(*args, **kwargs)

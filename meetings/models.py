@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Chapter, Classification, Member
 from members.text import CleanTextModel
@@ -24,7 +25,7 @@ class Meeting(models.Model):
 
     chapter = models.ForeignKey(Chapter, on_delete=models.PROTECT, related_name="meetings")
     date = models.DateField()
-    starts_at = models.DateTimeField(help_text="Start, as an aware datetime.")
+    starts_at = models.DateTimeField(help_text=_("Start, as an aware datetime."))
     presenter = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="presentations"
     )
@@ -77,11 +78,11 @@ class Attendance(models.Model):
     """A member's one mark for one held meeting."""
 
     class Mark(models.TextChoices):
-        PRESENT = "P", "Present"
-        ABSENT = "A", "Absent"
-        LATE = "L", "Late / left early"
-        MEDICAL = "M", "Medical / approved leave"
-        SUBSTITUTE = "S", "Sent a substitute"
+        PRESENT = "P", _("Present")
+        ABSENT = "A", _("Absent")
+        LATE = "L", _("Late / left early")
+        MEDICAL = "M", _("Medical / approved leave")
+        SUBSTITUTE = "S", _("Sent a substitute")
 
     PRESENT_MARKS = (Mark.PRESENT, Mark.LATE, Mark.SUBSTITUTE)
 
@@ -109,7 +110,7 @@ class Attendance(models.Model):
             models.CheckConstraint(
                 condition=~Q(mark="S") | ~Q(substitute_name=""),
                 name="substitute_is_named",
-                violation_error_message="Name the substitute for an S mark.",
+                violation_error_message=_("Name the substitute for an S mark."),
             ),
             models.CheckConstraint(
                 condition=Q(mark__in=["P", "A", "L", "M", "S"]), name="attendance_mark_valid"
@@ -136,11 +137,11 @@ class Visitor(CleanTextModel, models.Model):
     text_fields = ("name", "company", "trade")
 
     class Status(models.TextChoices):
-        INVITED = "invited", "Invited"
-        ATTENDED = "attended", "Attended"
-        APPLIED = "applied", "Applied"
-        JOINED = "joined", "Joined"
-        NOT_INTERESTED = "not_interested", "Not interested"
+        INVITED = "invited", _("Invited")
+        ATTENDED = "attended", _("Attended")
+        APPLIED = "applied", _("Applied")
+        JOINED = "joined", _("Joined")
+        NOT_INTERESTED = "not_interested", _("Not interested")
 
     chapter = models.ForeignKey(Chapter, on_delete=models.PROTECT, related_name="visitors")
     name = models.CharField(max_length=120)
@@ -150,7 +151,7 @@ class Visitor(CleanTextModel, models.Model):
     classification = models.ForeignKey(
         Classification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    trade = models.CharField(max_length=120, blank=True, help_text="As the visitor put it.")
+    trade = models.CharField(max_length=120, blank=True, help_text=_("As the visitor put it."))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVITED)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -210,7 +211,7 @@ class AttendanceChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     changed_at = models.DateTimeField(auto_now_add=True)
-    from_mark = models.CharField(max_length=1, blank=True, help_text="Empty: no mark before.")
+    from_mark = models.CharField(max_length=1, blank=True, help_text=_("Empty: no mark before."))
     to_mark = models.CharField(max_length=1)
     from_substitute = models.CharField(max_length=120, blank=True)
     to_substitute = models.CharField(max_length=120, blank=True)

@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection, models
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Chapter, Member
 
@@ -27,10 +28,10 @@ from .models import Attendance, Meeting
 
 
 class PolicyState(models.TextChoices):
-    OK = "ok", "OK"
-    WARNING = "warning", "Warning"
-    AT_LIMIT = "at_limit", "At the limit"
-    OVER = "over", "Over the limit"
+    OK = "ok", _("OK")
+    WARNING = "warning", _("Warning")
+    AT_LIMIT = "at_limit", _("At the limit")
+    OVER = "over", _("Over the limit")
 
 
 AT_RISK = (PolicyState.WARNING, PolicyState.AT_LIMIT, PolicyState.OVER)

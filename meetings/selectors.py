@@ -116,9 +116,20 @@ def roster_row(meeting: Meeting, member: Member, attendance: Attendance | None) 
 
 
 #: What a roster row reads of a member: the name, the trade, who they are and their leave.
-ROSTER_FIELDS = ("pk", "chapter_id", "user_id", "status", "joined_on", "left_on", "leave_from",
-                 "leave_until", "user__first_name", "user__last_name", "user__email",
-                 "classification__name")  # fmt: skip
+ROSTER_FIELDS = (
+    "pk",
+    "chapter_id",
+    "user_id",
+    "status",
+    "joined_on",
+    "left_on",
+    "leave_from",
+    "leave_until",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
+    "classification__name",
+)
 
 
 def _belonging_members(chapter_id, day):

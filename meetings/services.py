@@ -77,7 +77,7 @@ def cancel_meeting(*, meeting: Meeting, reason: str) -> Meeting:
     """A holiday: no marks, no presenter; the rota moves on to the next held meeting."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the meeting is cancelled."})
+        raise ValidationError({"reason": gettext("Say why the meeting is cancelled.")})
     if (refusal := cancel_refusal(meeting)) is not None:
         raise ValidationError({"reason": refusal})
     meeting.cancelled = True
@@ -155,7 +155,7 @@ def move_in_rota(*, chapter: Chapter, member: Member, up: bool) -> None:
     places = list(RotaPlace.objects.select_for_update().filter(chapter=chapter))
     mine = next((p for p in places if p.member_id == member.pk), None)
     if mine is None:
-        raise ValidationError("This member is not on the rota.")
+        raise ValidationError(gettext("This member is not on the rota."))
     index = places.index(mine)
     other_index = index - 1 if up else index + 1
     if not 0 <= other_index < len(places):
@@ -187,7 +187,7 @@ def default_mark(member: Member, day: dt.date) -> str:
 def check_attendance_open(meeting: Meeting) -> None:
     """Marks are for held meetings whose day has come (the chapter's today, or before)."""
     if meeting.cancelled:
-        raise ValidationError("This meeting was cancelled: it takes no attendance.")
+        raise ValidationError(gettext("This meeting was cancelled: it takes no attendance."))
     if not meeting.attendance_open(meeting.chapter.today()):
         raise ValidationError(
             gettext("Attendance for the meeting of %(date)s opens on that day.")
@@ -199,13 +199,17 @@ def check_markable(*, meeting: Meeting, member: Member, by) -> None:
     """The rules of DOMAIN.md for one mark; raises with a message naming the problem."""
     check_attendance_open(meeting)
     if member.chapter_id != meeting.chapter_id:
-        raise ValidationError(f"{member} is not a member of {meeting.chapter}.")
+        raise ValidationError(
+            gettext("%(member)s is not a member of %(chapter)s.")
+            % {"member": member, "chapter": meeting.chapter}
+        )
     if not member.belongs_on(meeting.date):
         raise ValidationError(
-            f"{member} did not belong to the chapter on {meeting.date:%d %b %Y}: no mark."
+            gettext("%(member)s did not belong to the chapter on %(date)s: no mark.")
+            % {"member": member, "date": f"{meeting.date:%d %b %Y}"}
         )
     if by is not None and getattr(by, "pk", None) == member.user_id:
-        raise ValidationError("Members may not mark themselves; ask another leader.")
+        raise ValidationError(gettext("Members may not mark themselves; ask another leader."))
 
 
 @transaction.atomic
@@ -220,9 +224,11 @@ def record_attendance(
     """
     substitute_name = (substitute_name or "").strip()
     if mark not in Attendance.Mark.values:
-        raise ValidationError({"mark": f"{mark!r} is not one of P, A, L, M, S."})
+        raise ValidationError(
+            {"mark": gettext("%(mark)r is not one of P, A, L, M, S.") % {"mark": mark}}
+        )
     if mark == Attendance.Mark.SUBSTITUTE and not substitute_name:
-        raise ValidationError({"substitute_name": "Name the substitute for an S mark."})
+        raise ValidationError({"substitute_name": gettext("Name the substitute for an S mark.")})
     if mark != Attendance.Mark.SUBSTITUTE:
         substitute_name = ""
     check_markable(meeting=meeting, member=member, by=by)
@@ -333,13 +339,13 @@ def register_visit(
     """
     email = (email or "").strip().lower()
     if meeting.chapter_id != chapter.pk:
-        raise ValidationError({"meeting": "Pick one of this chapter's meetings."})
+        raise ValidationError({"meeting": gettext("Pick one of this chapter's meetings.")})
     if meeting.cancelled:
-        raise ValidationError({"meeting": "That meeting is cancelled; pick another."})
+        raise ValidationError({"meeting": gettext("That meeting is cancelled; pick another.")})
     if meeting.date < chapter.today():
-        raise ValidationError({"meeting": "That meeting has already taken place."})
+        raise ValidationError({"meeting": gettext("That meeting has already taken place.")})
     if invited_by is not None and invited_by.chapter_id != chapter.pk:
-        raise ValidationError({"invited_by": "Pick a member of this chapter."})
+        raise ValidationError({"invited_by": gettext("Pick a member of this chapter.")})
     if classification is None and trade:
         classification = Classification.objects.filter(name__iexact=trade.strip()).first()
     visitor = None
@@ -362,15 +368,23 @@ def register_visit(
         )
     else:
         if visitor.visits.filter(meeting=meeting).exists():
-            raise ValidationError({"meeting": f"{visitor.name} is already expected that day."})
+            raise ValidationError(
+                {
+                    "meeting": gettext("%(name)s is already expected that day.")
+                    % {"name": visitor.name}
+                }
+            )
         allowed = (Visitor.Status.APPLIED, Visitor.Status.JOINED)
         if (
             visits_counted(visitor, chapter.today()) >= VISITS_BEFORE_APPLYING
             and visitor.status not in allowed
         ):
             raise ValidationError(
-                f"{visitor.name} has already visited twice. A visitor may come at most twice "
-                "before applying: ask them to apply first."
+                gettext(
+                    "%(name)s has already visited twice. A visitor may come at most twice "
+                    "before applying: ask them to apply first."
+                )
+                % {"name": visitor.name}
             )
         for attr, value in (("phone", phone), ("company", company), ("trade", trade)):
             if value and not getattr(visitor, attr):
@@ -410,8 +424,8 @@ def change_visitor_status(*, visitor: Visitor, status: str) -> Visitor:
         target = Visitor.Status(status).label if status in Visitor.Status.values else status
         raise ValidationError(
             {
-                "status": f"A visitor who is {visitor.get_status_display().lower()} "
-                f"cannot move to {target.lower()}."
+                "status": gettext("A visitor who is %(status)s cannot move to %(target)s.")
+                % {"status": visitor.get_status_display().lower(), "target": target.lower()}
             }
         )
     visitor.status = status
@@ -435,7 +449,7 @@ def meeting_ics(meeting: Meeting) -> bytes:
     event.add("dtstamp", timezone.now())
     event.add("dtstart", start)
     event.add("dtend", start + dt.timedelta(minutes=chapter.meeting_minutes))
-    event.add("summary", f"{chapter.name} chapter meeting")
+    event.add("summary", gettext("%(chapter)s chapter meeting") % {"chapter": chapter.name})
     location = chapter.venue or chapter.online_link
     if location:
         event.add("location", location)
@@ -535,7 +549,8 @@ def _send_guest_emails(visit_pk: int) -> None:
         + reverse("meetings:public_registered", args=[chapter.slug, registration_token(meeting)]),
     }
     confirmation = EmailMultiAlternatives(
-        subject=f"You are expected at {chapter.name} on {context['starts_at']:%A %d %B}",
+        subject=gettext("You are expected at %(chapter)s on %(day)s")
+        % {"chapter": chapter.name, "day": f"{context['starts_at']:%A %d %B}"},
         body=render_to_string("meetings/email/guest_confirmation.txt", context),
         to=[visitor.email],
     )
@@ -547,7 +562,8 @@ def _send_guest_emails(visit_pk: int) -> None:
     hosts = _leaders_to_notify(chapter)
     if hosts:
         message = EmailMessage(
-            subject=f"New visitor for {meeting.date:%d %b}: {visitor.name}",
+            subject=gettext("New visitor for %(day)s: %(name)s")
+            % {"day": f"{meeting.date:%d %b}", "name": visitor.name},
             body=render_to_string("meetings/email/guest_for_hosts.txt", context),
             to=hosts,
         )

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.access import (
@@ -53,7 +53,7 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
         return get_in_chapter_or_404(viewer, Meeting.objects.select_related("chapter"), pk=pk)
     meeting = selectors.chapter_meeting(viewer.member.chapter, pk)
     if meeting is None:
-        raise Http404("No such meeting in your chapter.")
+        raise Http404(gettext("No such meeting in your chapter."))
     return meeting
 
 
@@ -108,7 +108,10 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"The meeting on {meeting.date:%d %b} is cancelled.")
+            messages.success(
+                request,
+                gettext("The meeting on %(day)s is cancelled.") % {"day": f"{meeting.date:%d %b}"},
+            )
             return redirect("meetings:detail", pk=meeting.pk)
     return render(
         request,
@@ -131,7 +134,7 @@ def rota(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = RotaForm(request.POST, chapter=chapter)
         if not form.is_valid():
-            raise Http404("No such member in the chapter.")
+            raise Http404(gettext("No such member in the chapter."))
         member, action = form.cleaned_data["member"], form.cleaned_data["action"]
         if action in {"up", "down"}:
             services.move_in_rota(chapter=chapter, member=member, up=action == "up")
@@ -166,7 +169,9 @@ def _attendance_meeting(request: HttpRequest, pk: int) -> Meeting:
         and not viewer.is_staff
         and not viewer.has_role(Role.Name.VICE_PRESIDENT)
     ):
-        raise PermissionDenied("This week is submitted; only the vice-president corrects it.")
+        raise PermissionDenied(
+            gettext("This week is submitted; only the vice-president corrects it.")
+        )
     return meeting
 
 
@@ -231,7 +236,7 @@ def mark(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     meeting = _attendance_meeting(request, pk)
     member = member_in_chapter(meeting.chapter_id, member_pk)
     if member is None:
-        raise Http404("No such member in this chapter.")
+        raise Http404(gettext("No such member in this chapter."))
     form = MarkForm(request.POST)
     error = ""
     if form.is_valid():
@@ -253,7 +258,11 @@ def mark(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
                     "meetings/take_attendance.html#row_with_count",
                     {**_attendance_context(request, meeting, [row]), "row": row},
                 )
-            messages.success(request, f"{member}: {attendance.get_mark_display()}.")
+            messages.success(
+                request,
+                gettext("%(member)s: %(mark)s.")
+                % {"member": member, "mark": attendance.get_mark_display()},
+            )
             url = reverse("meetings:take_attendance", args=[meeting.pk])
             return redirect(f"{url}#member-{member.pk}")
     else:
@@ -343,7 +352,7 @@ def review_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 def my_attendance(request: HttpRequest) -> HttpResponse:
     if not request.viewer.is_member:
-        raise PermissionDenied("Staff without a seat have no attendance.")
+        raise PermissionDenied(gettext("Staff without a seat have no attendance."))
     history = selectors.attendance_history(request.viewer.member)
     return render(request, "meetings/my_attendance.html", {"history": history})
 
@@ -374,10 +383,15 @@ def visitor_add(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             taken = services.trade_held(chapter, visit.visitor.classification)
-            note = " Their trade is already held in the chapter (trade taken)." if taken else ""
-            messages.success(
-                request, f"{visit.visitor.name} is expected on {visit.meeting.date:%d %b}.{note}"
-            )
+            expected = gettext("%(name)s is expected on %(day)s.") % {
+                "name": visit.visitor.name,
+                "day": f"{visit.meeting.date:%d %b}",
+            }
+            if taken:
+                expected += " " + gettext(
+                    "Their trade is already held in the chapter (trade taken)."
+                )
+            messages.success(request, expected)
             return redirect("meetings:detail", pk=visit.meeting.pk)
     return render(
         request,
@@ -422,7 +436,11 @@ def visitor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("status", exc.message_dict.get("status", exc.messages))
         else:
-            messages.success(request, f"{visitor.name} is now {visitor.get_status_display()}.")
+            messages.success(
+                request,
+                gettext("%(name)s is now %(status)s.")
+                % {"name": visitor.name, "status": visitor.get_status_display()},
+            )
             return redirect("meetings:visitor_detail", pk=visitor.pk)
     visits = visitor.visits.select_related("meeting", "invited_by__user").order_by("meeting__date")
     next_statuses = sorted(services.FOLLOW_UP.get(visitor.status, set()))
@@ -549,7 +567,7 @@ def _registered_meeting_or_404(slug: str, token: str):
     chapter = get_object_or_404(Chapter, slug=slug)
     meeting = services.registered_meeting(chapter=chapter, token=token)
     if meeting is None:
-        raise Http404("No such meeting.")
+        raise Http404(gettext("No such meeting."))
     return chapter, meeting
 
 

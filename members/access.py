@@ -20,6 +20,7 @@ from django.db.models import Model, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Chapter, Member, Role, User
@@ -72,7 +73,7 @@ class Viewer:
 
     def chapter_or_404(self) -> Chapter:
         if not self.is_member:
-            raise Http404("You are not a member of a chapter.")
+            raise Http404(gettext("You are not a member of a chapter."))
         return self.member.chapter
 
 
@@ -182,7 +183,7 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         viewer = viewer_for(request)
         if not (viewer.is_member or viewer.is_staff):
-            raise PermissionDenied("This page is for chapter members.")
+            raise PermissionDenied(gettext("This page is for chapter members."))
         request.viewer = viewer
         return view(request, *args, **kwargs)
 
@@ -197,7 +198,7 @@ def role_required(*roles: str | Iterable[str]) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not (request.viewer.is_staff or request.viewer.has_role(*roles)):
-                raise PermissionDenied("Your role in the chapter does not allow this.")
+                raise PermissionDenied(gettext("Your role in the chapter does not allow this."))
             return view(request, *args, **kwargs)
 
         return wrapped

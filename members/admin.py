@@ -20,6 +20,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from . import audit, services
 from .exporting import write_roster
@@ -47,17 +49,19 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "first_name", "last_name")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Name", {"fields": ("first_name", "last_name")}),
+        (_("Name"), {"fields": ("first_name", "last_name")}),
         (
-            "Permissions",
+            _("Permissions"),
             {
                 "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
-                "description": "Staff see every chapter's totals; a chapter's single TYFCB "
-                "slips (income) only with “Can read individual TYFCB slips and their "
-                "amounts”. Granting or revoking it is recorded in the audit trail.",
+                "description": _(
+                    "Staff see every chapter's totals; a chapter's single TYFCB "
+                    "slips (income) only with “Can read individual TYFCB slips and their "
+                    "amounts”. Granting or revoking it is recorded in the audit trail."
+                ),
             },
         ),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
@@ -81,11 +85,26 @@ class ChapterForm(forms.ModelForm):
     class Meta:
         model = Chapter
         fields = [
-            "name", "slug", "region", "currency", "decimal_mark", "time_zone", "meeting_weekday",
-            "meeting_time", "meeting_minutes", "venue", "online_link", "absence_limit",
-            "policy_window_weeks", "medical_allowance_weeks", "green_min", "yellow_min",
-            "red_min", "tyfcb_threshold", "light_points",
-        ]  # fmt: skip
+            "name",
+            "slug",
+            "region",
+            "currency",
+            "decimal_mark",
+            "time_zone",
+            "meeting_weekday",
+            "meeting_time",
+            "meeting_minutes",
+            "venue",
+            "online_link",
+            "absence_limit",
+            "policy_window_weeks",
+            "medical_allowance_weeks",
+            "green_min",
+            "yellow_min",
+            "red_min",
+            "tyfcb_threshold",
+            "light_points",
+        ]
         field_classes = dict.fromkeys(["name", "currency", "time_zone", "venue", "city"], LineField)
 
     def clean_light_points(self):
@@ -93,8 +112,8 @@ class ChapterForm(forms.ModelForm):
         expected = set(default_light_points())
         if not isinstance(points, dict) or set(points) != expected:
             raise ValidationError(
-                "light_points must be an object with exactly the keys: "
-                + ", ".join(sorted(expected))
+                gettext("light_points must be an object with exactly the keys: %(keys)s")
+                % {"keys": ", ".join(sorted(expected))}
             )
         return points
 
@@ -110,7 +129,7 @@ class ChapterAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "region", "currency", "decimal_mark")}),
         (
-            "Meeting",
+            _("Meeting"),
             {
                 "fields": (
                     "time_zone",
@@ -124,14 +143,14 @@ class ChapterAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Attendance policy",
+            _("Attendance policy"),
             {"fields": ("absence_limit", "policy_window_weeks", "medical_allowance_weeks")},
         ),
         (
-            "Traffic lights",
+            _("Traffic lights"),
             {
                 "fields": ("green_min", "yellow_min", "red_min", "tyfcb_threshold", "light_points"),
-                "description": "Score thresholds (green > yellow > red) and the points table.",
+                "description": _("Score thresholds (green > yellow > red) and the points table."),
             },
         ),
     )
@@ -143,7 +162,7 @@ class ChapterAdmin(admin.ModelAdmin):
             .annotate(seated_count=Count("members", filter=Q(members__status__in=Member.SEATED)))
         )
 
-    @admin.display(description="Seated members", ordering="seated_count")
+    @admin.display(description=_("Seated members"), ordering="seated_count")
     def seated(self, chapter):
         return chapter.seated_count
 
@@ -156,7 +175,7 @@ class ContactSphereAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(trade_count=Count("classifications"))
 
-    @admin.display(description="Trades", ordering="trade_count")
+    @admin.display(description=_("Trades"), ordering="trade_count")
     def trades(self, sphere):
         return sphere.trade_count
 
@@ -201,7 +220,7 @@ class RoleInline(admin.TabularInline):
 
 class StatusHistoryInline(admin.TabularInline):
     model = MemberStatusChange
-    verbose_name_plural = "Status history"
+    verbose_name_plural = _("Status history")
     extra = 0
     can_delete = False
     fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
@@ -218,12 +237,24 @@ class StatusHistoryInline(admin.TabularInline):
         return super().get_queryset(request).select_related("changed_by")
 
 
+#: What an action on members says it did: "Approved 3 member(s)." (``MemberAdmin._each``).
+APPROVED = ngettext_lazy("Approved %(count)s member(s).", "Approved %(count)s member(s).", "count")
+RENEWED = ngettext_lazy("Renewed %(count)s member(s).", "Renewed %(count)s member(s).", "count")
+REACTIVATED = ngettext_lazy(
+    "Reactivated %(count)s member(s).", "Reactivated %(count)s member(s).", "count"
+)
+PUT_ON_LEAVE = ngettext_lazy(
+    "Put on leave %(count)s member(s).", "Put on leave %(count)s member(s).", "count"
+)
+DROPPED = ngettext_lazy("Dropped %(count)s member(s).", "Dropped %(count)s member(s).", "count")
+
+
 class RenewalDueFilter(admin.SimpleListFilter):
-    title = "renewal due"
+    title = _("renewal due")
     parameter_name = "renewal"
 
     def lookups(self, request, model_admin):
-        return [("soon", "Within 30 days"), ("overdue", "Overdue")]
+        return [("soon", gettext("Within 30 days")), ("overdue", gettext("Overdue"))]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
@@ -270,12 +301,12 @@ class MemberAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("user", "chapter", "classification", "status")}),
-        ("Card", {"fields": ("company", "phone", "website", "ideal_referral", "sponsor")}),
+        (_("Card"), {"fields": ("company", "phone", "website", "ideal_referral", "sponsor")}),
         (
-            "Membership",
+            _("Membership"),
             {"fields": ("joined_on", "renewal_due", "left_on", "leave_from", "leave_until")},
         ),
-        ("Audit", {"fields": ("status_changed_at", "status_changed_by")}),
+        (_("Audit"), {"fields": ("status_changed_at", "status_changed_by")}),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -285,7 +316,7 @@ class MemberAdmin(admin.ModelAdmin):
         # Status moves only through the actions, so each change is stamped and recorded.
         return ("status", "left_on", "leave_from", "leave_until", *audit)
 
-    @admin.display(ordering="user__first_name", description="Name")
+    @admin.display(ordering="user__first_name", description=_("Name"))
     def full_name(self, member):
         return member.full_name
 
@@ -325,7 +356,8 @@ class MemberAdmin(admin.ModelAdmin):
 
     # --- Actions: each member through its service; a refusal names the member and why.
 
-    def _each(self, request, queryset, verb: str, call) -> None:
+    def _each(self, request, queryset, done_message, call) -> None:
+        """``done_message`` (an ``ngettext_lazy`` keyed on ``count``) says how many were done."""
         done, refused = 0, []
         for member in queryset.select_related("user", "chapter", "classification"):
             try:
@@ -335,36 +367,42 @@ class MemberAdmin(admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, f"{verb} {done} member(s).", messages.SUCCESS)
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
         for problem in refused:
             self.message_user(request, problem, messages.ERROR)
 
-    @admin.action(description="Approve selected applicants (they become active)")
+    @admin.action(description=_("Approve selected applicants (they become active)"))
     def approve(self, request, queryset):
         self._each(
-            request, queryset, "Approved",
+            request,
+            queryset,
+            APPROVED,
             lambda m: services.member_approve(member=m, by=request.user),
-        )  # fmt: skip
+        )
 
-    @admin.action(description="Renew selected for a year")
+    @admin.action(description=_("Renew selected for a year"))
     def renew(self, request, queryset):
         self._each(
-            request, queryset, "Renewed",
+            request,
+            queryset,
+            RENEWED,
             lambda m: services.member_renew(member=m, by=request.user),
-        )  # fmt: skip
+        )
 
-    @admin.action(description="Reactivate selected (back from leave or re-joining)")
+    @admin.action(description=_("Reactivate selected (back from leave or re-joining)"))
     def reactivate(self, request, queryset):
         self._each(
-            request, queryset, "Reactivated",
+            request,
+            queryset,
+            REACTIVATED,
             lambda m: services.member_reactivate(member=m, by=request.user),
-        )  # fmt: skip
+        )
 
-    def _dated_action(self, request, queryset, *, form_class, title, verb, call):
+    def _dated_action(self, request, queryset, *, form_class, title, done_message, call):
         """An action that asks for dates first, like the delete confirmation page."""
         form = form_class(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            self._each(request, queryset, verb, lambda m: call(m, form.cleaned_data))
+            self._each(request, queryset, done_message, lambda m: call(m, form.cleaned_data))
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -377,22 +415,29 @@ class MemberAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/members/member/dated_action.html", context)
 
-    @admin.action(description="Put selected on leave (they keep their trade)")
+    @admin.action(description=_("Put selected on leave (they keep their trade)"))
     def put_on_leave(self, request, queryset):
         return self._dated_action(
-            request, queryset, form_class=LeaveForm, title="Put members on leave",
-            verb="Put on leave",
+            request,
+            queryset,
+            form_class=LeaveForm,
+            title=gettext("Put members on leave"),
+            done_message=PUT_ON_LEAVE,
             call=lambda m, data: services.member_put_on_leave(member=m, by=request.user, **data),
-        )  # fmt: skip
+        )
 
-    @admin.action(description="Drop selected (their trade becomes free)")
+    @admin.action(description=_("Drop selected (their trade becomes free)"))
     def drop(self, request, queryset):
         return self._dated_action(
-            request, queryset, form_class=DropForm, title="Drop members", verb="Dropped",
+            request,
+            queryset,
+            form_class=DropForm,
+            title=gettext("Drop members"),
+            done_message=DROPPED,
             call=lambda m, data: services.member_drop(member=m, by=request.user, **data),
-        )  # fmt: skip
+        )
 
-    @admin.action(description="Export selected as roster CSV")
+    @admin.action(description=_("Export selected as roster CSV"))
     def export_roster(self, request, queryset):
         response = HttpResponse(
             write_roster(queryset.model.objects.filter(pk__in=queryset.values("pk"))),
@@ -433,7 +478,10 @@ class MemberAdmin(admin.ModelAdmin):
                 else:
                     summary = ", ".join(f"{k.split()[-1]}: {v}" for k, v in sorted(counts.items()))
                     self.message_user(
-                        request, f"Roster imported into {chapter}. {summary}", messages.SUCCESS
+                        request,
+                        gettext("Roster imported into %(chapter)s. %(summary)s")
+                        % {"chapter": chapter, "summary": summary},
+                        messages.SUCCESS,
                     )
                     return redirect(
                         reverse("admin:members_member_changelist")
@@ -441,7 +489,7 @@ class MemberAdmin(admin.ModelAdmin):
                     )
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import a roster",
+            "title": gettext("Import a roster"),
             "form": form,
             "problems": problems,
             "problem_count": problem_count,
@@ -465,10 +513,7 @@ class AdminInvitationForm(InvitationForm):
             and self.inviter
             and not services.invitations_left(self.inviter)
         ):
-            raise ValidationError(
-                f"You have sent {services.INVITATIONS_PER_HOUR} invitations this hour; "
-                "please wait a while before sending more."
-            )
+            raise ValidationError(services.rate_limit_message())
         return data
 
 
@@ -513,7 +558,7 @@ class InvitationAdmin(admin.ModelAdmin):
         form.inviter = request.user
         return form
 
-    @admin.action(description="Send invitation (a fresh 7-day link; earlier links stop working)")
+    @admin.action(description=_("Send invitation (a fresh 7-day link; earlier links stop working)"))
     def send_invitation(self, request, queryset):
         sent, refused = 0, []
         for invitation in queryset.select_related("chapter", "classification"):
@@ -526,7 +571,12 @@ class InvitationAdmin(admin.ModelAdmin):
             else:
                 sent += 1
         if sent:
-            self.message_user(request, f"Sent {sent} invitation(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Sent %(count)s invitation(s).", "Sent %(count)s invitation(s).", sent)
+                % {"count": sent},
+                messages.SUCCESS,
+            )
         for problem in refused:
             self.message_user(request, problem, messages.ERROR)
 

@@ -21,6 +21,8 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.db.models.signals import m2m_changed
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .access import STAFF_SLIP_PERMISSIONS
 from .models import AuditEvent, Chapter, Member, MemberStatusChange, User
@@ -37,7 +39,7 @@ class Entry:
 
 
 def _who(user) -> str:
-    return str(user) if user is not None else "system (import or task)"
+    return str(user) if user is not None else gettext("system (import or task)")
 
 
 def _status_changes(chapter: Chapter, limit: int):
@@ -50,7 +52,7 @@ def _status_changes(chapter: Chapter, limit: int):
         before = f"{c.get_from_status_display()} → " if c.from_status else ""
         note = f" ({c.note})" if c.note else ""
         summary = f"{c.member.full_name}: {before}{c.get_to_status_display()}{note}"
-        yield Entry(c.changed_at, "Membership", summary, _who(c.changed_by))
+        yield Entry(c.changed_at, gettext("Membership"), summary, _who(c.changed_by))
 
 
 def _attendance_changes(chapter: Chapter, limit: int):
@@ -62,16 +64,19 @@ def _attendance_changes(chapter: Chapter, limit: int):
     )
     for c in rows:
         a = c.attendance
-        summary = (
-            f"{a.member.full_name} at {a.meeting.date:%d %b %Y}: {c.from_mark or '—'} → "
-            f"{c.to_mark}{f' ({c.to_substitute})' if c.to_substitute else ''}"
-        )
-        yield Entry(c.changed_at, "Attendance", summary, _who(c.changed_by))
+        summary = gettext("%(member)s at %(date)s: %(before)s → %(after)s") % {
+            "member": a.member.full_name,
+            "date": f"{a.meeting.date:%d %b %Y}",
+            "before": c.from_mark or "—",
+            "after": c.to_mark,
+        }
+        summary += f" ({c.to_substitute})" if c.to_substitute else ""
+        yield Entry(c.changed_at, gettext("Attendance"), summary, _who(c.changed_by))
 
 
 #: What a thank-you's correction shows to a reader who may not open the slip (its amounts are
 #: income: ``access.reads_tyfcb_slips_of``).
-TYFCB_WITHHELD = "details shown to the chapter's president and vice-president"
+TYFCB_WITHHELD = _("details shown to the chapter's president and vice-president")
 
 
 def _slip_corrections(chapter: Chapter, limit: int, *, tyfcb_details: bool = True):
@@ -84,14 +89,19 @@ def _slip_corrections(chapter: Chapter, limit: int, *, tyfcb_details: bool = Tru
     for c in rows:
         week = f"{c.week_ending:%d %b %Y}"
         details = c.summary if tyfcb_details or c.kind != "tyfcb" else TYFCB_WITHHELD
-        summary = f"{c.get_action_display()} {c.kind} of the week ending {week}: {details}"
-        yield Entry(c.corrected_at, "Slips", summary, _who(c.corrected_by))
+        summary = gettext("%(action)s %(kind)s of the week ending %(week)s: %(details)s") % {
+            "action": c.get_action_display(),
+            "kind": c.kind,
+            "week": week,
+            "details": details,
+        }
+        yield Entry(c.corrected_at, gettext("Slips"), summary, _who(c.corrected_by))
 
 
 AREAS = {
-    AuditEvent.Action.ANONYMISED: "Anonymised",
-    AuditEvent.Action.GRANTED: "Permissions",
-    AuditEvent.Action.REVOKED: "Permissions",
+    AuditEvent.Action.ANONYMISED: _("Anonymised"),
+    AuditEvent.Action.GRANTED: _("Permissions"),
+    AuditEvent.Action.REVOKED: _("Permissions"),
 }
 
 
@@ -103,7 +113,7 @@ def _audit_events(chapter: Chapter, limit: int):
         .order_by("-at", "-pk")
     )
     for e in rows[:limit]:
-        yield Entry(e.at, AREAS.get(e.action, "Roles"), e.summary, _who(e.by))
+        yield Entry(e.at, str(AREAS.get(e.action, _("Roles"))), e.summary, _who(e.by))
 
 
 SOURCES = (_status_changes, _attendance_changes, _slip_corrections, _audit_events)

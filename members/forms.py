@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from pages.forms import PhoneInput
 
@@ -36,8 +38,8 @@ class ProfileForm(forms.ModelForm):
             "phone": PhoneInput(attrs={"autocomplete": "tel"}),
         }
         help_texts = {
-            "ideal_referral": "Who you would love to be introduced to (600 characters at most).",
-            "phone": "Shown to your chapter as a tap-to-call link.",
+            "ideal_referral": _("Who you would love to be introduced to (600 characters at most)."),
+            "phone": _("Shown to your chapter as a tap-to-call link."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -62,7 +64,7 @@ class InvitationForm(forms.ModelForm):
         model = Invitation
         fields = ["email", "first_name", "last_name", "company", "classification", "as_applicant"]
         field_classes = {"first_name": LineField, "last_name": LineField, "company": LineField}
-        labels = {"classification": "Trade", "as_applicant": "Join as an applicant"}
+        labels = {"classification": _("Trade"), "as_applicant": _("Join as an applicant")}
 
     def __init__(self, *args, chapter: Chapter | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,13 +95,13 @@ class SetPasswordForm(forms.Form):
     """The invitee's first password, checked by the project's password validators."""
 
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password (again)",
+        label=_("Password (again)"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -112,7 +114,7 @@ class SetPasswordForm(forms.Form):
         data = super().clean()
         one, two = data.get("password1"), data.get("password2")
         if one and two and one != two:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", gettext("The two passwords differ."))
         elif one:
             person = get_user_model()(
                 email=self.invitation.email,
@@ -128,23 +130,23 @@ class SetPasswordForm(forms.Form):
 
 class LeaveForm(forms.Form):
     leave_from = forms.DateField(
-        label="On leave from", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("On leave from"), widget=forms.DateInput(attrs={"type": "date"})
     )
     leave_until = forms.DateField(
-        label="Until (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def clean(self):
         data = super().clean()
         start, end = data.get("leave_from"), data.get("leave_until")
         if start and end and end < start:
-            self.add_error("leave_until", "Leave cannot end before it starts.")
+            self.add_error("leave_until", gettext("Leave cannot end before it starts."))
         return data
 
 
 class DropForm(forms.Form):
     left_on = forms.DateField(
-        label="Last day of membership", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Last day of membership"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
@@ -153,13 +155,16 @@ class RosterUploadForm(forms.Form):
 
     chapter = forms.ModelChoiceField(Chapter.objects.all())
     file = forms.FileField(
-        label="roster.csv", help_text="UTF-8 CSV in the roster.csv format, 1 MB at most."
+        # Translators: the file's name, the same in every language.
+        label=_("roster.csv"),
+        help_text=_("UTF-8 CSV in the roster.csv format, 1 MB at most."),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(
-                f"The file is {upload.size // 1024} KB; the limit is {self.MAX_BYTES // 1024} KB."
+                gettext("The file is %(size)s KB; the limit is %(limit)s KB.")
+                % {"size": upload.size // 1024, "limit": self.MAX_BYTES // 1024}
             )
         return upload

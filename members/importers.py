@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .exporting import ROSTER_COLUMNS
 from .importing import REFUSED, CsvFile, FileReport, ImportContext, Limits, RowError, register
@@ -32,6 +33,8 @@ from .text import clean_text
 
 Status = Member.Status
 ROLE_NAMES = [value for value, _ in Role.Name.choices]
+# A problem's message names the file's columns and codes (``email``, ``left_on``, ``dropped``)
+# through placeholders: they are the file's format, the same in every language.
 #: A new trade is stored as the row names it: its name must fit (the seat and the login are
 #: checked by their models' ``clean_fields``).
 TRADE_LIMITS = Limits(Classification, {"name": "classification"})
@@ -100,7 +103,7 @@ class RosterFile(CsvFile):
     def _trade(row: dict[str, str]) -> str:
         trade = clean_text(row.get("classification") or "")  # a look-alike is the same trade
         if not trade:
-            raise RowError("classification is empty")
+            raise RowError(gettext("%(column)s is empty") % {"column": "classification"})
         TRADE_LIMITS.check({"name": trade})
         return trade
 
@@ -111,7 +114,9 @@ class RosterFile(CsvFile):
             raw = row.get(column) or ""
             names[column] = clean_text(raw)
             if raw and not names[column]:
-                raise RowError(f"{column} holds only invisible characters")
+                raise RowError(
+                    gettext("%(column)s holds only invisible characters") % {"column": column}
+                )
         return names
 
     @staticmethod
@@ -138,14 +143,25 @@ class RosterFile(CsvFile):
             else None
         )
         if member is not None and member.chapter_id != ctx.chapter.pk:
-            raise RowError(f"email {email} is already used in chapter {member.chapter.slug}")
+            raise RowError(
+                gettext("%(column)s %(value)s is already used in chapter %(chapter)s")
+                % {"column": "email", "value": email, "chapter": member.chapter.slug}
+            )
         classification = Classification.objects.filter(name__iexact=trade).first()
         if status in Member.SEATED and classification is not None:
             holder = trade_holder(ctx.chapter, classification, exclude=member)
             if holder is not None:
                 raise RowError(
-                    f"classification {trade!r} is already held by {holder.full_name} "
-                    f"({holder.email}); one active member per trade"
+                    gettext(
+                        "%(column)s %(value)s is already held by %(holder)s (%(email)s); "
+                        "one active member per trade"
+                    )
+                    % {
+                        "column": "classification",
+                        "value": repr(trade),
+                        "holder": holder.full_name,
+                        "email": holder.email,
+                    }
                 )
 
         changed = False
@@ -197,11 +213,14 @@ class RosterFile(CsvFile):
     def _email(row: dict[str, str]) -> str:
         email = row.get("email", "").lower()
         if not email:
-            raise RowError("email is empty")
+            raise RowError(gettext("%(column)s is empty") % {"column": "email"})
         try:
             validate_email(email)
         except ValidationError:
-            raise RowError(f"email {email!r} is not an email address") from None
+            raise RowError(
+                gettext("%(column)s %(value)s is not an email address")
+                % {"column": "email", "value": repr(email)}
+            ) from None
         return email
 
     @staticmethod
@@ -210,22 +229,60 @@ class RosterFile(CsvFile):
         unknown = sorted(roles - set(ROLE_NAMES))
         if unknown:
             raise RowError(
-                f"roles {', '.join(repr(r) for r in unknown)} not one of {', '.join(ROLE_NAMES)}"
+                gettext("%(column)s %(values)s not one of %(allowed)s")
+                % {
+                    "column": "roles",
+                    "values": ", ".join(repr(r) for r in unknown),
+                    "allowed": ", ".join(ROLE_NAMES),
+                }
             )
         return roles
 
     @staticmethod
     def _check_dates_and_status(joined_on, left_on, renewal_due, status, roles) -> None:
+        before = gettext("%(column)s %(value)s is before %(other)s %(other_value)s")
         if renewal_due and renewal_due < joined_on:
-            raise RowError(f"renewal_due {renewal_due} is before joined_on {joined_on}")
+            raise RowError(
+                before
+                % {
+                    "column": "renewal_due",
+                    "value": renewal_due,
+                    "other": "joined_on",
+                    "other_value": joined_on,
+                }
+            )
         if left_on and left_on < joined_on:
-            raise RowError(f"left_on {left_on} is before joined_on {joined_on}")
+            raise RowError(
+                before
+                % {
+                    "column": "left_on",
+                    "value": left_on,
+                    "other": "joined_on",
+                    "other_value": joined_on,
+                }
+            )
         if status == Status.DROPPED and not left_on:
-            raise RowError("a dropped member needs left_on (their last day)")
+            raise RowError(
+                gettext("a %(dropped)s member needs %(column)s (their last day)")
+                % {"dropped": Status.DROPPED.value, "column": "left_on"}
+            )
         if status != Status.DROPPED and left_on:
-            raise RowError(f"left_on must be empty unless status is dropped (it is {status})")
+            raise RowError(
+                gettext(
+                    "%(column)s must be empty unless %(status_column)s is %(dropped)s "
+                    "(it is %(status)s)"
+                )
+                % {
+                    "column": "left_on",
+                    "status_column": "status",
+                    "dropped": Status.DROPPED.value,
+                    "status": status,
+                }
+            )
         if roles and status not in Member.SEATED:
-            raise RowError(f"a member who is {status} cannot hold roles")
+            raise RowError(
+                gettext("a member who is %(status)s cannot hold roles") % {"status": status}
+            )
 
     @staticmethod
     def _set_roles(member: Member, wanted: set[str], today) -> bool:
@@ -324,15 +381,26 @@ class _Roster:
         stored_user = self.users.get(email)
         stored = self.members.get(email) if stored_user else None
         if stored is not None and stored.chapter_id != self.chapter.pk:
-            raise RowError(f"email {email} is already used in chapter {stored.chapter.slug}")
+            raise RowError(
+                gettext("%(column)s %(value)s is already used in chapter %(chapter)s")
+                % {"column": "email", "value": email, "chapter": stored.chapter.slug}
+            )
         key = _trade_key(trade)
         classification = self.trades.get(key)
         if status in Member.SEATED and classification is not None:
             holder = self.holders.get(key)
             if holder is not None and holder is not stored:
                 raise RowError(
-                    f"classification {trade!r} is already held by {holder.full_name} "
-                    f"({holder.email}); one active member per trade"
+                    gettext(
+                        "%(column)s %(value)s is already held by %(holder)s (%(email)s); "
+                        "one active member per trade"
+                    )
+                    % {
+                        "column": "classification",
+                        "value": repr(trade),
+                        "holder": holder.full_name,
+                        "email": holder.email,
+                    }
                 )
 
         # Work on copies: a row refused half way leaves the loaded state as it was.

@@ -71,7 +71,15 @@ REFUSED = (IntegrityError, DataError)
 
 class ImportFailed(Exception):
     def __init__(self, problems: list[str]):
-        super().__init__(f"{len(problems)} problem(s); nothing was imported")
+        count = len(problems)
+        super().__init__(
+            ngettext(
+                "%(count)s problem(s); nothing was imported",
+                "%(count)s problem(s); nothing was imported",
+                count,
+            )
+            % {"count": count}
+        )
         self.problems = problems
 
 
@@ -110,11 +118,14 @@ class ImportContext:
             self.refresh_members()
         key = (email or "").strip().lower()
         if not key:
-            raise RowError(f"{column} is empty")
+            raise RowError(gettext("%(column)s is empty") % {"column": column})
         try:
             return self._members[key]
         except KeyError:
-            raise RowError(f"{column} {email!r} is not a member of {self.chapter.slug}") from None
+            raise RowError(
+                gettext("%(column)s %(value)s is not a member of %(chapter)s")
+                % {"column": column, "value": repr(email), "chapter": self.chapter.slug}
+            ) from None
 
     def refresh_members(self) -> None:
         self._members = {
@@ -148,12 +159,15 @@ class ImportContext:
             self.refresh_members()
         key = (email or "").strip().lower()
         if not key:
-            raise RowError(f"{column} is empty")
+            raise RowError(gettext("%(column)s is empty") % {"column": column})
         member = self._members.get(key) or self._elsewhere.get(key)
         if member is None:
             raise RowError(
-                f"{column} {email!r} is not a member of {self.chapter.slug} "
-                "or of any other chapter in this Slipstream"
+                gettext(
+                    "%(column)s %(value)s is not a member of %(chapter)s "
+                    "or of any other chapter in this Slipstream"
+                )
+                % {"column": column, "value": repr(email), "chapter": self.chapter.slug}
             )
         return member
 
@@ -259,11 +273,14 @@ class CsvFile:
         if not raw:
             if optional:
                 return None
-            raise RowError(f"{column} is empty")
+            raise RowError(gettext("%(column)s is empty") % {"column": column})
         try:
             return dt.date.fromisoformat(raw)
         except ValueError:
-            raise RowError(f"{column} {raw!r} is not a date (YYYY-MM-DD)") from None
+            raise RowError(
+                gettext("%(column)s %(value)s is not a date (YYYY-MM-DD)")
+                % {"column": column, "value": repr(raw)}
+            ) from None
 
     @staticmethod
     def amount(row: dict[str, str], column: str) -> Decimal:
@@ -274,13 +291,18 @@ class CsvFile:
         try:
             return parse_amount(raw, decimal_mark=POINT)
         except ValidationError as exc:
+            named = {"column": column, "value": repr(raw)}
             if exc.code == "min_value":
-                raise RowError(f"{column} must be more than 0") from None
+                raise RowError(gettext("%(column)s must be more than 0") % named) from None
             if exc.code == "decimal_places":
-                raise RowError(f"{column} {raw!r} has more than two decimal places") from None
+                raise RowError(
+                    gettext("%(column)s %(value)s has more than two decimal places") % named
+                ) from None
             if exc.code == "max_value":
-                raise RowError(f"{column} {raw!r} is too large") from None
-            raise RowError(f"{column} {raw!r} is not an amount such as 1234.50") from None
+                raise RowError(gettext("%(column)s %(value)s is too large") % named) from None
+            raise RowError(
+                gettext("%(column)s %(value)s is not an amount such as 1234.50") % named
+            ) from None
 
     @staticmethod
     def integer(row: dict[str, str], column: str, *, low: int, high: int | None = None) -> int:
@@ -288,10 +310,16 @@ class CsvFile:
         try:
             value = int(raw)
         except ValueError:
-            raise RowError(f"{column} {raw!r} is not a whole number") from None
+            raise RowError(
+                gettext("%(column)s %(value)s is not a whole number")
+                % {"column": column, "value": repr(raw)}
+            ) from None
         if value < low or (high is not None and value > high):
-            bounds = f"{low}–{high}" if high is not None else f"at least {low}"
-            raise RowError(f"{column} must be {bounds}")
+            if high is None:
+                message = gettext("%(column)s must be at least %(low)s")
+            else:
+                message = gettext("%(column)s must be %(low)s–%(high)s")
+            raise RowError(message % {"column": column, "low": low, "high": high})
         return value
 
     @staticmethod
@@ -303,7 +331,10 @@ class CsvFile:
             if str(value).lower() == raw:
                 return str(value)
         allowed = [str(value) for value, _ in choices]
-        raise RowError(f"{column} {raw!r} is not one of {', '.join(allowed)}")
+        raise RowError(
+            gettext("%(column)s %(value)s is not one of %(allowed)s")
+            % {"column": column, "value": repr(raw), "allowed": ", ".join(allowed)}
+        )
 
 
 # --- What the database can hold -----------------------------------------------------------------
@@ -841,13 +872,21 @@ def import_directory(
             try:
                 text = (directory / name).read_bytes().decode("utf-8-sig")
             except UnicodeDecodeError:
-                problems.append(f"{name}:1: the file is not UTF-8")
+                problems.append(f"{name}:1: " + gettext("the file is not UTF-8"))
                 continue
             reader = csv.reader(io.StringIO(text, newline=""))
             header = [(column or "").strip().lower() for column in next(reader, [])]
             missing = [c for c in importer.required if c not in header]
             if missing:
-                problems.append(f"{name}:1: missing column(s) {', '.join(missing)}")
+                problems.append(
+                    f"{name}:1: "
+                    + ngettext(
+                        "missing column(s) %(columns)s",
+                        "missing column(s) %(columns)s",
+                        len(missing),
+                    )
+                    % {"columns": ", ".join(missing)}
+                )
                 continue
             report = FileReport(name, progress)
             if progress is not None:

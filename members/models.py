@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .text import CleanTextModel
 
@@ -54,7 +56,7 @@ class User(CleanTextModel, AbstractUser):
 
     text_fields = ("first_name", "last_name")
     username = None
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -80,7 +82,10 @@ class User(CleanTextModel, AbstractUser):
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a time zone name such as Europe/London.")
+        raise ValidationError(
+            gettext("%(value)s is not a time zone name such as Europe/London.")
+            % {"value": repr(value)}
+        )
 
 
 def default_light_points() -> dict:
@@ -116,17 +121,17 @@ class Chapter(models.Model):
     """A group of business owners meeting weekly; its settings drive policy and lights."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0
-        TUESDAY = 1
-        WEDNESDAY = 2
-        THURSDAY = 3
-        FRIDAY = 4
-        SATURDAY = 5
-        SUNDAY = 6
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     class DecimalMark(models.TextChoices):
-        POINT = ".", "1,250.50 (a point before the cents)"
-        COMMA = ",", "1.250,50 (a comma before the cents)"
+        POINT = ".", _("1,250.50 (a point before the cents)")
+        COMMA = ",", _("1.250,50 (a comma before the cents)")
 
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="chapters", null=True, blank=True
@@ -148,7 +153,7 @@ class Chapter(models.Model):
     currency = models.CharField(
         max_length=3,
         default="GBP",
-        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO code such as GBP.")],
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO code such as GBP."))],
     )
     #: How the chapter's members write amounts (``members.amounts``): what comes before the
     #: cents. A TYFCB form reads ``12,5`` as twelve and a half only where it is a comma.
@@ -157,17 +162,17 @@ class Chapter(models.Model):
         choices=DecimalMark.choices,
         default=DecimalMark.POINT,
         db_default=DecimalMark.POINT,
-        help_text="How members write amounts on their slips.",
+        help_text=_("How members write amounts on their slips."),
     )
     # Attendance policy (DOMAIN.md defaults).
     absence_limit = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1)], help_text="Absences allowed in the window."
+        default=3, validators=[MinValueValidator(1)], help_text=_("Absences allowed in the window.")
     )
     policy_window_weeks = models.PositiveSmallIntegerField(
         default=26, validators=[MinValueValidator(1)]
     )
     medical_allowance_weeks = models.PositiveSmallIntegerField(
-        default=8, help_text="Consecutive M weeks before further M marks count as absences."
+        default=8, help_text=_("Consecutive M weeks before further M marks count as absences.")
     )
     # Traffic lights (DOMAIN.md defaults).
     green_min = models.PositiveSmallIntegerField(default=70)
@@ -180,6 +185,8 @@ class Chapter(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     #: Moved forward by the database on every write a report reads (``pages.kept``).
     revision = models.BigIntegerField(default=0, editable=False)
+    #: Moved forward only by writes to the roster and to these settings (``triggers.revision``).
+    roster_revision = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -279,10 +286,10 @@ class Member(CleanTextModel, models.Model):
     text_fields = ("company",)
 
     class Status(models.TextChoices):
-        APPLICANT = "applicant", "Applicant"
-        ACTIVE = "active", "Active"
-        ON_LEAVE = "on_leave", "On leave"
-        DROPPED = "dropped", "Dropped"
+        APPLICANT = "applicant", _("Applicant")
+        ACTIVE = "active", _("Active")
+        ON_LEAVE = "on_leave", _("On leave")
+        DROPPED = "dropped", _("Dropped")
 
     SEATED = (Status.ACTIVE, Status.ON_LEAVE)
 
@@ -296,7 +303,7 @@ class Member(CleanTextModel, models.Model):
         max_length=32,
         blank=True,
         validators=[
-            RegexValidator(r"^\+?[0-9 ()\-.]{6,31}$", "Enter a phone number: digits, spaces, +.")
+            RegexValidator(r"^\+?[0-9 ()\-.]{6,31}$", _("Enter a phone number: digits, spaces, +."))
         ],
     )
     website = models.URLField(blank=True)
@@ -305,7 +312,7 @@ class Member(CleanTextModel, models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="sponsored"
     )
     joined_on = models.DateField()
-    left_on = models.DateField(null=True, blank=True, help_text="Last day of membership.")
+    left_on = models.DateField(null=True, blank=True, help_text=_("Last day of membership."))
     renewal_due = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLICANT)
     leave_from = models.DateField(null=True, blank=True)
@@ -336,7 +343,7 @@ class Member(CleanTextModel, models.Model):
                 fields=["chapter", "classification"],
                 condition=Q(status__in=["active", "on_leave"]),
                 name="one_member_per_trade",
-                violation_error_message="This trade is already held in the chapter.",
+                violation_error_message=_("This trade is already held in the chapter."),
             ),
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
@@ -384,11 +391,11 @@ class Member(CleanTextModel, models.Model):
         super().clean()
         errors = {}
         if self.left_on and self.joined_on and self.left_on < self.joined_on:
-            errors["left_on"] = "A member cannot leave before joining."
+            errors["left_on"] = gettext("A member cannot leave before joining.")
         if self.renewal_due and self.joined_on and self.renewal_due < self.joined_on:
-            errors["renewal_due"] = "The renewal date cannot be before the joining date."
+            errors["renewal_due"] = gettext("The renewal date cannot be before the joining date.")
         if self.leave_from and self.leave_until and self.leave_until < self.leave_from:
-            errors["leave_until"] = "Leave cannot end before it starts."
+            errors["leave_until"] = gettext("Leave cannot end before it starts.")
         if self.status in self.SEATED and self.classification_id and self.chapter_id:
             holder = (
                 Member.objects.seated_in(self.chapter)
@@ -398,10 +405,13 @@ class Member(CleanTextModel, models.Model):
                 .first()
             )
             if holder:
-                errors["classification"] = (
-                    f"{self.classification} is already held in {self.chapter} "
-                    f"by {holder.full_name}."
-                )
+                errors["classification"] = gettext(
+                    "%(trade)s is already held in %(chapter)s by %(holder)s."
+                ) % {
+                    "trade": self.classification,
+                    "chapter": self.chapter,
+                    "holder": holder.full_name,
+                }
         if errors:
             raise ValidationError(errors)
 
@@ -419,13 +429,13 @@ class Role(models.Model):
     """A leadership role a member holds for a term; roles are data, not staff flags."""
 
     class Name(models.TextChoices):
-        PRESIDENT = "president", "President"
-        VICE_PRESIDENT = "vice_president", "Vice-president"
-        SECRETARY_TREASURER = "secretary_treasurer", "Secretary-treasurer"
-        MEMBERSHIP_COMMITTEE = "membership_committee", "Membership committee"
-        VISITOR_HOST = "visitor_host", "Visitor host"
-        EDUCATION_COORDINATOR = "education_coordinator", "Education coordinator"
-        MENTOR = "mentor", "Mentor"
+        PRESIDENT = "president", _("President")
+        VICE_PRESIDENT = "vice_president", _("Vice-president")
+        SECRETARY_TREASURER = "secretary_treasurer", _("Secretary-treasurer")
+        MEMBERSHIP_COMMITTEE = "membership_committee", _("Membership committee")
+        VISITOR_HOST = "visitor_host", _("Visitor host")
+        EDUCATION_COORDINATOR = "education_coordinator", _("Education coordinator")
+        MENTOR = "mentor", _("Mentor")
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="roles")
     name = models.CharField(max_length=24, choices=Name.choices)
@@ -507,8 +517,10 @@ class Invitation(CleanTextModel, models.Model):
     company = models.CharField(max_length=150, blank=True)
     as_applicant = models.BooleanField(
         default=False,
-        help_text="Joins as an applicant for the membership committee to approve, "
-        "instead of as an active member.",
+        help_text=_(
+            "Joins as an applicant for the membership committee to approve, "
+            "instead of as an active member."
+        ),
     )
     invited_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -537,7 +549,7 @@ class Invitation(CleanTextModel, models.Model):
                 Lower("email"),
                 condition=Q(accepted_at__isnull=True),
                 name="one_open_invitation_per_email",
-                violation_error_message="This person already has an open invitation.",
+                violation_error_message=_("This person already has an open invitation."),
             ),
         ]
 
@@ -579,13 +591,13 @@ class AuditEvent(models.Model):
     """
 
     class Action(models.TextChoices):
-        ROLE_ADDED = "role_added", "Role given"
-        ROLE_ENDED = "role_ended", "Role ended"
-        ROLE_CHANGED = "role_changed", "Role term changed"
-        ROLE_REMOVED = "role_removed", "Role removed"
-        ANONYMISED = "anonymised", "Member anonymised"
-        GRANTED = "granted", "Permission granted"
-        REVOKED = "revoked", "Permission revoked"
+        ROLE_ADDED = "role_added", _("Role given")
+        ROLE_ENDED = "role_ended", _("Role ended")
+        ROLE_CHANGED = "role_changed", _("Role term changed")
+        ROLE_REMOVED = "role_removed", _("Role removed")
+        ANONYMISED = "anonymised", _("Member anonymised")
+        GRANTED = "granted", _("Permission granted")
+        REVOKED = "revoked", _("Permission revoked")
 
     chapter = models.ForeignKey(
         Chapter,
@@ -593,7 +605,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="audit_events",
-        help_text="Empty for a change that reaches every chapter (a staff permission).",
+        help_text=_("Empty for a change that reaches every chapter (a staff permission)."),
     )
     member = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"

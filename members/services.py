@@ -18,6 +18,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import (
     AuditEvent,
@@ -45,12 +47,12 @@ def add_years(day: dt.date, years: int = 1) -> dt.date:
 
 
 def _trade_taken(member: Member, holder: Member) -> ValidationError:
-    return ValidationError(
-        {
-            "classification": f"{member.classification} is already held in {member.chapter} "
-            f"by {holder.full_name}."
-        }
-    )
+    message = _("%(trade)s is already held in %(chapter)s by %(holder)s.") % {
+        "trade": member.classification,
+        "chapter": member.chapter,
+        "holder": holder.full_name,
+    }
+    return ValidationError({"classification": message})
 
 
 def save_member(member: Member, **save_kwargs) -> Member:
@@ -101,17 +103,21 @@ def _change_status(member: Member, *, to: str, by, note: str = "", **fields) -> 
     return member
 
 
-def _require(member: Member, *allowed: str, action: str) -> None:
+def _require(member: Member, *allowed: str, refusal: str) -> None:
+    """Refuse unless ``member``'s status is one of ``allowed``; ``refusal`` is the whole
+    message (translated by the caller), with ``%(name)s`` and ``%(status)s`` to fill in."""
     if member.status not in allowed:
         raise ValidationError(
-            f"{member.full_name} is {member.get_status_display().lower()}; cannot {action}."
+            refusal % {"name": member.full_name, "status": member.get_status_display().lower()}
         )
 
 
 @transaction.atomic
 def member_approve(*, member: Member, by, note: str = "") -> Member:
     """The membership committee seats an applicant: active from today, renewal in a year."""
-    _require(_locked(member), Status.APPLICANT, action="approve")
+    _require(
+        _locked(member), Status.APPLICANT, refusal=_("%(name)s is %(status)s; cannot approve.")
+    )
     today = member.chapter.today()
     return _change_status(
         member,
@@ -129,9 +135,14 @@ def member_put_on_leave(
     *, member: Member, by, leave_from: dt.date, leave_until: dt.date | None = None, note: str = ""
 ) -> Member:
     """Approved leave: the member keeps their trade and is marked ``M`` at meetings."""
-    _require(_locked(member), Status.ACTIVE, Status.ON_LEAVE, action="put on leave")
+    _require(
+        _locked(member),
+        Status.ACTIVE,
+        Status.ON_LEAVE,
+        refusal=_("%(name)s is %(status)s; cannot put on leave."),
+    )
     if leave_until is not None and leave_until < leave_from:
-        raise ValidationError({"leave_until": "Leave cannot end before it starts."})
+        raise ValidationError({"leave_until": _("Leave cannot end before it starts.")})
     until = f" until {leave_until:%d %b %Y}" if leave_until else ""
     return _change_status(
         member,
@@ -150,9 +161,15 @@ def member_drop(*, member: Member, by, left_on: dt.date, note: str = "") -> Memb
     Their open leadership roles end on the same day.
     """
     locked = _locked(member)
-    _require(locked, Status.APPLICANT, Status.ACTIVE, Status.ON_LEAVE, action="drop")
+    _require(
+        locked,
+        Status.APPLICANT,
+        Status.ACTIVE,
+        Status.ON_LEAVE,
+        refusal=_("%(name)s is %(status)s; cannot drop."),
+    )
     if left_on < locked.joined_on:
-        raise ValidationError({"left_on": "A member cannot leave before joining."})
+        raise ValidationError({"left_on": _("A member cannot leave before joining.")})
     for role in Role.objects.filter(member=locked).exclude(ended_on__lte=left_on):
         if role.started_on > left_on:
             role_remove(role=role, by=by, via="dropped")  # a term that had not begun yet
@@ -174,7 +191,12 @@ def member_drop(*, member: Member, by, left_on: dt.date, note: str = "") -> Memb
 def member_reactivate(*, member: Member, by, note: str = "") -> Member:
     """Back from leave (or re-joining after a drop): active again, if the trade is free."""
     locked = _locked(member)
-    _require(locked, Status.ON_LEAVE, Status.DROPPED, action="reactivate")
+    _require(
+        locked,
+        Status.ON_LEAVE,
+        Status.DROPPED,
+        refusal=_("%(name)s is %(status)s; cannot reactivate."),
+    )
     was = locked.get_status_display().lower()
     return _change_status(
         member,
@@ -191,7 +213,12 @@ def member_reactivate(*, member: Member, by, note: str = "") -> Member:
 def member_renew(*, member: Member, by, note: str = "") -> Member:
     """Membership is yearly: the renewal date moves on by one year (from today if unset)."""
     locked = _locked(member)
-    _require(locked, Status.ACTIVE, Status.ON_LEAVE, action="renew")
+    _require(
+        locked,
+        Status.ACTIVE,
+        Status.ON_LEAVE,
+        refusal=_("%(name)s is %(status)s; cannot renew."),
+    )
     due = add_years(locked.renewal_due or locked.chapter.today())
     return _change_status(
         member,
@@ -227,10 +254,16 @@ def _consume_invitation(user) -> None:
         cache.set(key, 1, timeout=3600)
         sent = 1
     if sent > INVITATIONS_PER_HOUR:
-        raise RateLimited(
-            f"You have sent {INVITATIONS_PER_HOUR} invitations this hour; "
-            "please wait a while before sending more."
-        )
+        raise RateLimited(rate_limit_message())
+
+
+def rate_limit_message() -> str:
+    """What a person who has sent this hour's invitations reads (page, admin form, action)."""
+    return ngettext(
+        "You have sent %(count)s invitation this hour; please wait a while before sending more.",
+        "You have sent %(count)s invitations this hour; please wait a while before sending more.",
+        INVITATIONS_PER_HOUR,
+    ) % {"count": INVITATIONS_PER_HOUR}
 
 
 def invitation_url(token: str, base_url: str | None = None) -> str:
@@ -238,22 +271,23 @@ def invitation_url(token: str, base_url: str | None = None) -> str:
     return base + reverse("members:accept_invitation", args=[token])
 
 
-def check_invitee(*, chapter: Chapter, email: str, classification: Classification,
-                  as_applicant: bool) -> dict[str, str]:  # fmt: skip
+def check_invitee(
+    *, chapter: Chapter, email: str, classification: Classification, as_applicant: bool
+) -> dict[str, str]:
     """Problems with inviting this person, by form field (empty when all is well)."""
     problems = {}
     User = get_user_model()
     if User.objects.filter(email__iexact=email).exists():
-        problems["email"] = (
-            f"{email} already has a Slipstream account; change their membership in the admin."
-        )
+        problems["email"] = _(
+            "%(email)s already has a Slipstream account; change their membership in the admin."
+        ) % {"email": email}
     if not as_applicant and classification is not None:
         holder = trade_holder(chapter, classification)
         if holder:
-            problems["classification"] = (
-                f"{classification} is already held in {chapter} by {holder.full_name}. "
+            problems["classification"] = _(
+                "%(trade)s is already held in %(chapter)s by %(holder)s. "
                 "Invite them as an applicant, or choose another trade."
-            )
+            ) % {"trade": classification, "chapter": chapter, "holder": holder.full_name}
     return problems
 
 
@@ -264,7 +298,9 @@ def invitation_send(*, invitation: Invitation, by, base_url: str | None = None) 
     Sending again makes any earlier link for it stop working. ``by`` is rate-limited.
     """
     if invitation.is_accepted:
-        raise ValidationError(f"{invitation.email} has already accepted their invitation.")
+        raise ValidationError(
+            _("%(email)s has already accepted their invitation.") % {"email": invitation.email}
+        )
     _consume_invitation(by)
     token = invitation.new_token()
     if invitation.invited_by_id is None:
@@ -274,7 +310,7 @@ def invitation_send(*, invitation: Invitation, by, base_url: str | None = None) 
             invitation.save()
     except IntegrityError:
         raise ValidationError(
-            {"email": f"{invitation.email} already has an open invitation."}
+            {"email": _("%(email)s already has an open invitation.") % {"email": invitation.email}}
         ) from None
     context = {
         "invitation": invitation,
@@ -321,7 +357,9 @@ def invitation_create(
         raise ValidationError(problems)
     invitation = Invitation.objects.select_for_update().open().filter(email__iexact=email).first()
     if invitation is not None and invitation.chapter_id != chapter.pk:
-        raise ValidationError({"email": f"{email} has an open invitation to another chapter."})
+        raise ValidationError(
+            {"email": _("%(email)s has an open invitation to another chapter.") % {"email": email}}
+        )
     invitation = invitation or Invitation(chapter=chapter, email=email)
     invitation.first_name = first_name.strip()
     invitation.last_name = last_name.strip()
@@ -367,17 +405,24 @@ def invitation_accept(*, token: str, password: str) -> Member:
     User = get_user_model()
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError(
-            f"{invitation.email} already has an account: log in instead, "
-            "or ask your chapter's secretary."
+            _("%(email)s already has an account: log in instead, or ask your chapter's secretary.")
+            % {"email": invitation.email}
         )
     status = Status.APPLICANT if invitation.as_applicant else Status.ACTIVE
     if status == Status.ACTIVE:
         holder = trade_holder(chapter, invitation.classification)
         if holder:
             raise ValidationError(
-                f"{invitation.classification} is now held in {chapter} by {holder.full_name}, "
-                "so your seat cannot be created yet. Please contact your chapter's "
-                "membership committee; this link keeps working until it expires."
+                _(
+                    "%(trade)s is now held in %(chapter)s by %(holder)s, "
+                    "so your seat cannot be created yet. Please contact your chapter's "
+                    "membership committee; this link keeps working until it expires."
+                )
+                % {
+                    "trade": invitation.classification,
+                    "chapter": chapter,
+                    "holder": holder.full_name,
+                }
             )
     user = User(
         email=invitation.email, first_name=invitation.first_name, last_name=invitation.last_name
@@ -413,8 +458,9 @@ def invitation_accept(*, token: str, password: str) -> Member:
 # --- Audit: roles and anonymising ---------------------------------------------------------------
 
 
-def audit(*, chapter: Chapter, action: str, summary: str, member: Member | None = None,
-          by=None) -> AuditEvent:  # fmt: skip
+def audit(
+    *, chapter: Chapter, action: str, summary: str, member: Member | None = None, by=None
+) -> AuditEvent:
     return AuditEvent.objects.create(
         chapter=chapter, member=member, action=action, summary=summary[:300], by=by
     )
@@ -437,8 +483,10 @@ def role_save(*, role: Role, by, via: str) -> Role:
     elif before.ended_on is None and role.ended_on is not None:
         action, what = AuditEvent.Action.ROLE_ENDED, f"{member.full_name}: {_term(role)}"
     elif (before.name, before.started_on, before.ended_on) != (
-        role.name, role.started_on, role.ended_on
-    ):  # fmt: skip
+        role.name,
+        role.started_on,
+        role.ended_on,
+    ):
         action = AuditEvent.Action.ROLE_CHANGED
         what = f"{member.full_name}: {_term(before)} became {_term(role)}"
     else:
@@ -453,9 +501,12 @@ def role_remove(*, role: Role, by, via: str) -> None:
     summary = f"{member.full_name}: {_term(role)} removed ({via})."
     role.delete()
     audit(
-        chapter=member.chapter, member=member, action=AuditEvent.Action.ROLE_REMOVED,
-        summary=summary, by=by,
-    )  # fmt: skip
+        chapter=member.chapter,
+        member=member,
+        action=AuditEvent.Action.ROLE_REMOVED,
+        summary=summary,
+        by=by,
+    )
 
 
 def anonymised_email(member: Member) -> str:
@@ -476,12 +527,12 @@ def member_anonymise(*, member: Member, by) -> Member:
     locked = _locked(member)
     if locked.status != Status.DROPPED:
         raise ValidationError(
-            f"{locked.full_name} is {locked.get_status_display().lower()}; only a dropped "
-            "member can be anonymised."
+            _("%(name)s is %(status)s; only a dropped member can be anonymised.")
+            % {"name": locked.full_name, "status": locked.get_status_display().lower()}
         )
     user = locked.user
     if user.email == anonymised_email(locked):
-        raise ValidationError("This member has already been anonymised.")
+        raise ValidationError(_("This member has already been anonymised."))
     user.first_name, user.last_name = "Former member", f"#{locked.pk}"
     user.email = anonymised_email(locked)
     user.is_active = False
@@ -494,9 +545,12 @@ def member_anonymise(*, member: Member, by) -> Member:
         email=user.email, first_name=user.first_name, last_name=user.last_name, company=""
     )
     audit(
-        chapter=locked.chapter, member=locked, action=AuditEvent.Action.ANONYMISED,
-        summary=f"Member #{locked.pk} anonymised: personal data removed, history kept.", by=by,
-    )  # fmt: skip
+        chapter=locked.chapter,
+        member=locked,
+        action=AuditEvent.Action.ANONYMISED,
+        summary=f"Member #{locked.pk} anonymised: personal data removed, history kept.",
+        by=by,
+    )
     member.refresh_from_db()
     member.user.refresh_from_db()
     return member

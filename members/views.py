@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -57,8 +58,13 @@ def directory(request: HttpRequest) -> HttpResponse:
     may_invite = request.viewer.is_member and (
         request.viewer.is_staff or request.viewer.has_role(INVITERS)
     )
-    context = {"chapter": chapter, "count": count, "cards": cards, "search": search,
-               "may_invite": may_invite}  # fmt: skip
+    context = {
+        "chapter": chapter,
+        "count": count,
+        "cards": cards,
+        "search": search,
+        "may_invite": may_invite,
+    }
     return render(request, "members/directory.html", context)
 
 
@@ -96,7 +102,7 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your profile is saved.")
+        messages.success(request, _("Your profile is saved."))
         return redirect("members:profile", pk=member.pk)
     return render(request, "members/edit_profile.html", {"form": form, "member": member})
 
@@ -121,13 +127,15 @@ def sphere(request: HttpRequest) -> HttpResponse:
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member_or_404(request.viewer, pk)
     if not can_approve(request.viewer, member):
-        raise PermissionDenied("Only the membership committee approves applicants.")
+        raise PermissionDenied(_("Only the membership committee approves applicants."))
     try:
         services.member_approve(member=member, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{member.full_name} is now an active member.")
+        messages.success(
+            request, _("%(name)s is now an active member.") % {"name": member.full_name}
+        )
     return redirect("members:profile", pk=member.pk)
 
 
@@ -148,17 +156,21 @@ def invite(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Invitation sent to {invitation.full_name} <{invitation.email}>; "
-                "the link works for 7 days.",
+                _("Invitation sent to %(name)s <%(email)s>; the link works for 7 days.")
+                % {"name": invitation.full_name, "email": invitation.email},
             )
             return redirect("members:invite")
     pending = chapter.invitations.open().select_related("classification")[:20]
     return render(
         request,
         "members/invite.html",
-        {"form": form, "chapter": chapter, "pending": pending,
-         "left": services.invitations_left(request.user)},
-    )  # fmt: skip
+        {
+            "form": form,
+            "chapter": chapter,
+            "pending": pending,
+            "left": services.invitations_left(request.user),
+        },
+    )
 
 
 @never_cache
@@ -189,11 +201,18 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             if member.status == Member.Status.APPLICANT:
                 messages.info(
                     request,
-                    f"Welcome, {member.user.first_name}. The membership committee of "
-                    f"{member.chapter} will review your application.",
+                    _(
+                        "Welcome, %(name)s. The membership committee of %(chapter)s "
+                        "will review your application."
+                    )
+                    % {"name": member.user.first_name, "chapter": member.chapter},
                 )
                 return redirect("home")
-            messages.success(request, f"Welcome to {member.chapter}, {member.user.first_name}!")
+            messages.success(
+                request,
+                _("Welcome to %(chapter)s, %(name)s!")
+                % {"chapter": member.chapter, "name": member.user.first_name},
+            )
             return redirect(reverse("members:directory"))
     return render(
         request, "members/accept_invitation.html", {"form": form, "invitation": invitation}
@@ -226,7 +245,9 @@ def anonymise(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(
-                request, f"Member #{member.pk} is anonymised; their slips and marks remain."
+                request,
+                _("Member #%(number)s is anonymised; their slips and marks remain.")
+                % {"number": member.pk},
             )
         return redirect("members:profile", pk=member.pk)
     return render(request, "members/anonymise.html", {"member": member})

@@ -1,7 +1,8 @@
 """Fragments of a page kept in the cache under their chapter's revision.
 
 A chapter's revision (``triggers.revision``) is a number the database moves on every write
-to the chapter, so a fragment kept under it is never older than what the request read.
+to the chapter, so a fragment kept under it is never older than what the request read. Its
+roster revision moves only on writes to the roster and the chapter's settings.
 """
 
 import hashlib
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from .forms import csrf_input
 
@@ -31,17 +33,24 @@ def _code_digest() -> str:
 _DIGEST: list[str] = []
 
 
-def fragment[T](chapter, name: str, parts: tuple, draw: Callable[[], T]) -> T:
+def fragment[T](
+    chapter, name: str, parts: tuple, draw: Callable[[], T], *, roster_only: bool = False
+) -> T:
     """The fragment ``name`` of ``chapter`` for ``parts`` (the chapter's date, a window…),
     drawn by ``draw`` only when the chapter changed since it was last drawn. A fragment is
     HTML, or a tuple of HTML pieces when the page puts something of its own between them.
+    With ``roster_only``, only a change to the roster or the chapter's settings counts (the
+    chapter's ``roster_revision``): a fragment that shows no slip or mark stays kept while
+    members log them.
 
     Only what every allowed viewer sees alike belongs here: no CSRF token, no viewer's name.
     """
     if not _DIGEST:
         _DIGEST.append(_code_digest())
-    detail = hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
-    key = f"fragment:{_DIGEST[0]}:{name}:{chapter.pk}:{chapter.revision}:{detail}"
+    # The language is part of what was drawn: a chapter with a second language keeps each.
+    detail = hashlib.blake2b(repr((get_language(), *parts)).encode(), digest_size=8).hexdigest()
+    revision = f"r{chapter.roster_revision}" if roster_only else chapter.revision
+    key = f"fragment:{_DIGEST[0]}:{name}:{chapter.pk}:{revision}:{detail}"
     with _LOCK:
         if (html := _RECENT.get(key)) is not None:
             _RECENT.move_to_end(key)

@@ -3,6 +3,7 @@ per page whatever the number of rows (members come with their users in one join)
 
 from django.contrib import admin
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from members.access import reads_tyfcb_slips, viewer_for
 from members.models import Member
@@ -29,7 +30,7 @@ class MemberFilter(admin.SimpleListFilter):
     Offered once a chapter is picked: a region's whole roster would be thousands of links.
     """
 
-    title = "member (pick a chapter first)"
+    title = _("member (pick a chapter first)")
     parameter_name = "member"
 
     def lookups(self, request, model_admin):
@@ -109,8 +110,8 @@ class ReferralAdmin(SlipAdmin):
         *_search("giver", "receiver"),
         *OUTSIDE_SEARCH,
     )
-    giver_label = _party("giver", "giver")
-    receiver_label = _party("receiver", "receiver")
+    giver_label = _party("giver", _("giver"))
+    receiver_label = _party("receiver", _("receiver"))
     raw_id_fields = ("giver", "receiver")
     inlines = [ReferralStatusChangeInline]
 
@@ -129,8 +130,8 @@ class TyfcbAdmin(SlipAdmin):
     list_filter = (*SlipAdmin.list_filter, "business")
     list_select_related = person_joins("writer", "thanked")
     search_fields = (*_search("writer", "thanked"), *OUTSIDE_SEARCH)
-    writer_label = _party("writer", "writer")
-    thanked_label = _party("thanked", "thanked")
+    writer_label = _party("writer", _("writer"))
+    thanked_label = _party("thanked", _("thanked"))
     raw_id_fields = ("writer", "thanked", "referral")
 
     def has_view_permission(self, request, obj=None):
@@ -152,8 +153,8 @@ class OneToOneAdmin(SlipAdmin):
     list_filter = (*SlipAdmin.list_filter, "status")
     list_select_related = person_joins("member_a", "member_b")
     search_fields = ("place", *_search("member_a", "member_b"), *OUTSIDE_SEARCH)
-    member_a_label = _party("member_a", "member a")
-    member_b_label = _party("member_b", "member b")
+    member_a_label = _party("member_a", _("member a"))
+    member_b_label = _party("member_b", _("member b"))
     raw_id_fields = ("member_a", "member_b")
 
 
@@ -171,10 +172,10 @@ class TestimonialAdmin(SlipAdmin):
     list_select_related = person_joins("giver", "receiver")
     search_fields = ("text", *_search("giver", "receiver"))
     raw_id_fields = ("giver", "receiver")
-    giver_label = _party("giver", "giver")
-    receiver_label = _party("receiver", "receiver")
+    giver_label = _party("giver", _("giver"))
+    receiver_label = _party("receiver", _("receiver"))
 
-    @admin.display(description="text")
+    @admin.display(description=_("text"))
     def short_text(self, obj: Testimonial) -> str:
         return obj.text[:80]
 

@@ -14,6 +14,9 @@ import functools
 import secrets
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from meetings.forms import phone_validator
 from members.amounts import AmountField, how_to_write
@@ -36,9 +39,9 @@ def new_token() -> str:
 #: Where a slip's other party is: the ``who`` switch of the slip forms.
 WHO_CHAPTER, WHO_ELSEWHERE, WHO_OUTSIDE = "chapter", "elsewhere", "outside"
 WHO_CHOICES = [
-    (WHO_CHAPTER, "In my chapter"),
-    (WHO_ELSEWHERE, "Another chapter"),
-    (WHO_OUTSIDE, "Someone outside Slipstream"),
+    (WHO_CHAPTER, _("In my chapter")),
+    (WHO_ELSEWHERE, _("Another chapter")),
+    (WHO_OUTSIDE, _("Someone outside Slipstream")),
 ]
 #: An edit keeps a member of another chapter as it is: both lists validate.
 ANY_CHAPTER = "any"
@@ -115,9 +118,9 @@ class MemberChoiceField(forms.ModelChoiceField):
 
     widget = MemberSelect
     default_error_messages = {
-        "invalid_choice": "Pick a member of your chapter from the list.",
-        "invalid_elsewhere": "Pick a member of another chapter from the search.",
-        "required": "Pick a member.",
+        "invalid_choice": _("Pick a member of your chapter from the list."),
+        "invalid_elsewhere": _("Pick a member of another chapter from the search."),
+        "required": _("Pick a member."),
     }
 
     #: Set by the form: the viewer's chapter, whose members validate.
@@ -175,31 +178,39 @@ class SlipForm(forms.Form):
 
     token = forms.CharField(widget=forms.HiddenInput, required=False, validators=[validate_line])
     date = forms.DateField(
+        label=_("Date"),
         widget=DATE_WIDGET,
-        error_messages={"invalid": "Enter a date such as 2026-03-03.", "required": "Pick a date."},
+        error_messages={
+            "invalid": _("Enter a date such as 2026-03-03."),
+            "required": _("Pick a date."),
+        },
     )
     who = forms.ChoiceField(
+        label=_("Who"),
         choices=WHO_CHOICES,
         initial=WHO_CHAPTER,
         required=False,
         widget=forms.RadioSelect,
         error_messages={
-            "invalid_choice": "Choose whether they are in your chapter, in another chapter "
-            "or outside Slipstream."
+            "invalid_choice": _(
+                "Choose whether they are in your chapter, in another chapter or outside Slipstream."
+            )
         },
     )
     other_name = LineField(
         max_length=120,
         required=False,
-        label="Their name",
-        help_text="A former member, a visitor, a member of a chapter not in Slipstream; "
-        "or BNI for the organisation.",
+        label=_("Their name"),
+        help_text=_(
+            "A former member, a visitor, a member of a chapter not in Slipstream; "
+            "or BNI for the organisation."
+        ),
     )
     other_chapter_name = LineField(
         max_length=200,
         required=False,
-        label="Their chapter (optional)",
-        help_text="As they would write it, such as “BNI Givers, Deira Dubai”.",
+        label=_("Their chapter (optional)"),
+        help_text=_("As they would write it, such as “BNI Givers, Deira Dubai”."),
     )
 
     def __init__(self, *args, me: Member, editing: bool = False, **kwargs):
@@ -242,7 +253,7 @@ class SlipForm(forms.Form):
             if self.mode == WHO_OUTSIDE:
                 field.required = False
             elif self.mode == WHO_ELSEWHERE:
-                field.error_messages["required"] = (
+                field.error_messages["required"] = gettext(
                     "Search for them by name, company, trade, chapter or city, and pick their card."
                 )
 
@@ -250,8 +261,9 @@ class SlipForm(forms.Form):
         """The chapter's seated members to pick from; an edit of a slip naming a member of
         another chapter lists them too, so the form sent back unchanged keeps them."""
         label = MemberChoiceField.label_from_instance
-        members = [("", "Pick a member…")] + [(m.pk, label(m)) for m in member_choices(self.me)]
-        if kept not in (None, "") and all(str(pk) != str(kept) for pk, _ in members):
+        members = [("", gettext("Pick a member…"))]
+        members += [(m.pk, label(m)) for m in member_choices(self.me)]
+        if kept not in (None, "") and all(str(pk) != str(kept) for pk, _label in members):
             other = member_elsewhere(self.me.chapter_id, kept)
             if other is not None:
                 members.append((other.pk, f"{label(other)} ({other.chapter.name})"))
@@ -296,7 +308,7 @@ class SlipForm(forms.Form):
         if who == WHO_OUTSIDE:
             if not " ".join(cleaned.get("other_name", "").split()):
                 self.add_error(
-                    "other_name", "Give their name (or BNI, for the organisation itself)."
+                    "other_name", gettext("Give their name (or BNI, for the organisation itself).")
                 )
         elif "other_name" in self.fields:
             # What the hidden outside fields still hold does not count.
@@ -310,72 +322,82 @@ class SlipForm(forms.Form):
         day = self.cleaned_data["date"]
         today = self.me.chapter.today()
         if not self.allow_future and day > today:
-            raise forms.ValidationError("A slip cannot be dated in the future.")
+            raise forms.ValidationError(gettext("A slip cannot be dated in the future."))
         latest, earliest = (
             today + dt.timedelta(days=MAX_DAYS_AHEAD),
             today - dt.timedelta(days=MAX_DAYS_BACK),
         )
         if day > latest:
             raise forms.ValidationError(
-                f"Plan it at most {MAX_DAYS_AHEAD} days ahead (by {latest:%d %b %Y})."
+                ngettext(
+                    "Plan it at most %(days)d day ahead (by %(day)s).",
+                    "Plan it at most %(days)d days ahead (by %(day)s).",
+                    MAX_DAYS_AHEAD,
+                )
+                % {"days": MAX_DAYS_AHEAD, "day": date_format(latest, "d M Y")}
             )
         if day < earliest:
             raise forms.ValidationError(
-                f"That is more than a year ago; a slip may be dated back to {earliest:%d %b %Y}."
+                gettext("That is more than a year ago; a slip may be dated back to %(day)s.")
+                % {"day": date_format(earliest, "d M Y")}
             )
         return day
 
 
 class ReferralForm(SlipForm):
     member_fields = ("receiver",)
-    outside_refusal = (
+    outside_refusal = _(
         "A referral goes to a member of Slipstream: pick them in your chapter or in another "
         "chapter. Someone outside Slipstream cannot receive one."
     )
 
-    receiver = MemberChoiceField(queryset=Member.objects.none(), label="Referral for")
+    receiver = MemberChoiceField(queryset=Member.objects.none(), label=_("Referral for"))
     kind = forms.ChoiceField(
-        choices=Referral.Kind.choices, initial=Referral.Kind.INSIDE, widget=forms.RadioSelect
+        label=_("Kind"),
+        choices=Referral.Kind.choices,
+        initial=Referral.Kind.INSIDE,
+        widget=forms.RadioSelect,
     )
     contact_name = LineField(
         max_length=120,
-        label="Contact name",
-        error_messages={"required": "Who is the contact? Enter their name."},
+        label=_("Contact name"),
+        error_messages={"required": _("Who is the contact? Enter their name.")},
     )
     contact_phone = LineField(
         max_length=32,
         required=False,
-        label="Contact phone",
+        label=_("Contact phone"),
         validators=[phone_validator],
         widget=PhoneInput(attrs={"autocomplete": "off"}),
     )
     contact_email = forms.EmailField(
         required=False,
-        label="Contact email",
-        error_messages={"invalid": "Enter an email address such as name@example.com."},
+        label=_("Contact email"),
+        error_messages={"invalid": _("Enter an email address such as name@example.com.")},
     )
-    contact_company = LineField(max_length=150, required=False, label="Company")
+    contact_company = LineField(max_length=150, required=False, label=_("Company"))
     need = ParagraphField(
         max_length=1000,
         required=False,
-        label="What they need",
+        label=_("What they need"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     temperature = forms.TypedChoiceField(
+        label=_("Temperature"),
         choices=Referral.Temperature.choices,
         coerce=int,
         initial=Referral.Temperature.DETAILS,
         widget=forms.RadioSelect,
         error_messages={
-            "invalid_choice": "Temperature is 1 to 5: pick the level that says what you did.",
-            "required": "Pick a temperature from 1 to 5.",
+            "invalid_choice": _("Temperature is 1 to 5: pick the level that says what you did."),
+            "required": _("Pick a temperature from 1 to 5."),
         },
-        help_text="How much you did for them; each level includes the ones before it.",
+        help_text=_("How much you did for them; each level includes the ones before it."),
     )
     told_them_you_would_call = forms.BooleanField(
-        required=False, label="I told them you would call"
+        required=False, label=_("I told them you would call")
     )
-    gave_your_card = forms.BooleanField(required=False, label="I gave them your card")
+    gave_your_card = forms.BooleanField(required=False, label=_("I gave them your card"))
 
 
 class TyfcbForm(SlipForm):
@@ -384,18 +406,21 @@ class TyfcbForm(SlipForm):
 
     thanked = MemberChoiceField(
         queryset=Member.objects.none(),
-        label="Thank",
-        help_text="The member who referred the business to you.",
+        label=_("Thank"),
+        help_text=_("The member who referred the business to you."),
     )
     amount = AmountField()
     business = forms.ChoiceField(
-        choices=Tyfcb.Business.choices, initial=Tyfcb.Business.NEW, widget=forms.RadioSelect
+        label=_("Business"),
+        choices=Tyfcb.Business.choices,
+        initial=Tyfcb.Business.NEW,
+        widget=forms.RadioSelect,
     )
     referral = forms.ModelChoiceField(
         queryset=Referral.objects.none(),
         required=False,
         widget=forms.HiddenInput,
-        error_messages={"invalid_choice": "That referral was not passed to you."},
+        error_messages={"invalid_choice": _("That referral was not passed to you.")},
     )
 
     def __init__(self, *args, me: Member, editing: bool = False, **kwargs):
@@ -403,14 +428,14 @@ class TyfcbForm(SlipForm):
         currency = me.chapter.currency
         # Read (and shown back) as the chapter writes amounts: 1,250.50 or 1.250,50.
         mark = self.fields["amount"].decimal_mark = me.chapter.decimal_mark
-        self.fields["amount"].error_messages["required"] = (
-            f"Enter the amount of the business, such as 1250{mark}00."
-        )
-        self.fields["amount"].label = f"Amount ({currency})"
-        self.fields["amount"].help_text = (
-            f"The invoice value before tax, in {currency}. {how_to_write(mark)} Only you, "
+        self.fields["amount"].error_messages["required"] = gettext(
+            "Enter the amount of the business, such as %(example)s."
+        ) % {"example": f"1250{mark}00"}
+        self.fields["amount"].label = gettext("Amount (%(currency)s)") % {"currency": currency}
+        self.fields["amount"].help_text = gettext(
+            "The invoice value before tax, in %(currency)s. %(how_to_write)s Only you, "
             "the member you thank and the vice-president and president see it."
-        )
+        ) % {"currency": currency, "how_to_write": how_to_write(mark)}
         if editing:
             del self.fields["referral"]
         else:
@@ -420,10 +445,15 @@ class TyfcbForm(SlipForm):
         cleaned = super().clean()
         referral, thanked = cleaned.get("referral"), cleaned.get("thanked")
         if referral and thanked and referral.giver_id != thanked.pk:
-            self.add_error("thanked", f"That referral came from {referral.giver}; thank them.")
+            self.add_error(
+                "thanked",
+                gettext("That referral came from %(name)s; thank them.") % {"name": referral.giver},
+            )
         if referral and not thanked and cleaned.get("who") == WHO_OUTSIDE:
             self.add_error(
-                "who", f"That referral came from {referral.party_label('giver')}; thank them."
+                "who",
+                gettext("That referral came from %(name)s; thank them.")
+                % {"name": referral.party_label("giver")},
             )
         return cleaned
 
@@ -433,15 +463,19 @@ class OneToOneForm(SlipForm):
     member_fields = ("other",)
     who_choices = (WHO_CHAPTER, WHO_ELSEWHERE, WHO_OUTSIDE)
 
-    other = MemberChoiceField(queryset=Member.objects.none(), label="1-2-1 with")
+    other = MemberChoiceField(queryset=Member.objects.none(), label=_("1-2-1 with"))
     time = forms.TimeField(
+        label=_("Time"),
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={"invalid": "Enter a time such as 08:30."},
+        error_messages={"invalid": _("Enter a time such as 08:30.")},
     )
-    place = LineField(max_length=200, required=False)
+    place = LineField(max_length=200, required=False, label=_("Place"))
     status = forms.ChoiceField(
-        choices=OneToOne.Status.choices, initial=OneToOne.Status.PLANNED, widget=forms.RadioSelect
+        label=_("Status"),
+        choices=OneToOne.Status.choices,
+        initial=OneToOne.Status.PLANNED,
+        widget=forms.RadioSelect,
     )
 
     def __init__(self, *args, me: Member, editing: bool = False, **kwargs):
@@ -458,8 +492,11 @@ class OneToOneForm(SlipForm):
             if existing.exists():
                 self.add_error(
                     "other",
-                    f"You and {other} already have a 1-2-1 on that day; it counts once for "
-                    "each of you, so there is nothing more to log.",
+                    gettext(
+                        "You and %(name)s already have a 1-2-1 on that day; it counts once for "
+                        "each of you, so there is nothing more to log."
+                    )
+                    % {"name": other},
                 )
         return cleaned
 
@@ -467,34 +504,36 @@ class OneToOneForm(SlipForm):
 class CeuForm(SlipForm):
     topic = LineField(
         max_length=200,
-        error_messages={"required": "What did you learn? Enter the topic."},
-        help_text="The podcast, article or workshop.",
+        label=_("Topic"),
+        error_messages={"required": _("What did you learn? Enter the topic.")},
+        help_text=_("The podcast, article or workshop."),
     )
     credits = forms.IntegerField(
+        label=_("Credits"),
         initial=1,
         min_value=1,
         max_value=100,
         error_messages={
-            "min_value": "Credits must be at least 1.",
-            "invalid": "Enter credits as a whole number, such as 1.",
+            "min_value": _("Credits must be at least 1."),
+            "invalid": _("Enter credits as a whole number, such as 1."),
         },
-        help_text="Usually 1 per podcast, article or workshop hour.",
+        help_text=_("Usually 1 per podcast, article or workshop hour."),
     )
 
 
 class TestimonialForm(SlipForm):
     member_fields = ("receiver",)
-    outside_refusal = (
+    outside_refusal = _(
         "A testimonial is for a member of Slipstream: pick them in your chapter or in "
         "another chapter."
     )
 
-    receiver = MemberChoiceField(queryset=Member.objects.none(), label="Testimonial for")
+    receiver = MemberChoiceField(queryset=Member.objects.none(), label=_("Testimonial for"))
     text = ParagraphField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="What they did for you",
-        error_messages={"required": "Write what they did for you."},
+        label=_("What they did for you"),
+        error_messages={"required": _("Write what they did for you.")},
     )
 
 
@@ -513,7 +552,7 @@ class StatusForm(forms.Form):
     """One tap on a status button, with an optional note."""
 
     to_status = forms.ChoiceField(choices=Referral.Status.choices)
-    note = LineField(max_length=500, required=False, label="Note (optional)")
+    note = LineField(max_length=500, required=False, label=_("Note (optional)"))
     #: An outcome (won, lost, not a fit) is asked about once before it is stored.
     confirmed = forms.BooleanField(required=False)
 

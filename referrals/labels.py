@@ -8,9 +8,11 @@ whose writer BNI Connect exported anonymously says so. Pages that list slips loa
 member's chapter with the member, so the label costs no query.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from .models import Slip, Tyfcb
 
-UNKNOWN_WRITER = "Unknown writer"
+UNKNOWN_WRITER = _("Unknown writer")
 
 
 def party_name(slip: Slip, field: str, chapter_id: int | None = None) -> str:
@@ -18,7 +20,7 @@ def party_name(slip: Slip, field: str, chapter_id: int | None = None) -> str:
     name alone, whatever the member's chapter)."""
     if getattr(slip, f"{field}_id") is None:
         if isinstance(slip, Tyfcb) and field == "writer" and slip.writer_unknown:
-            return UNKNOWN_WRITER
+            return str(UNKNOWN_WRITER)
         return slip.party_label(field)
     member = getattr(slip, field)
     if chapter_id is not None and member.chapter_id != chapter_id:

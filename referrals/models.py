@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Chapter, Member
 
@@ -86,8 +88,8 @@ class Slip(models.Model):
     outside_field: str = ""
 
     class Source(models.TextChoices):
-        LOGGED = "", "Logged in Slipstream"
-        BNI_CONNECT = "bni_connect", "Imported from a BNI Connect slips audit"
+        LOGGED = "", _("Logged in Slipstream")
+        BNI_CONNECT = "bni_connect", _("Imported from a BNI Connect slips audit")
 
     #: Where the slip came from: an import of a BNI Connect slips audit replaces the slips it
     #: imported for its date, and only those (``bniconnect``).
@@ -112,7 +114,7 @@ class Slip(models.Model):
             return str(getattr(self, field))
         if field == self.outside_field and getattr(self, "other_name", ""):
             return self.outside_label
-        return "an unknown member"
+        return gettext("an unknown member")
 
     def crosses_chapter(self) -> bool:
         """Whether a linked member belongs to another chapter than the slip's own."""
@@ -181,23 +183,23 @@ class Referral(OutsideParty, Slip):
     """Business passed from a giver to a receiver; the receiver reports how it went."""
 
     class Kind(models.TextChoices):
-        INSIDE = "inside", "Inside (the giver is the customer)"
-        OUTSIDE = "outside", "Outside (a third party)"
+        INSIDE = "inside", _("Inside (the giver is the customer)")
+        OUTSIDE = "outside", _("Outside (a third party)")
 
     class Temperature(models.IntegerChoices):
-        DETAILS = 1, "1 · Contact details; they expect your call"
-        MATERIAL = 2, "2 · …and I passed on your card or brochure"
-        TESTIMONIAL = 3, "3 · …and I gave them a personal testimonial"
-        ARRANGED = 4, "4 · …and I arranged a call or meeting"
-        INTRODUCED = 5, "5 · I introduced you in person"
+        DETAILS = 1, _("1 · Contact details; they expect your call")
+        MATERIAL = 2, _("2 · …and I passed on your card or brochure")
+        TESTIMONIAL = 3, _("3 · …and I gave them a personal testimonial")
+        ARRANGED = 4, _("4 · …and I arranged a call or meeting")
+        INTRODUCED = 5, _("5 · I introduced you in person")
 
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        CONTACTED = "contacted", "Contacted"
-        MEETING_BOOKED = "meeting_booked", "Meeting booked"
-        WON = "won", "Won"
-        LOST = "lost", "Lost"
-        NOT_A_FIT = "not_a_fit", "Not a fit"
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        MEETING_BOOKED = "meeting_booked", _("Meeting booked")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+        NOT_A_FIT = "not_a_fit", _("Not a fit")
 
     CLOSED = (Status.WON, Status.LOST, Status.NOT_A_FIT)
     OPEN = (Status.NEW, Status.CONTACTED, Status.MEETING_BOOKED)
@@ -230,7 +232,7 @@ class Referral(OutsideParty, Slip):
     contact_phone = models.CharField(max_length=32, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_company = models.CharField(max_length=150, blank=True)
-    need = models.TextField(max_length=1000, blank=True, help_text="What they need.")
+    need = models.TextField(max_length=1000, blank=True, help_text=_("What they need."))
     temperature = models.PositiveSmallIntegerField(
         choices=Temperature.choices,
         default=Temperature.DETAILS,
@@ -352,8 +354,8 @@ class Tyfcb(OutsideParty, Slip):
     kind_slug = "tyfcb"
 
     class Business(models.TextChoices):
-        NEW = "new", "New business"
-        REPEAT = "repeat", "Repeat business"
+        NEW = "new", _("New business")
+        REPEAT = "repeat", _("Repeat business")
 
     #: Empty for a writer outside Slipstream (``other_name``) or an unknown one (no name:
     #: BNI Connect exports the thanker anonymously); it then counts in nobody's "business
@@ -384,8 +386,8 @@ class Tyfcb(OutsideParty, Slip):
 
     class Meta:
         ordering = ["-date", "-id"]
-        verbose_name = "TYFCB"
-        verbose_name_plural = "TYFCBs"
+        verbose_name = _("TYFCB")
+        verbose_name_plural = _("TYFCBs")
         # Income is confidential (DOMAIN.md): staff read a chapter's totals, and its single
         # thank-you slips only once granted this (``members.access.reads_tyfcb_slips``).
         permissions = [
@@ -444,9 +446,9 @@ class OneToOne(OutsideParty, Slip):
     same day is one row whichever of them logs it."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", _("Planned")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
 
     parties = ("member_a", "member_b")
     owners = ("member_a", "member_b")
@@ -464,7 +466,7 @@ class OneToOne(OutsideParty, Slip):
 
     class Meta:
         ordering = ["-date", "-id"]
-        verbose_name = "one-to-one"
+        verbose_name = _("one-to-one")
         constraints = [
             Slip.token_once("onetoone"),
             OutsideParty.member_or_named("one_to_one", "member_b"),
@@ -529,7 +531,7 @@ class Ceu(Slip):
 
     class Meta:
         ordering = ["-date", "-id"]
-        verbose_name = "CEU"
+        verbose_name = _("CEU")
         constraints = [
             Slip.token_once("ceu"),
             models.CheckConstraint(condition=Q(credits__gt=0), name="ceu_credits_positive"),
@@ -577,16 +579,16 @@ class SlipCorrection(models.Model):
     week was submitted (only the vice-president or president may then correct it)."""
 
     class Action(models.TextChoices):
-        EDITED = "edited", "Edited"
-        DELETED = "deleted", "Deleted"
+        EDITED = "edited", _("Edited")
+        DELETED = "deleted", _("Deleted")
 
     chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12)
     slip_id = models.PositiveBigIntegerField()
-    slip_date = models.DateField(help_text="The slip's date after the change.")
-    week_ending = models.DateField(help_text="The meeting week the slip belonged to.")
+    slip_date = models.DateField(help_text=_("The slip's date after the change."))
+    week_ending = models.DateField(help_text=_("The meeting week the slip belonged to."))
     action = models.CharField(max_length=7, choices=Action.choices)
-    changes = models.JSONField(default=dict, help_text="field: [before, after]")
+    changes = models.JSONField(default=dict, help_text=_("field: [before, after]"))
     summary = models.CharField(max_length=300)
     corrected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

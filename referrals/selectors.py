@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     ExpressionWrapper,
     IntegerField,
     OuterRef,
@@ -16,18 +15,16 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce
 
 from meetings.models import Attendance, Meeting
 from meetings.weeks import week_bounds
 from members.models import Member
 from members.selectors import member_pk
 
+from .lists import SlipList, member_money
 from .models import Ceu, OneToOne, Referral, SlipCorrection, Testimonial, Tyfcb
 
 SIX_MONTHS = dt.timedelta(weeks=26)
@@ -133,85 +130,72 @@ CENTS = Decimal("0.01")  # SQLite sums money without its two places
 _PLANNED, _CLOSED = OneToOne.Status.PLANNED, list(Referral.CLOSED)
 
 
+# Each list is hand-written SQL (``referrals.lists``): the dashboard is drawn again after
+# every write to the chapter. ``tests/referrals/test_lists.py`` holds each to its ORM twin.
+_NEWEST = "s.date DESC, s.id DESC"  # the slips' own ordering
+_WEEK = "s.date >= %s AND s.date <= %s"
+_ONE_TO_ONES = SlipList(OneToOne, ("member_a", "member_b"), ("time", "place", "status"))
+_REFERRALS = SlipList(Referral, ("giver", "receiver"), ("contact_name",))
+_TYFCBS = SlipList(Tyfcb, ("writer", "thanked"), ("amount",))
+_CEUS = SlipList(Ceu, fields=("member", "topic", "credits"))
+_TESTIMONIALS = SlipList(Testimonial, ("giver", "receiver"))
+_WAITING = SlipList(Referral, ("giver",), ("contact_name", "status"))
+
+
+def _naming(model, member_id: int) -> tuple[str, list]:
+    """SQL for "``member_id`` is one of the slip's parties" (``SlipQuerySet.naming``)."""
+    columns = [model._meta.get_field(name).column for name in model.parties]
+    return "(" + " OR ".join(f"s.{c} = %s" for c in columns) + ")", [member_id] * len(columns)
+
+
 def _one_to_ones(member_id: int, start: dt.date, end: dt.date, today: dt.date) -> list[OneToOne]:
     """This week's 1-2-1s and the next planned ones, in one query (the dashboard splits them)."""
-    return list(
-        listed(
-            OneToOne.objects.naming(member_id).filter(
-                Q(date__gte=start, date__lte=end) | Q(status=_PLANNED, date__gte=today)
-            ),
-            "member_a",
-            "member_b",
-            fields=("time", "place", "status"),
-        ).order_by("date", "time", "id")[: 2 * DASHBOARD_LIST + 5]
+    naming, params = _naming(OneToOne, member_id)
+    return _ONE_TO_ONES.fetch(
+        f"{naming} AND (({_WEEK}) OR (s.status = %s AND s.date >= %s))",
+        [*params, start, end, _PLANNED, today],
+        order="s.date, s.time, s.id",
+        limit=2 * DASHBOARD_LIST + 5,
+    )
+
+
+def _week_slips(slips: SlipList, member_id: int, start: dt.date, end: dt.date) -> list:
+    naming, params = _naming(slips.model, member_id)
+    return slips.fetch(
+        f"{naming} AND {_WEEK}", [*params, start, end], order=_NEWEST, limit=DASHBOARD_LIST
     )
 
 
 def _week_referrals(member_id: int, start: dt.date, end: dt.date) -> list[Referral]:
-    return list(
-        listed(
-            Referral.objects.naming(member_id).between(start, end),
-            "giver",
-            "receiver",
-            fields=("contact_name",),
-        )[:DASHBOARD_LIST]
-    )
+    return _week_slips(_REFERRALS, member_id, start, end)
 
 
 def _week_tyfcbs(member_id: int, start: dt.date, end: dt.date) -> list[Tyfcb]:
-    return list(
-        listed(
-            Tyfcb.objects.naming(member_id).between(start, end),
-            "writer",
-            "thanked",
-            fields=("amount",),
-        )[:DASHBOARD_LIST]
-    )
+    return _week_slips(_TYFCBS, member_id, start, end)
 
 
 def _week_ceus(member_id: int, start: dt.date, end: dt.date) -> list[Ceu]:
-    return list(
-        Ceu.objects.filter(member_id=member_id)
-        .between(start, end)
-        .only("pk", "chapter_id", "date", "member_id", "topic", "credits")[:DASHBOARD_LIST]
-    )
+    return _week_slips(_CEUS, member_id, start, end)
 
 
 def _week_testimonials(member_id: int, start: dt.date, end: dt.date) -> list[Testimonial]:
-    testimonials = Testimonial.objects.naming(member_id).between(start, end)
-    return list(listed(testimonials, "giver", "receiver")[:DASHBOARD_LIST])
+    return _week_slips(_TESTIMONIALS, member_id, start, end)
+
+
+#: A referral waiting for its receiver: logged in Slipstream (``SlipQuerySet.logged``), not
+#: closed.
+_OPEN_FOR = "s.source = %s AND s.receiver_id = %s AND s.status NOT IN (%s, %s, %s)"
 
 
 def _waiting(member_id: int) -> list[Referral]:
     """The oldest referrals waiting for the member's update; the count rides along as a
     window function: one query for the list and its total."""
-    return list(
-        listed(
-            Referral.objects.logged().filter(receiver_id=member_id).exclude(status__in=_CLOSED),
-            "giver",
-            fields=("contact_name", "status"),
-        )
-        .annotate(total=Window(Count("id")))
-        .order_by("date", "id")[:DASHBOARD_WAITING]
-    )
-
-
-def _money(member_id: int, start: dt.date, end: dt.date) -> list[dict]:
-    """One row of sums over every thank-you naming the member, whichever chapter logged it
-    (one from another chapter's member counts too): grouped by nothing (a constant), so the
-    row comes back even when there is none to add. "Business received" is what the member
-    wrote; a thank-you from an unknown writer names no writer, so it is in nobody's."""
-    return list(
-        Tyfcb.objects.naming(member_id)
-        .between(start, end)
-        .order_by()
-        .values(everything=Value(1))
-        .annotate(
-            received=Coalesce(Sum("amount", filter=Q(writer_id=member_id)), ZERO),
-            generated=Coalesce(Sum("amount", filter=Q(thanked_id=member_id)), ZERO),
-            written=Count("id", filter=Q(writer_id=member_id)),
-            thanked=Count("id", filter=Q(thanked_id=member_id)),
-        )
+    return _WAITING.fetch(
+        _OPEN_FOR,
+        [Referral.Source.LOGGED, member_id, *_CLOSED],
+        order="s.date, s.id",
+        limit=DASHBOARD_WAITING,
+        total=True,
     )
 
 
@@ -234,8 +218,7 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
     waiting_count = waiting[0].total if waiting else 0
     next_one_to_ones = [o for o in one_to_ones if o.status == _PLANNED and o.date >= today][:5]
     window = six_month_window(today)
-    found = _money(member.pk, *window)
-    money = found[0] if found else {"received": 0, "generated": 0, "written": 0, "thanked": 0}
+    money = member_money(member.pk, *window)
     # Referral, 1-2-1, CEU and testimonial counts come from PALMS (reports) on the home page.
     counts = {"tyfcbs_written": money["written"], "tyfcbs_thanked": money["thanked"]}
     return Dashboard(
@@ -246,8 +229,8 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
         waiting_count=waiting_count,
         next_one_to_ones=next_one_to_ones,
         window=window,
-        business_received=Decimal(money["received"]).quantize(CENTS),
-        business_generated=Decimal(money["generated"]).quantize(CENTS),
+        business_received=money["received"],
+        business_generated=money["generated"],
         counts=counts,
     )
 
@@ -287,24 +270,26 @@ class Inbox:
         return self.page + 1 if self.page < self.pages else None
 
 
-def _received(member_id):
-    return listed(
-        Referral.objects.logged().filter(receiver_id=member_id), "giver", fields=INBOX_FIELDS
-    )
+_RECEIVED = SlipList(Referral, ("giver",), INBOX_FIELDS)
 
 
 def _open_page(page: int, member_id: int) -> list[Referral]:
-    return list(
-        _received(member_id)
-        .exclude(status__in=_CLOSED)
-        .annotate(total=Window(Count("id")))
-        .order_by("date", "id")[(page - 1) * OPEN_PER_PAGE : page * OPEN_PER_PAGE]
+    return _RECEIVED.fetch(
+        _OPEN_FOR,
+        [Referral.Source.LOGGED, member_id, *_CLOSED],
+        order="s.date, s.id",
+        limit=OPEN_PER_PAGE,
+        offset=(page - 1) * OPEN_PER_PAGE,
+        total=True,
     )
 
 
 def _latest_closed(member_id: int) -> list[Referral]:
-    return list(
-        _received(member_id).filter(status__in=_CLOSED).order_by("-date", "-id")[:CLOSED_SHOWN]
+    return _RECEIVED.fetch(
+        "s.source = %s AND s.receiver_id = %s AND s.status IN (%s, %s, %s)",
+        [Referral.Source.LOGGED, member_id, *_CLOSED],
+        order=_NEWEST,
+        limit=CLOSED_SHOWN,
     )
 
 

@@ -23,7 +23,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Field
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting
 from meetings.weeks import UNREAD, is_week_submitted, open_date_for, week_ending
@@ -51,10 +53,10 @@ PAIRS: dict[type[Slip], tuple[str, str]] = {
     OneToOne: ("member_a", "member_b"),
 }
 SELF_MESSAGES = {
-    Referral: "You cannot pass a referral to yourself: pick another member.",
-    Tyfcb: "You cannot thank yourself: pick the member who referred the business.",
-    Testimonial: "You cannot give yourself a testimonial: pick another member.",
-    OneToOne: "A 1-2-1 is with another member: pick someone else.",
+    Referral: _("You cannot pass a referral to yourself: pick another member."),
+    Tyfcb: _("You cannot thank yourself: pick the member who referred the business."),
+    Testimonial: _("You cannot give yourself a testimonial: pick another member."),
+    OneToOne: _("A 1-2-1 is with another member: pick someone else."),
 }
 # Fields a slip's edit form may change (the members who own it stay put).
 EDITABLE: dict[type[Slip], tuple[str, ...]] = {
@@ -79,7 +81,7 @@ EDITABLE: dict[type[Slip], tuple[str, ...]] = {
 
 
 def _day(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return date_format(day, "D j M Y")
 
 
 def may_correct(viewer: Viewer, slip: Slip) -> bool:
@@ -105,10 +107,10 @@ def edit_refusal(viewer: Viewer, slip: Slip) -> str | None:
         return None
     if is_week_submitted(slip.chapter, slip.date):
         end = week_ending(slip.chapter, slip.date)
-        return (
-            f"The week of the meeting on {_day(end)} has been submitted, so this slip is "
+        return gettext(
+            "The week of the meeting on %(day)s has been submitted, so this slip is "
             "locked. Ask the vice-president to correct it."
-        )
+        ) % {"day": _day(end)}
     return None
 
 
@@ -129,9 +131,12 @@ def _check_members(slip: Slip, *, me: Member | None = None, other_key: str | Non
     day = slip.date
     if model is Ceu:
         if slip.member.chapter_id != slip.chapter_id:
-            errors["member"] = "That member is not in this chapter."
+            errors["member"] = gettext("That member is not in this chapter.")
         elif not slip.member.belongs_on(day):
-            errors["date"] = f"{slip.member} was not a member of the chapter on {_day(day)}."
+            errors["date"] = gettext("%(name)s was not a member of the chapter on %(day)s.") % {
+                "name": slip.member,
+                "day": _day(day),
+            }
         if errors:
             raise ValidationError(errors)
         return
@@ -142,18 +147,21 @@ def _check_members(slip: Slip, *, me: Member | None = None, other_key: str | Non
     key = other_key or second_field
     linked = [who for who in (first, second) if who is not None]
     if not linked:
-        raise ValidationError({key: "A slip names at least one member of a chapter."})
+        raise ValidationError({key: gettext("A slip names at least one member of a chapter.")})
     if first is not None and second is not None and first.pk == second.pk:
-        errors[key] = SELF_MESSAGES[model]
+        errors[key] = str(SELF_MESSAGES[model])
     elif all(who.chapter_id != slip.chapter_id for who in linked):
-        errors[key] = "A slip is logged in the chapter of a member it names."
+        errors[key] = gettext("A slip is logged in the chapter of a member it names.")
     else:
         for who, field in ((first, "date"), (second, key)):
             if who is None:
                 continue
             if not who.belongs_on(day):
-                where = "the chapter" if who.chapter_id == slip.chapter_id else "their chapter"
-                errors.setdefault(field, f"{who} was not a member of {where} on {_day(day)}.")
+                if who.chapter_id == slip.chapter_id:
+                    message = gettext("%(name)s was not a member of the chapter on %(day)s.")
+                else:
+                    message = gettext("%(name)s was not a member of their chapter on %(day)s.")
+                errors.setdefault(field, message % {"name": who, "day": _day(day)})
     if errors:
         raise ValidationError(errors)
 
@@ -163,11 +171,11 @@ def _outside(other_name: str, other_chapter_name: str, *, field: str) -> tuple[s
     checked (DOMAIN.md: someone outside this Slipstream, or ``BNI`` for the organisation)."""
     name, chapter = clean_text(other_name), clean_text(other_chapter_name)
     if chapter and not name:
-        raise ValidationError({field: "Give the name of the person outside Slipstream."})
+        raise ValidationError({field: gettext("Give the name of the person outside Slipstream.")})
     if len(name) > 120:
-        raise ValidationError({field: "A name is at most 120 characters."})
+        raise ValidationError({field: gettext("A name is at most 120 characters.")})
     if len(chapter) > 200:
-        raise ValidationError({field: "Their chapter is at most 200 characters."})
+        raise ValidationError({field: gettext("Their chapter is at most 200 characters.")})
     return name, chapter
 
 
@@ -175,11 +183,13 @@ def _clean_amount(amount) -> Decimal:
     try:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError):
-        raise ValidationError({"amount": "Enter an amount such as 1250.00."}) from None
+        raise ValidationError({"amount": gettext("Enter an amount such as 1250.00.")}) from None
     if not value.is_finite() or value <= 0:
-        raise ValidationError({"amount": "The amount must be more than 0."})
+        raise ValidationError({"amount": gettext("The amount must be more than 0.")})
     if value.as_tuple().exponent < -2:
-        raise ValidationError({"amount": "Use at most two decimal places, such as 1250.50."})
+        raise ValidationError(
+            {"amount": gettext("Use at most two decimal places, such as 1250.50.")}
+        )
     return value
 
 
@@ -281,7 +291,9 @@ def referral_create(
     in the giver's chapter, or the receiver's when the giver is outside."""
     other_name, other_chapter_name = _outside(other_name, other_chapter_name, field="giver")
     if (giver is None) == (not other_name):
-        raise ValidationError({"giver": "A referral comes from a member or from a named person."})
+        raise ValidationError(
+            {"giver": gettext("A referral comes from a member or from a named person.")}
+        )
     chapter = giver.chapter if giver is not None else receiver.chapter
     referral = Referral(
         chapter=chapter,
@@ -327,11 +339,13 @@ def tyfcb_create(
     side = "thanked" if thanked is None else "writer"
     other_name, other_chapter_name = _outside(other_name, other_chapter_name, field=side)
     if writer is None and thanked is None:
-        raise ValidationError({"thanked": "A thank-you names at least one member."})
+        raise ValidationError({"thanked": gettext("A thank-you names at least one member.")})
     if thanked is None and not other_name:
-        raise ValidationError({"thanked": "Pick the member you thank, or give their name."})
+        raise ValidationError(
+            {"thanked": gettext("Pick the member you thank, or give their name.")}
+        )
     if writer is not None and thanked is not None and other_name:
-        raise ValidationError({"thanked": "Thank a member or a named person, not both."})
+        raise ValidationError({"thanked": gettext("Thank a member or a named person, not both.")})
     chapter = writer.chapter if writer is not None else thanked.chapter
     tyfcb = Tyfcb(
         chapter=chapter,
@@ -353,7 +367,12 @@ def tyfcb_create(
         or referral.receiver_id != writer.pk
         or referral.giver_id != thanked.pk
     ):
-        raise ValidationError({"referral": f"That referral was not passed from {thanked} to you."})
+        raise ValidationError(
+            {
+                "referral": gettext("That referral was not passed from %(name)s to you.")
+                % {"name": thanked}
+            }
+        )
     return _insert(tyfcb)
 
 
@@ -380,7 +399,7 @@ def one_to_one_log(
     """
     other_name, other_chapter_name = _outside(other_name, other_chapter_name, field="other")
     if (other is None) == (not other_name):
-        raise ValidationError({"other": "Pick the member you met, or give their name."})
+        raise ValidationError({"other": gettext("Pick the member you met, or give their name.")})
     if other is None:
         first, second = member, None
         same = {"member_a": member, "member_b__isnull": True, "other_name": other_name}
@@ -419,7 +438,7 @@ def one_to_one_log(
 
 def _check_not_done_in_future(one_to_one: OneToOne) -> None:
     if one_to_one.status == OneToOne.Status.DONE and one_to_one.date > one_to_one.chapter.today():
-        raise ValidationError({"status": "A 1-2-1 in the future cannot be done yet."})
+        raise ValidationError({"status": gettext("A 1-2-1 in the future cannot be done yet.")})
 
 
 def ceu_create(
@@ -472,9 +491,9 @@ def referral_set_status(
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     correcting = may_correct(viewer, locked)
     if not may_update(viewer, locked):
-        raise PermissionDenied("Only the receiver updates a referral.")
+        raise PermissionDenied(gettext("Only the receiver updates a referral."))
     if to_status not in Referral.Status.values:
-        raise ValidationError({"to_status": "Pick one of the statuses shown."})
+        raise ValidationError({"to_status": gettext("Pick one of the statuses shown.")})
     note = (note or "").strip()
     if to_status == locked.status:
         if not note:
@@ -482,15 +501,14 @@ def referral_set_status(
             return None
     elif to_status not in locked.next_statuses() and not correcting:
         if locked.is_closed:
-            message = (
-                f"This referral is closed ({locked.get_status_display()}); "
-                "only the vice-president can correct it."
-            )
+            message = gettext(
+                "This referral is closed (%(status)s); only the vice-president can correct it."
+            ) % {"status": locked.get_status_display()}
         else:
-            message = (
-                f"A referral that is {locked.get_status_display().lower()} cannot go back "
-                f"to {Referral.Status(to_status).label.lower()}."
-            )
+            message = gettext("A referral that is %(status)s cannot go back to %(to_status)s.") % {
+                "status": locked.get_status_display().lower(),
+                "to_status": Referral.Status(to_status).label.lower(),
+            }
         raise ValidationError({"to_status": message})
     change = ReferralStatusChange.objects.create(
         referral=locked,
@@ -620,7 +638,7 @@ def _lock_for_change(slip: Slip, by) -> tuple[Slip, Viewer, bool]:
     viewer = viewer_of(by)
     locked = type(slip).objects.select_for_update().select_related("chapter").get(pk=slip.pk)
     if not may_edit(viewer, locked):
-        raise PermissionDenied("Only the member who logged this slip may change it.")
+        raise PermissionDenied(gettext("Only the member who logged this slip may change it."))
     refusal = edit_refusal(viewer, locked)
     if refusal:
         raise ValidationError(refusal)
@@ -652,7 +670,7 @@ def slip_update(*, slip: Slip, by, data: dict) -> Slip:
     moved_into_locked_week = "date" in changes and is_week_submitted(locked.chapter, locked.date)
     if moved_into_locked_week and not may_correct(viewer, locked):
         raise ValidationError(
-            {"date": "That week has been submitted: pick a date in an open week."}
+            {"date": gettext("That week has been submitted: pick a date in an open week.")}
         )
     if model is OneToOne:
         _check_members(locked, me=viewer.member, other_key="other")
@@ -671,13 +689,18 @@ def slip_update(*, slip: Slip, by, data: dict) -> Slip:
             .exists()
         )
         if clash:
-            raise ValidationError({"date": "These two members already have a 1-2-1 that day."})
+            raise ValidationError(
+                {"date": gettext("These two members already have a 1-2-1 that day.")}
+            )
     _save(locked)
     if recorded:
         _record(
-            slip=locked, viewer=viewer, action=SlipCorrection.Action.EDITED, changes=changes,
+            slip=locked,
+            viewer=viewer,
+            action=SlipCorrection.Action.EDITED,
+            changes=changes,
             week=week,
-        )  # fmt: skip
+        )
     for name in changes:
         setattr(slip, name, getattr(locked, name))
     return locked
@@ -706,11 +729,13 @@ def week_submit(*, meeting: Meeting, by) -> Meeting:
     if not (
         viewer.is_staff or (viewer.is_leader and viewer.member.chapter_id == locked.chapter_id)
     ):
-        raise PermissionDenied("Only the vice-president or president submits the week.")
+        raise PermissionDenied(gettext("Only the vice-president or president submits the week."))
     if locked.is_submitted:
-        raise ValidationError("This week has already been submitted.")
+        raise ValidationError(gettext("This week has already been submitted."))
     if locked.date > locked.chapter.today():
-        raise ValidationError("The meeting has not happened yet: submit its week afterwards.")
+        raise ValidationError(
+            gettext("The meeting has not happened yet: submit its week afterwards.")
+        )
     locked.submitted_at = timezone.now()
     locked.submitted_by = viewer.user
     locked.save(update_fields=["submitted_at", "submitted_by"])

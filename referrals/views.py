@@ -16,8 +16,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings.models import Meeting
@@ -50,18 +52,19 @@ from .forms import (
 from .models import SLIP_KINDS, Referral, Slip, Tyfcb
 
 KIND_TABS = [
-    ("referral", "Referral"),
-    ("tyfcb", "Thank-you"),
-    ("one_to_one", "1-2-1"),
-    ("ceu", "CEU"),
-    ("testimonial", "Testimonial"),
+    ("referral", _("Referral")),
+    ("tyfcb", _("Thank-you")),
+    ("one_to_one", _("1-2-1")),
+    ("ceu", _("CEU")),
+    ("testimonial", _("Testimonial")),
 ]
+#: A slip kind as a sentence names it: "Your referral was updated."
 KIND_NAMES = {
-    "referral": "referral",
-    "tyfcb": "thank-you (TYFCB)",
-    "one_to_one": "1-2-1",
-    "ceu": "CEU",
-    "testimonial": "testimonial",
+    "referral": _("referral"),
+    "tyfcb": _("thank-you (TYFCB)"),
+    "one_to_one": _("1-2-1"),
+    "ceu": _("CEU"),
+    "testimonial": _("testimonial"),
 }
 
 
@@ -188,7 +191,7 @@ def _slip_context(request: HttpRequest, me: Member, kind: str, form) -> dict:
 
 
 def _blank_slip_form(request: HttpRequest, me: Member, kind: str) -> HttpResponse:
-    """A blank form is kept under the chapter's revision (its member picker lists the
+    """A blank form is kept under the chapter's roster revision (its member picker lists the
     chapter): the CSRF input and the form's one-off token are filled in per request."""
     today = me.chapter.today()
 
@@ -200,7 +203,8 @@ def _blank_slip_form(request: HttpRequest, me: Member, kind: str) -> HttpRespons
 
     saved = request.GET.get("saved") == "1"
     token = TOKEN_WIDGET.render("token", new_token(), attrs={"id": "id_token"})
-    kept = fragment(me.chapter, "log-slip", (me.pk, kind, today, saved), draw)
+    # It shows the roster and no slip: kept while the meeting's slips pour in.
+    kept = fragment(me.chapter, "log-slip", (me.pk, kind, today, saved), draw, roster_only=True)
     panel = fill_csrf(kept, request, token)
     if request.htmx:
         return HttpResponse(panel)
@@ -210,18 +214,27 @@ def _blank_slip_form(request: HttpRequest, me: Member, kind: str) -> HttpRespons
 def _confirm(request: HttpRequest, kind: str, slip: Slip, created: bool, asked_date) -> None:
     if not created:
         if kind == "one_to_one":
-            messages.info(request, f"That 1-2-1 was already logged ({slip}); it counts once.")
+            text = gettext("That 1-2-1 was already logged (%(slip)s); it counts once.")
+            messages.info(request, text % {"slip": slip})
         else:
-            messages.info(request, f"That {KIND_NAMES[kind]} was already saved; it is stored once.")
+            text = gettext("That %(kind)s was already saved; it is stored once.")
+            messages.info(request, text % {"kind": KIND_NAMES[kind]})
         return
-    text = f"Saved: your {KIND_NAMES[kind]} dated {slip.date:%a} {slip.date.day} {slip.date:%b}."
+    saved = {"kind": KIND_NAMES[kind], "day": date_format(slip.date, "D j M")}
     if isinstance(slip, Tyfcb):
         # The amount as stored, grouped, so a misread one shows at once (1,250.50, not 125,050).
         chapter = request.viewer.member.chapter
         amount = format_amount(slip.amount, decimal_mark=chapter.decimal_mark)
-        text = text[:-1] + f", for {amount}\u00a0{chapter.currency}."
+        text = gettext("Saved: your %(kind)s dated %(day)s, for %(amount)s.") % {
+            **saved,
+            "amount": f"{amount}\u00a0{chapter.currency}",
+        }
+    else:
+        text = gettext("Saved: your %(kind)s dated %(day)s.") % saved
     if slip.date != asked_date:
-        text += " Its week had already been submitted, so it is dated into the next open week."
+        text += " " + gettext(
+            "Its week had already been submitted, so it is dated into the next open week."
+        )
     messages.success(request, text)
 
 
@@ -286,7 +299,7 @@ def _status_step(request: HttpRequest, referral: Referral) -> dict:
     not a fit) is asked about first (``confirming``) and stored when confirmed; "Keep open"
     stores nothing; "Undo" takes back an outcome just given (``services.UNDO_WINDOW``)."""
     if not services.may_update(request.viewer, referral):
-        raise PermissionDenied("Only the receiver updates a referral.")
+        raise PermissionDenied(gettext("Only the receiver updates a referral."))
     if request.POST.get("keep"):  # the note typed stays in its box
         return {"kept": True, "note": request.POST.get("note", "")[:500]}
     if request.POST.get("undo"):
@@ -355,7 +368,10 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
             % {"name": referral.contact_name, "status": referral.get_status_display().lower()},
         )
     elif step.get("just_updated"):
-        text = f"{referral.contact_name}: {referral.get_status_display()}."
+        text = gettext("%(name)s: %(status)s.") % {
+            "name": referral.contact_name,
+            "status": referral.get_status_display(),
+        }
         if referral.is_closed:
             text += " " + gettext("Tapped the wrong one? Undo it on the referral's page.")
         messages.success(request, text)
@@ -434,7 +450,7 @@ def _editable_slip(request: HttpRequest, kind: str, pk: int) -> Slip:
         model.objects.visible_to(request.viewer).select_related("chapter"), pk=pk
     )
     if not services.may_edit(request.viewer, slip):
-        raise PermissionDenied("Only the member who logged this slip may change it.")
+        raise PermissionDenied(gettext("Only the member who logged this slip may change it."))
     return slip
 
 
@@ -485,7 +501,8 @@ def slip_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, f"Your {KIND_NAMES[kind]} was updated.")
+                text = gettext("Your %(kind)s was updated.") % {"kind": KIND_NAMES[kind]}
+                messages.success(request, text)
                 return redirect(_after_edit(slip))
     else:
         form = _edit_form(form_class(initial=_initial(slip), me=owner, editing=True), slip)
@@ -522,7 +539,8 @@ def slip_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         except ValidationError as exc:
             refusal = " ".join(exc.messages)
         else:
-            messages.success(request, f"Your {KIND_NAMES[kind]} was deleted.")
+            text = gettext("Your %(kind)s was deleted.") % {"kind": KIND_NAMES[kind]}
+            messages.success(request, text)
             return redirect("home")
     return render(
         request,
@@ -538,7 +556,7 @@ def one_to_one_status(request: HttpRequest, pk: int) -> HttpResponse:
     one_to_one = _editable_slip(request, "one_to_one", pk)
     form = OneToOneStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pick done or cancelled.")
+        messages.error(request, gettext("Pick done or cancelled."))
     else:
         try:
             services.one_to_one_set_status(
@@ -547,7 +565,8 @@ def one_to_one_status(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"1-2-1 marked {one_to_one.get_status_display().lower()}.")
+            status = one_to_one.get_status_display().lower()
+            messages.success(request, gettext("1-2-1 marked %(status)s.") % {"status": status})
     return redirect("home")
 
 
@@ -623,8 +642,8 @@ def submit_week(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"The week of {meeting.date:%a} {meeting.date.day} {meeting.date:%b} is "
-                "submitted: its slips and attendance are locked.",
+                gettext("The week of %(day)s is submitted: its slips and attendance are locked.")
+                % {"day": date_format(meeting.date, "D j M")},
             )
         return redirect(f"{reverse('referrals:submit_week')}?meeting={meeting.pk}")
     report = selectors.week_report(meeting) if meeting else None

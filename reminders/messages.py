@@ -43,7 +43,9 @@ def one_to_one_ics(one_to_one: OneToOne) -> bytes:
     # Both sides by name: the other may be someone outside Slipstream ("Ann Lee (BNI
     # Givers)"), who has no seat to look up.
     event.add(
-        "summary", f"1-2-1: {one_to_one.member_a.full_name} & {one_to_one.party_label('member_b')}"
+        "summary",
+        gettext("1-2-1: %(member)s & %(other)s")
+        % {"member": one_to_one.member_a.full_name, "other": one_to_one.party_label("member_b")},
     )
     if one_to_one.place:
         event.add("location", one_to_one.place)

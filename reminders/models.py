@@ -4,18 +4,19 @@ occurrence), inserted when a sweep finds it due, claimed by the task that sends 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Chapter, Member
 
 
 class Kind(models.TextChoices):
-    ONE_TO_ONE = "one_to_one", "1-2-1 tomorrow"
-    MISSED_MEETING = "missed_meeting", "Missed meeting"
-    POLICY = "policy", "Attendance policy warning"
-    POLICY_OVER = "policy_over", "Member over the attendance limit (committee)"
-    REFERRAL_WAITING = "referral_waiting", "Referral waiting for your update"
-    MEETING_EVE = "meeting_eve", "Meeting tomorrow"
-    RENEWAL = "renewal", "Membership renewal due"
+    ONE_TO_ONE = "one_to_one", _("1-2-1 tomorrow")
+    MISSED_MEETING = "missed_meeting", _("Missed meeting")
+    POLICY = "policy", _("Attendance policy warning")
+    POLICY_OVER = "policy_over", _("Member over the attendance limit (committee)")
+    REFERRAL_WAITING = "referral_waiting", _("Referral waiting for your update")
+    MEETING_EVE = "meeting_eve", _("Meeting tomorrow")
+    RENEWAL = "renewal", _("Membership renewal due")
 
 
 # A member may switch off any kind except the committee's notice about a member over the limit.
@@ -24,22 +25,22 @@ OPTIONAL_KINDS = [k for k in Kind if k != Kind.POLICY_OVER]
 
 class ReminderLog(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Nothing to send"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Nothing to send")
         #: Never to be sent: its data cannot make an email (an address that is not one, a
         #: line break in a header), or its attempts ran out; ``last_error`` says why.
-        FAILED = "failed", "Failed"
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="+")
-    object_id = models.BigIntegerField(help_text="The 1-2-1, attendance, member, … it is about.")
+    object_id = models.BigIntegerField(help_text=_("The 1-2-1, attendance, member, … it is about."))
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
     )
     occurrence = models.CharField(
-        max_length=80, help_text="Which time this event happens (a date, a state, a week)."
+        max_length=80, help_text=_("Which time this event happens (a date, a state, a week).")
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)

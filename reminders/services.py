@@ -166,11 +166,12 @@ def deliver_digest(*, recipient_id: int, task_id: str) -> str:
         | Q(status=ReminderLog.Status.SENDING, claimed_by=task_id)
         | Q(status=ReminderLog.Status.SENDING, claimed_at__lt=now - LEASE)
     )
-    claimed = (
-        ReminderLog.objects.filter(claimable, recipient_id=recipient_id)
-        .update(status=ReminderLog.Status.SENDING, claimed_by=task_id, claimed_at=now,
-                attempts=F("attempts") + 1)
-    )  # fmt: skip
+    claimed = ReminderLog.objects.filter(claimable, recipient_id=recipient_id).update(
+        status=ReminderLog.Status.SENDING,
+        claimed_by=task_id,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+    )
     if not claimed:
         return "already claimed or sent"
     mine = ReminderLog.objects.filter(

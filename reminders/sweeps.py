@@ -97,16 +97,29 @@ def missed_meetings(now: dt.datetime) -> list[Due]:
         meeting__cancelled=False,
         meeting__date__gte=today - dt.timedelta(days=2),
         meeting__date__lte=today,
-    ).values("pk", "meeting_id", "meeting__date", "meeting__chapter_id",
-             "meeting__chapter__time_zone", "member_id", "member__user_id")  # fmt: skip
+    ).values(
+        "pk",
+        "meeting_id",
+        "meeting__date",
+        "meeting__chapter_id",
+        "meeting__chapter__time_zone",
+        "member_id",
+        "member__user_id",
+    )
     due = []
     for r in rows:
         local = _local(now, r["meeting__chapter__time_zone"])
         if r["meeting__date"] == local.date() - dt.timedelta(days=1) and local.time() >= MORNING:
             due.append(
-                Due(Kind.MISSED_MEETING, r["meeting__chapter_id"], r["pk"], r["member__user_id"],
-                    f"meeting-{r['meeting_id']}", r["member_id"])
-            )  # fmt: skip
+                Due(
+                    Kind.MISSED_MEETING,
+                    r["meeting__chapter_id"],
+                    r["pk"],
+                    r["member__user_id"],
+                    f"meeting-{r['meeting_id']}",
+                    r["member_id"],
+                )
+            )
     return due
 
 
@@ -168,9 +181,15 @@ def meeting_eves(now: dt.datetime) -> list[Due]:
             member["left_on"] is None or member["left_on"] >= meeting["date"]
         ):
             due.append(
-                Due(Kind.MEETING_EVE, member["chapter_id"], meeting["pk"], member["user_id"],
-                    meeting["date"].isoformat(), member["pk"])
-            )  # fmt: skip
+                Due(
+                    Kind.MEETING_EVE,
+                    member["chapter_id"],
+                    meeting["pk"],
+                    member["user_id"],
+                    meeting["date"].isoformat(),
+                    member["pk"],
+                )
+            )
     return due
 
 

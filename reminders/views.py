@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from members.access import chapter_for_request, leadership_required, member_required
@@ -18,7 +20,7 @@ class PreferencesForm(forms.Form):
         choices=[(k.value, k.label) for k in OPTIONAL_KINDS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Email me about",
+        label=_("Email me about"),
     )
 
 
@@ -32,7 +34,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         form = PreferencesForm(request.POST)
         if form.is_valid():
             services.set_preferences(member=member, enabled=form.cleaned_data["enabled"])
-            messages.success(request, "Your reminder choices are saved.")
+            messages.success(request, gettext("Your reminder choices are saved."))
             return redirect("reminders:preferences")
     else:
         off = set(member.reminder_opt_outs.values_list("kind", flat=True))

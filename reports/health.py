@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, IntegerField, Sum, Value
+from django.utils.translation import gettext
 
 from meetings.models import Visit
 from members.models import Chapter, Member
@@ -221,7 +222,7 @@ def referral_matrix(chapter: Chapter, start: dt.date, end: dt.date) -> list[Matr
         ({"pk": m["pk"], "name": f"{m['user__first_name']} {m['user__last_name']}"}, m["pk"])
         for m in members
     ]
-    rows.append(({"pk": None, "name": "Outside the chapter"}, OUTSIDE))
+    rows.append(({"pk": None, "name": gettext("Outside the chapter")}, OUTSIDE))
     return [
         MatrixRow(
             member=member,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting
 from members.models import Chapter, Member
@@ -24,6 +25,8 @@ from .palms import PalmsRow, members_record, palms_rows
 WINDOW_WEEKS = 26
 WEEKS_PER_MONTH = Decimal("4.33")
 COLOURS = ("green", "yellow", "red", "grey")
+#: Each colour as a sentence names it ("To reach green: …"); the codes stay as they are.
+COLOUR_NAMES = {"green": _("green"), "yellow": _("yellow"), "red": _("red"), "grey": _("grey")}
 
 
 def light_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -85,6 +88,10 @@ class Standing:
     oldest_week_leaves_on: dt.date | None = None
     palms: PalmsRow | None = None
 
+    @property
+    def next_colour_name(self) -> str:
+        return str(COLOUR_NAMES[self.next_colour]) if self.next_colour else ""
+
 
 def _score(chapter: Chapter, row: PalmsRow, weeks: int) -> tuple[list[Measure], list[tuple]]:
     """Points per measure, and the cheapest steps to the next tier of each one."""
@@ -98,35 +105,35 @@ def _score(chapter: Chapter, row: PalmsRow, weeks: int) -> tuple[list[Measure], 
     measures = [
         Measure(
             "absences",
-            "Absences",
+            gettext("Absences"),
             str(absences),
             absence_points[absences] if absences < len(absence_points) else 0,
             max(absence_points),
         ),
         Measure(
             "referrals",
-            "Referrals given a week",
+            gettext("Referrals given a week"),
             f"{per_week(referrals):.2f}",
             _rate_points(per_week(referrals), table["referrals_per_week"]),
             max(p for _, p in table["referrals_per_week"]),
         ),
         Measure(
             "visitors",
-            "Visitors a month",
+            gettext("Visitors a month"),
             f"{per_month(row['V']):.2f}",
             _rate_points(per_month(row["V"]), table["visitors_per_month"]),
             max(p for _, p in table["visitors_per_month"]),
         ),
         Measure(
             "one_to_ones",
-            "1-2-1s a week",
+            gettext("1-2-1s a week"),
             f"{per_week(row['121']):.2f}",
             _rate_points(per_week(row["121"]), table["one_to_ones_per_week"]),
             max(p for _, p in table["one_to_ones_per_week"]),
         ),
         Measure(
             "ceu",
-            "CEU credits a week",
+            gettext("CEU credits a week"),
             f"{per_week(row['CEU']):.2f}",
             _rate_points(per_week(row["CEU"]), table["ceu_per_week"]),
             max(p for _, p in table["ceu_per_week"]),
@@ -145,12 +152,18 @@ def _score(chapter: Chapter, row: PalmsRow, weeks: int) -> tuple[list[Measure], 
         else 0
     )
     measures.append(
-        Measure("tyfcb", "TYFCB credited", amount(tyfcb, chapter), tyfcb_points, tp["threshold"])
+        Measure(
+            "tyfcb",
+            gettext("TYFCB credited"),
+            amount(tyfcb, chapter),
+            tyfcb_points,
+            tp["threshold"],
+        )
     )
     testimonials = _rate_points(Decimal(row["T"]), table["testimonials"])
     best_t = max(p for _, p in table["testimonials"])
     measures.append(
-        Measure("testimonials", "Testimonials given", str(row["T"]), testimonials, best_t)
+        Measure("testimonials", gettext("Testimonials given"), str(row["T"]), testimonials, best_t)
     )
 
     # Steps: (extra units, points gained, sentence) for the next tier of each measure.
@@ -317,7 +330,9 @@ def _plan(steps: list[tuple[Decimal, int, str]], gap: int) -> list[str]:
             break
         plan.append(f"{sentence} (+{points})")
         gained += points
-    return plan if gained >= gap else [*plan, "keep attending: old weeks will leave the window"]
+    if gained >= gap:
+        return plan
+    return [*plan, gettext("keep attending: old weeks will leave the window")]
 
 
 @dataclass

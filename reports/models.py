@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Chapter, Member
 
@@ -19,8 +20,8 @@ class MemberWeek(models.Model):
     chapter = models.ForeignKey(
         Chapter, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
-    weeks = models.PositiveSmallIntegerField(help_text="1, or 4: a period of four weeks.")
-    week = models.DateField(help_text="The Monday the period starts on.")
+    weeks = models.PositiveSmallIntegerField(help_text=_("1, or 4: a period of four weeks."))
+    week = models.DateField(help_text=_("The Monday the period starts on."))
     p = models.IntegerField(default=0)
     a = models.IntegerField(default=0)
     l = models.IntegerField(default=0)  # noqa: E741 - the mark's own letter

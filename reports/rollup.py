@@ -29,8 +29,22 @@ from triggers.catalog import Catalog
 
 TABLE = "reports_memberweek"
 #: The rollup's value columns, in ``reports.palms.COLUMNS`` order.
-VALUES = ("p", "a", "l", "m", "s", "rgi", "rgo", "rri", "rro", "v", "one_to_ones", "tyfcb_cents",
-          "ceu", "t")  # fmt: skip
+VALUES = (
+    "p",
+    "a",
+    "l",
+    "m",
+    "s",
+    "rgi",
+    "rgo",
+    "rri",
+    "rro",
+    "v",
+    "one_to_ones",
+    "tyfcb_cents",
+    "ceu",
+    "t",
+)
 KEY = ("member_id", "chapter_id", "weeks", "week")
 #: Four-week periods start on this Monday and every 28 days from it (``weeks = 4`` rows).
 EPOCH = "2001-01-01"
@@ -53,17 +67,23 @@ def _marks(rows: str, meetings: str) -> str:
     """Marks at held meetings: ``rows`` are marks, ``meetings`` the meetings they are at."""
     marks = {name: f"(r.mark = '{name.upper()}')::int" for name in ("p", "a", "l", "m", "s")}
     return _select(
-        "r.member_id", "mt.chapter_id", "mt.date", marks,
+        "r.member_id",
+        "mt.chapter_id",
+        "mt.date",
+        marks,
         f"FROM {rows} r JOIN {meetings} mt ON mt.id = r.meeting_id WHERE NOT mt.cancelled",
-    )  # fmt: skip
+    )
 
 
 def _visits(rows: str, meetings: str) -> str:
     return _select(
-        "r.invited_by_id", "mt.chapter_id", "mt.date", {"v": "1"},
+        "r.invited_by_id",
+        "mt.chapter_id",
+        "mt.date",
+        {"v": "1"},
         f"FROM {rows} r JOIN {meetings} mt ON mt.id = r.meeting_id "
         "WHERE r.attended AND NOT mt.cancelled AND r.invited_by_id IS NOT NULL",
-    )  # fmt: skip
+    )
 
 
 def _slips(table: str, rows: str) -> list[str]:
@@ -184,8 +204,10 @@ def install_sql() -> list[str]:
 def remove_sql() -> list[str]:
     """The statements that remove every trigger of the rollup."""
     statements = []
-    for table, events in [*((t, ("insert", "update", "delete")) for t in SOURCES),
-                          ("meetings_meeting", ("update",))]:  # fmt: skip
+    for table, events in [
+        *((t, ("insert", "update", "delete")) for t in SOURCES),
+        ("meetings_meeting", ("update",)),
+    ]:
         for event in events:
             name = f"slipstream_rollup_{table}_{event}"
             statements += [

@@ -210,16 +210,26 @@ def region(request: HttpRequest) -> HttpResponse:
         writer.writerow(["chapter", "members", "light", "score", *COLUMNS])
         for s in summaries:
             writer.writerow(
-                [s["chapter"].name, s["members"], s["colour"] or "", s["score"] or "",
-                 *[s["totals"][c] for c in COLUMNS]]
-            )  # fmt: skip
+                [
+                    s["chapter"].name,
+                    s["members"],
+                    s["colour"] or "",
+                    s["score"] or "",
+                    *[s["totals"][c] for c in COLUMNS],
+                ]
+            )
         return response
     return render(
         request,
         "reports/region.html",
-        {"summaries": summaries, "form": form, "window": window, "picks": QUICK_PICKS,
-         "columns": COLUMNS},
-    )  # fmt: skip
+        {
+            "summaries": summaries,
+            "form": form,
+            "window": window,
+            "picks": QUICK_PICKS,
+            "columns": COLUMNS,
+        },
+    )
 
 
 def _region_summaries(chapters, window):

@@ -4,17 +4,20 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Chapter
 
 from .lights import light_window
 
 QUICK_PICKS = {
-    "week": "This week",
-    "4w": "Last 4 weeks",
-    "6m": "6 months",
-    "12m": "12 months",
-    "custom": "Custom",
+    "week": _("This week"),
+    "4w": _("Last 4 weeks"),
+    "6m": _("6 months"),
+    "12m": _("12 months"),
+    "custom": _("Custom"),
 }
 MAX_DAYS = 366 * 5
 
@@ -27,7 +30,7 @@ class Window:
 
     @property
     def label(self) -> str:
-        return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+        return f"{date_format(self.start, 'd M Y')} – {date_format(self.end, 'd M Y')}"
 
     def query(self) -> str:
         if self.pick == "custom":
@@ -48,8 +51,10 @@ def quick_window(pick: str, today: dt.date) -> Window:
 
 class WindowForm(forms.Form):
     range = forms.ChoiceField(choices=list(QUICK_PICKS.items()), required=False)
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+    start = forms.DateField(
+        required=False, label=_("From"), widget=forms.DateInput({"type": "date"})
+    )
+    end = forms.DateField(required=False, label=_("To"), widget=forms.DateInput({"type": "date"}))
 
     def __init__(self, data, *, today: dt.date):
         data = data.copy()
@@ -64,11 +69,11 @@ class WindowForm(forms.Form):
         if cleaned.get("range") == "custom":
             start, end = cleaned.get("start"), cleaned.get("end")
             if not start or not end:
-                raise forms.ValidationError("Give both dates for a custom window.")
+                raise forms.ValidationError(gettext("Give both dates for a custom window."))
             if end < start:
-                raise forms.ValidationError("The window ends before it starts.")
+                raise forms.ValidationError(gettext("The window ends before it starts."))
             if (end - start).days > MAX_DAYS:
-                raise forms.ValidationError("A window can be at most five years long.")
+                raise forms.ValidationError(gettext("A window can be at most five years long."))
         return cleaned
 
     def window(self) -> Window:

@@ -7,6 +7,8 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import Chapter
@@ -144,3 +146,20 @@ def test_palms_shows_a_referral_at_once_and_keeps_each_window_and_order_apart(
     assert by_name.index(member.user.first_name) != backwards.index(member.user.first_name)
     assert given(client.get(url, {"range": "week"}).text) == given(first) + 1
     assert client.get(url, {"sort": "<script>"}).status_code == 200  # unknown: by name
+
+
+def test_the_blank_slip_form_stays_kept_through_slips_and_shows_a_new_member(
+    login, member, other_member
+):
+    """The form lists the roster and no slip: a slip leaves it kept, a new member redraws it."""
+    client = login(member)
+    url = reverse("referrals:log_slip")
+    client.get(url)
+    ReferralFactory(giver=other_member, receiver=member, date=member.chapter.today())
+    with CaptureQueriesContext(connection) as kept:
+        assert client.get(url).status_code == 200
+    MemberFactory(chapter=member.chapter, user__first_name="Newcomer")
+    with CaptureQueriesContext(connection) as drawn:
+        page = client.get(url).text
+    assert "Newcomer" in page
+    assert len(kept) < len(drawn)

@@ -109,7 +109,29 @@ TRACKED = {
 }
 #: A user's row is rewritten at every login (``last_login``): only what the pages show counts.
 ONLY_WHEN = {"user": ("first_name", "last_name", "email")}
-_BUMP = f"UPDATE {CHAPTER} SET revision = revision + 1 WHERE id IN ({{ids}})"
+#: The tables that make a chapter's roster: who is in it, their names, trades and roles. A write
+#: to one moves the chapter's ``roster_revision`` too; what only lists the roster (the slip
+#: form's member picker) is kept under that, and stays kept while slips and marks pour in.
+ROSTER = frozenset(
+    {
+        "members_member",
+        "members_role",
+        "members_memberstatuschange",
+        "members_user",
+        "members_classification",
+        "members_contactsphere",
+    }
+)
+#: Columns of a chapter row that only count writes: any other column a statement changes (the
+#: chapter's settings) moves the roster's revision as well.
+COUNTERS = ("revision", "roster_revision")
+
+
+def _bump(table: str) -> str:
+    moved = "revision = revision + 1"
+    if table in ROSTER:
+        moved += ", roster_revision = roster_revision + 1"
+    return f"UPDATE {CHAPTER} SET {moved} WHERE id IN ({{ids}})"
 
 
 def _pg_install(table: str, via: str) -> list[str]:
@@ -132,7 +154,7 @@ def _pg_install(table: str, via: str) -> list[str]:
         name = f"slipstream_revision_{table}_{event}"
         statements += [
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {_BUMP.format(ids=ids)}; RETURN NULL; END $$",
+            f"BEGIN {_bump(table).format(ids=ids)}; RETURN NULL; END $$",
             f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} REFERENCING {refs} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
         ]
@@ -148,7 +170,7 @@ def _sqlite_install(table: str, via: str) -> list[str]:
     events = {"insert": ("", new), "update": (when, f"{new} UNION {old}"), "delete": ("", old)}
     return [
         f"CREATE TRIGGER slipstream_revision_{table}_{event} AFTER {event.upper()} ON {table} "
-        f"FOR EACH ROW {condition}BEGIN {_BUMP.format(ids=ids)}; END"
+        f"FOR EACH ROW {condition}BEGIN {_bump(table).format(ids=ids)}; END"
         for event, (condition, ids) in events.items()
     ]
 
@@ -174,18 +196,36 @@ def table_sql(table: str, vendor: str) -> tuple[list[str], list[str]]:
     return _drop(table, vendor) + make(table, TRACKED[table]), _drop(table, vendor)
 
 
+def _settings_changed_sqlite() -> str:
+    """SQLite has no row-to-JSON: the chapter's columns other than the counters, one by one. A
+    column added to ``Chapter`` changes this, and the drift test asks for a migration."""
+    from members.models import Chapter
+
+    columns = [f.column for f in Chapter._meta.concrete_fields if f.column not in COUNTERS]
+    return " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in columns)
+
+
 def chapter_row_sql(vendor: str) -> tuple[list[str], list[str]]:
     """A new chapter starts at now, and any update of a chapter row moves its revision forward,
     to at least now, whatever the statement wrote into it: a stale copy saved by the admin
-    cannot move it back. The statements that install that, and those that remove it."""
+    cannot move it back. The roster's revision moves the same way when the statement asked for
+    it (a roster table's trigger) or changed any of the chapter's own settings; a statement that
+    only counted a write (a slip, a mark) leaves it. The statements that install that, and
+    those that remove them."""
     if vendor == "postgresql":
+        counters = "'{revision,roster_revision}'::text[]"
         return (
             [
                 "CREATE OR REPLACE FUNCTION slipstream_revision_start() RETURNS trigger "
-                f"LANGUAGE plpgsql AS $$ BEGIN NEW.revision := {_NOW_PG}; RETURN NEW; END $$",
+                f"LANGUAGE plpgsql AS $$ BEGIN NEW.revision := {_NOW_PG}; "
+                f"NEW.roster_revision := {_NOW_PG}; RETURN NEW; END $$",
                 "CREATE OR REPLACE FUNCTION slipstream_revision_forward() RETURNS trigger "
                 "LANGUAGE plpgsql AS $$ BEGIN "
-                f"NEW.revision := GREATEST(OLD.revision + 1, {_NOW_PG}); RETURN NEW; END $$",
+                f"NEW.revision := GREATEST(OLD.revision + 1, {_NOW_PG}); "
+                "IF NEW.roster_revision IS DISTINCT FROM OLD.roster_revision "
+                f"OR to_jsonb(NEW) - {counters} IS DISTINCT FROM to_jsonb(OLD) - {counters} THEN "
+                f"NEW.roster_revision := GREATEST(OLD.roster_revision + 1, {_NOW_PG}); "
+                "END IF; RETURN NEW; END $$",
                 f"CREATE TRIGGER slipstream_revision_forward BEFORE UPDATE ON {CHAPTER} "
                 "FOR EACH ROW EXECUTE FUNCTION slipstream_revision_forward()",
                 f"CREATE TRIGGER slipstream_revision_start BEFORE INSERT ON {CHAPTER} "
@@ -199,14 +239,17 @@ def chapter_row_sql(vendor: str) -> tuple[list[str], list[str]]:
             ],
         )
     # SQLite cannot assign NEW: the row is updated again, once (recursive triggers are off).
+    roster_moved = f"NEW.roster_revision IS NOT OLD.roster_revision OR {_settings_changed_sqlite()}"
     return (
         [
             f"CREATE TRIGGER slipstream_revision_forward AFTER UPDATE ON {CHAPTER} "
             f"FOR EACH ROW BEGIN UPDATE {CHAPTER} SET revision = "
-            f"MAX(OLD.revision + 1, {_NOW_SQLITE}) WHERE id = NEW.id; END",
-            f"CREATE TRIGGER slipstream_revision_start AFTER INSERT ON {CHAPTER} "
-            f"FOR EACH ROW BEGIN UPDATE {CHAPTER} SET revision = {_NOW_SQLITE} "
+            f"MAX(OLD.revision + 1, {_NOW_SQLITE}), roster_revision = CASE WHEN {roster_moved} "
+            f"THEN MAX(OLD.roster_revision + 1, {_NOW_SQLITE}) ELSE OLD.roster_revision END "
             "WHERE id = NEW.id; END",
+            f"CREATE TRIGGER slipstream_revision_start AFTER INSERT ON {CHAPTER} "
+            f"FOR EACH ROW BEGIN UPDATE {CHAPTER} SET revision = {_NOW_SQLITE}, "
+            f"roster_revision = {_NOW_SQLITE} WHERE id = NEW.id; END",
         ],
         [
             "DROP TRIGGER IF EXISTS slipstream_revision_forward",
@@ -231,4 +274,7 @@ def touch(*chapter_ids: int) -> None:
         return
     marks = ", ".join(["%s"] * len(chapter_ids))
     with connection.cursor() as cursor:  # the trigger moves each revision on from here
-        cursor.execute(f"UPDATE {CHAPTER} SET revision = 0 WHERE id IN ({marks})", chapter_ids)
+        cursor.execute(
+            f"UPDATE {CHAPTER} SET revision = 0, roster_revision = 0 WHERE id IN ({marks})",
+            chapter_ids,
+        )

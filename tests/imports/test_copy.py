@@ -52,7 +52,7 @@ def stored(since: dt.datetime) -> dict[str, list[dict]]:
                     value = "now"
                 elif f.attname == "password":
                     value = value[:1]  # "!" for an unusable one; the rest is random
-                elif f.attname == "revision":
+                elif f.attname in {"revision", "roster_revision"}:
                     value = "moved" if value else value  # a timestamp the database stamped
                 row[f.attname] = value
             rows.append(row)

@@ -182,3 +182,52 @@ def test_renaming_a_trade_or_its_sphere_moves_the_chapters_that_hold_it(two):
     sphere = trade.sphere
     sphere.name = "Home and garden"
     assert moved(here, elsewhere, sphere.save)
+
+
+def roster_revision(chapter: Chapter) -> int:
+    return Chapter.objects.values_list("roster_revision", flat=True).get(pk=chapter.pk)
+
+
+#: The kinds of row that make the roster: they move the roster revision too.
+ROSTER_KINDS = {"role", "member"}
+
+
+@pytest.mark.parametrize("kind", SLIPS)
+def test_the_roster_revision_moves_with_the_roster_and_stays_with_a_slip_or_mark(two, kind):
+    """A meeting's slips and marks leave the roster's revision (the slip form stays kept);
+    a new member or role moves it."""
+    here, a, b, meeting = two.here, two.a, two.b, two.meeting
+    before, revision_before = roster_revision(here), revision(here)
+    SLIPS[kind](a, b, meeting)
+    assert revision(here) > revision_before
+    assert (roster_revision(here) > before) == (kind in ROSTER_KINDS)
+
+
+def test_a_name_a_trade_a_status_and_the_chapters_settings_move_the_roster_revision(two):
+    here, a, elsewhere = two.here, two.a, two.elsewhere
+    steps = [
+        lambda: Member.objects.filter(pk=a.pk).update(company="Renamed Ltd"),
+        lambda: type(a.user).objects.filter(pk=a.user.pk).update(first_name="Renamed"),
+        lambda: type(a.classification).objects.filter(pk=a.classification_id).update(name="Z"),
+        lambda: Chapter.objects.filter(pk=here.pk).update(currency="EUR"),
+        lambda: Chapter.objects.filter(pk=here.pk).update(decimal_mark=","),
+    ]
+    for step in steps:
+        before, other = roster_revision(here), roster_revision(elsewhere)
+        step()
+        assert roster_revision(here) > before
+        assert roster_revision(elsewhere) == other
+
+
+def test_a_login_and_a_stale_chapter_copy_never_move_the_roster_revision_back(two):
+    here, a = two.here, two.a
+    before = roster_revision(here)
+    a.user.last_login = dt.datetime(2026, 11, 23, 7, tzinfo=dt.UTC)
+    a.user.save(update_fields=["last_login"])
+    assert roster_revision(here) == before
+    stale = Chapter.objects.get(pk=here.pk)
+    f.MemberFactory(chapter=here)
+    added = roster_revision(here)
+    stale.venue = "The new venue"
+    stale.save()
+    assert roster_revision(here) > added

@@ -1,0 +1,172 @@
+"""The slip lists a member opens on every visit, as hand-written SQL.
+
+The dashboard and the inbox are drawn again after every write to the chapter, and at a meeting
+the chapter is written to many times a minute. Through the ORM, each of their lists (a slip with
+the names of its people: three joins per person, the columns a row shows) cost several times
+more to compile and to assemble than the database took to run it. Here each list's SELECT is
+written once per process from the models' own field definitions (``Model._meta``), run with a
+plain cursor, and its rows become the very instances ``selectors.listed`` gives: the slip, each
+named member with their user and chapter, built with ``Model.from_db`` from the columns a row
+shows (any other field is deferred, so reading it costs a query that the pinned counts catch).
+
+``tests/referrals/test_lists.py`` holds each list against its ORM twin, row for row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from django.db import connection, models
+
+from members.models import Chapter, Member, User
+
+from .models import Tyfcb
+
+#: A named member as a list row shows them: who they are, their name, their chapter's name,
+#: each in its model's own field order (``from_db`` reads the values in that order).
+MEMBER_COLUMNS = ("id", "user_id", "chapter_id")
+USER_COLUMNS = ("id", "first_name", "last_name", "email")
+CHAPTER_COLUMNS = ("id", "name")
+PERSON_WIDTH = len(MEMBER_COLUMNS) + len(USER_COLUMNS) - 1 + len(CHAPTER_COLUMNS) - 1
+
+
+@dataclass(frozen=True)
+class SlipList:
+    """Rows of ``model`` with the fields a list shows and the names of ``people``.
+
+    ``where`` and ``order`` are SQL over the slip table's alias ``s`` with ``%s`` parameters,
+    written by the selectors that use this; nothing a user sends becomes SQL text.
+    """
+
+    model: type[models.Model]
+    people: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+
+    @cached_property
+    def _slip_fields(self) -> list[models.Field]:
+        meta = self.model._meta
+        names = ["id", "chapter", "date", *self.people]
+        if any(f.name == "other_name" for f in meta.concrete_fields):
+            names += ["other_name", "other_chapter_name"]
+        fields = {f.name: f for f in map(meta.get_field, [*names, *self.fields])}
+        # In the model's own order: ``from_db`` reads the values in that order.
+        order = {f.name: i for i, f in enumerate(meta.concrete_fields)}
+        return sorted(fields.values(), key=lambda f: order[f.name])
+
+    @cached_property
+    def _attnames(self) -> list[str]:
+        return [f.attname for f in self._slip_fields]
+
+    @cached_property
+    def _decimals(self) -> list[tuple[int, Decimal]]:
+        """Where a money column sits, and its places: SQLite hands back a float."""
+        return [
+            (i, Decimal(1).scaleb(-f.decimal_places))
+            for i, f in enumerate(self._slip_fields)
+            if isinstance(f, models.DecimalField)
+        ]
+
+    @cached_property
+    def _select(self) -> str:
+        member, user, chapter = Member._meta, User._meta, Chapter._meta
+        columns = [f"s.{f.column}" for f in self._slip_fields]
+        joins = []
+        for n, person in enumerate(self.people):
+            key = self.model._meta.get_field(person).column
+            m, u, c = f"m{n}", f"u{n}", f"c{n}"
+            columns += [
+                f"{m}.{member.get_field(name).column}" for name in ("id", "user", "chapter")
+            ]
+            columns += [f"{u}.{user.get_field(name).column}" for name in USER_COLUMNS[1:]]
+            columns.append(f"{c}.{chapter.get_field('name').column}")
+            joins += [
+                f"LEFT JOIN {member.db_table} {m} ON {m}.id = s.{key}",
+                f"LEFT JOIN {user.db_table} {u} ON {u}.id = {m}.{member.get_field('user').column}",
+                f"LEFT JOIN {chapter.db_table} {c} "
+                f"ON {c}.id = {m}.{member.get_field('chapter').column}",
+            ]
+        return (
+            f"SELECT {', '.join(columns)}{{total}} FROM {self.model._meta.db_table} s "
+            + " ".join(joins)
+        )
+
+    def fetch(
+        self,
+        where: str,
+        params: list,
+        *,
+        order: str,
+        limit: int,
+        offset: int = 0,
+        total: bool = False,
+    ) -> list:
+        """The rows ``where`` holds, in ``order``, ``limit`` from ``offset``; with ``total``,
+        each row carries the count of all rows ``where`` holds (``row.total``)."""
+        select = self._select.format(total=", COUNT(*) OVER ()" if total else "")
+        sql = f"{select} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, offset])
+            return [self._row(values, total) for values in cursor.fetchall()]
+
+    def _row(self, values: tuple, total: bool) -> models.Model:
+        width = len(self._attnames)
+        own = list(values[:width])
+        for i, places in self._decimals:
+            if own[i] is not None and not isinstance(own[i], Decimal):
+                own[i] = Decimal(str(own[i])).quantize(places)
+        slip = self.model.from_db(connection.alias, self._attnames, own)
+        at = width
+        for person in self.people:
+            member_id, user_id, chapter_id, first, last, email, chapter_name = values[
+                at : at + PERSON_WIDTH
+            ]
+            at += PERSON_WIDTH
+            if member_id is None:
+                continue
+            member = Member.from_db(
+                connection.alias, MEMBER_COLUMNS, (member_id, user_id, chapter_id)
+            )
+            member.user = User.from_db(
+                connection.alias, USER_COLUMNS, (user_id, first, last, email)
+            )
+            member.chapter = Chapter.from_db(
+                connection.alias, CHAPTER_COLUMNS, (chapter_id, chapter_name)
+            )
+            setattr(slip, person, member)
+        if total:
+            slip.total = values[at]
+        return slip
+
+
+def decimal(value) -> Decimal:
+    """A sum of money as the database gave it (SQLite: a float or an int), exactly."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+CENTS = Decimal("0.01")
+
+
+def member_money(member_id: int, start, end) -> dict:
+    """Sums over every thank-you naming the member from ``start`` to ``end``, whichever
+    chapter logged it (one from another chapter's member counts too): one row, even when
+    there is nothing to add. "Received" is what the member wrote; a thank-you from an unknown
+    writer names no writer, so it is in nobody's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(CASE WHEN writer_id = %s THEN amount END), 0), "
+            "COALESCE(SUM(CASE WHEN thanked_id = %s THEN amount END), 0), "
+            "COUNT(CASE WHEN writer_id = %s THEN 1 END), "
+            "COUNT(CASE WHEN thanked_id = %s THEN 1 END) "
+            f"FROM {Tyfcb._meta.db_table} WHERE (writer_id = %s OR thanked_id = %s) "
+            "AND date >= %s AND date <= %s",
+            [member_id] * 6 + [start, end],
+        )
+        received, generated, written, thanked = cursor.fetchone()
+    return {
+        "received": decimal(received).quantize(CENTS),
+        "generated": decimal(generated).quantize(CENTS),
+        "written": written,
+        "thanked": thanked,
+    }
