@@ -11,6 +11,7 @@ Slipstream (a name and their chapter as text), where the kind allows it.
 import dataclasses
 import datetime as dt
 import functools
+import re
 import secrets
 
 from django import forms
@@ -104,6 +105,21 @@ class MemberSelect(forms.Select):
         browser will not submit a form whose hidden required field is empty. The form still
         requires a member where one is needed."""
         return False
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        """Each member's line is marked, so ``without`` finds it and nothing else."""
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value not in ("", None):
+            option["attrs"]["data-member"] = True
+        return option
+
+    @staticmethod
+    def without(html: str, member_id: int) -> str:
+        """``html`` without ``member_id``'s line in any member list: a blank form drawn once
+        for the chapter lists everyone, and nobody names themself on a slip. A label is
+        escaped text, so a line ends at its first ``<``."""
+        line = rf'<option value="{int(member_id)}"[^>]* data-member[^>]*>[^<]*</option>\n?'
+        return re.sub(line, "", html)
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -213,10 +229,15 @@ class SlipForm(forms.Form):
         help_text=_("As they would write it, such as “BNI Givers, Deira Dubai”."),
     )
 
-    def __init__(self, *args, me: Member, editing: bool = False, **kwargs):
+    def __init__(
+        self, *args, me: Member, editing: bool = False, listing_self: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.me = me
         self.editing = editing
+        #: The list names ``me`` too: a blank form kept for the whole chapter, from which each
+        #: viewer's own line is taken out (``MemberSelect.without``).
+        self.listing_self = listing_self
         #: The cards the "another chapter" search shows (the view sets them after a search).
         self.found: Found | None = None
         if editing:
@@ -262,7 +283,7 @@ class SlipForm(forms.Form):
         another chapter lists them too, so the form sent back unchanged keeps them."""
         label = MemberChoiceField.label_from_instance
         members = [("", gettext("Pick a member…"))]
-        members += [(m.pk, label(m)) for m in member_choices(self.me)]
+        members += [(m.pk, label(m)) for m in member_choices(self.me, with_self=self.listing_self)]
         if kept not in (None, "") and all(str(pk) != str(kept) for pk, _label in members):
             other = member_elsewhere(self.me.chapter_id, kept)
             if other is not None:

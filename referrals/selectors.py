@@ -369,23 +369,28 @@ def suggestions(member: Member) -> QuerySet[Member]:
 # --- Member search (the picker) ---------------------------------------------------------------
 
 
-def _colleagues(chapter_id, member_id):
+def _colleagues(chapter_id, member_id=None):
+    members = Member.objects.filter(chapter_id=chapter_id, status__in=list(Member.SEATED))
+    if member_id is not None:
+        members = members.exclude(pk=member_id)
     return (
-        Member.objects.filter(chapter_id=chapter_id, status__in=list(Member.SEATED))
-        .exclude(pk=member_id)
-        .select_related("user", "classification")
+        members.select_related("user", "classification")
         # What a picker line shows (``full_name · trade``): not all 40 columns of three tables.
         .only("pk", "chapter_id", *NAME_FIELDS, "classification__name")
         .order_by("user__first_name", "user__last_name")
     )
 
 
-def member_choices(member: Member, query: str = "") -> list[Member] | QuerySet[Member]:
-    """The members ``member`` may name on a slip: seated in the chapter, not themself."""
+def member_choices(
+    member: Member, query: str = "", *, with_self: bool = False
+) -> list[Member] | QuerySet[Member]:
+    """The members ``member`` may name on a slip: seated in the chapter, not themself (with
+    ``with_self``, themself too: a list drawn once for the whole chapter)."""
     words = query.split()[:4]
+    excluded = None if with_self else member.pk
     if not words:
-        return list(_colleagues(member.chapter_id, member.pk))
-    members = _colleagues(member.chapter_id, member.pk)
+        return list(_colleagues(member.chapter_id, excluded))
+    members = _colleagues(member.chapter_id, excluded)
     for word in words:
         members = members.filter(
             Q(user__first_name__icontains=word)

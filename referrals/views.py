@@ -44,6 +44,7 @@ from .forms import (
     WHO_ELSEWHERE,
     WHO_OUTSIDE,
     Found,
+    MemberSelect,
     OneToOneStatusForm,
     StatusForm,
     new_token,
@@ -191,21 +192,22 @@ def _slip_context(request: HttpRequest, me: Member, kind: str, form) -> dict:
 
 
 def _blank_slip_form(request: HttpRequest, me: Member, kind: str) -> HttpResponse:
-    """A blank form is kept under the chapter's roster revision (its member picker lists the
-    chapter): the CSRF input and the form's one-off token are filled in per request."""
+    """A blank form is drawn once for the whole chapter and kept under its roster revision
+    (its member list is the chapter's roster, and it shows no slip), so a meeting's thirty
+    members opening it draw it once. Each viewer gets it without their own line in the list,
+    with their CSRF input and the form's one-off token filled in."""
     today = me.chapter.today()
 
     def draw() -> str:
-        form = FORMS[kind](initial={"date": today}, me=me)
+        form = FORMS[kind](initial={"date": today}, me=me, listing_self=True)
         del form.fields["token"]  # filled in per request, beside the CSRF input
         context = _slip_context(request, me, kind, form) | {"csrf_input": CSRF_SLOT}
         return render_to_string("referrals/log_slip.html#slip_panel", context)
 
     saved = request.GET.get("saved") == "1"
     token = TOKEN_WIDGET.render("token", new_token(), attrs={"id": "id_token"})
-    # It shows the roster and no slip: kept while the meeting's slips pour in.
-    kept = fragment(me.chapter, "log-slip", (me.pk, kind, today, saved), draw, roster_only=True)
-    panel = fill_csrf(kept, request, token)
+    kept = fragment(me.chapter, "log-slip", (kind, today, saved), draw, roster_only=True)
+    panel = fill_csrf(MemberSelect.without(kept, me.pk), request, token)
     if request.htmx:
         return HttpResponse(panel)
     return render(request, "referrals/log_slip.html", {"panel_html": panel})

@@ -163,3 +163,20 @@ def test_the_blank_slip_form_stays_kept_through_slips_and_shows_a_new_member(
         page = client.get(url).text
     assert "Newcomer" in page
     assert len(kept) < len(drawn)
+
+
+def test_the_blank_slip_form_is_drawn_once_for_the_chapter_and_never_lists_its_viewer(
+    login, member, other_member
+):
+    url = reverse("referrals:log_slip")
+    client = login(member)
+    with CaptureQueriesContext(connection) as drawn:
+        first = client.get(url).text
+    client = login(other_member)
+    with CaptureQueriesContext(connection) as kept:
+        second = client.get(url).text
+    assert len(kept) < len(drawn)
+    assert f'value="{member.pk}" data-member' not in first
+    assert f'value="{other_member.pk}" data-member' in first
+    assert f'value="{other_member.pk}" data-member' not in second
+    assert f'value="{member.pk}" data-member' in second

@@ -498,7 +498,8 @@ def test_editing_a_referral_to_another_chapter_keeps_its_receiver(login, member,
     client = login(member)
     edit = reverse("referrals:slip_edit", args=["referral", given.pk])
     html = client.get(edit).content.decode()
-    assert f'<option value="{bea.pk}" selected>Bea Baxter · Plumber (Hilltop)</option>' in html
+    line = f'<option value="{bea.pk}" selected data-member>Bea Baxter · Plumber (Hilltop)</option>'
+    assert line in html
     data = referral(today, receiver=bea.pk, contact_name="Hannah Price-Jones")
     del data["token"]
     response = client.post(edit, data)

@@ -31,8 +31,8 @@ def test_log_page_has_a_tab_per_kind_and_sensible_defaults(login, member, other_
     assert form["kind"].value() == "inside"
     assert form["temperature"].value() == 1
     assert "they expect your call" in html  # the temperature levels are explained
-    assert f'<option value="{other_member.pk}">' in html
-    assert f'<option value="{member.pk}">' not in html  # never yourself
+    assert f'<option value="{other_member.pk}" data-member>' in html
+    assert f'value="{member.pk}" data-member' not in html  # never yourself
 
 
 def test_htmx_tab_returns_only_the_form_panel(login, member, other_member):
