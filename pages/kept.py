@@ -45,12 +45,28 @@ def fragment[T](
 
     Only what every allowed viewer sees alike belongs here: no CSRF token, no viewer's name.
     """
+    revision = f"r{chapter.roster_revision}" if roster_only else chapter.revision
+    return _kept(f"{name}:{chapter.pk}:{revision}", parts, draw)
+
+
+def drawn_from[T](name: str, data: object, draw: Callable[[], T]) -> T:
+    """The fragment ``name`` drawn from ``data`` (what a selector read on this request: rows
+    as the database gave them), drawn by ``draw`` only for data not drawn before.
+
+    Kept under the data itself, it can never be older than what the request read, whatever
+    else moved the chapter's revision: a member's inbox read afresh after a colleague's slip
+    is drawn again only when its own rows changed. ``data`` must hold everything ``draw``
+    shows, and ``repr`` it the same way every time (tuples of numbers, text and dates).
+    """
+    return _kept(name, (data,), draw)
+
+
+def _kept[T](name: str, parts: tuple, draw: Callable[[], T]) -> T:
     if not _DIGEST:
         _DIGEST.append(_code_digest())
     # The language is part of what was drawn: a chapter with a second language keeps each.
-    detail = hashlib.blake2b(repr((get_language(), *parts)).encode(), digest_size=8).hexdigest()
-    revision = f"r{chapter.roster_revision}" if roster_only else chapter.revision
-    key = f"fragment:{_DIGEST[0]}:{name}:{chapter.pk}:{revision}:{detail}"
+    detail = hashlib.blake2b(repr((get_language(), *parts)).encode(), digest_size=16).hexdigest()
+    key = f"fragment:{_DIGEST[0]}:{name}:{detail}"
     with _LOCK:
         if (html := _RECENT.get(key)) is not None:
             _RECENT.move_to_end(key)

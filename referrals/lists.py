@@ -32,6 +32,15 @@ CHAPTER_COLUMNS = ("id", "name")
 PERSON_WIDTH = len(MEMBER_COLUMNS) + len(USER_COLUMNS) - 1 + len(CHAPTER_COLUMNS) - 1
 
 
+class Rows(list):
+    """A list's instances, and the rows they were built from as the database gave them: what
+    ``pages.kept.drawn_from`` keys a drawing on."""
+
+    def __init__(self, items, *, raw: tuple):
+        super().__init__(items)
+        self.raw = raw
+
+
 @dataclass(frozen=True)
 class SlipList:
     """Rows of ``model`` with the fields a list shows and the names of ``people``.
@@ -108,7 +117,8 @@ class SlipList:
         sql = f"{select} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, limit, offset])
-            return [self._row(values, total) for values in cursor.fetchall()]
+            found = cursor.fetchall()
+        return Rows([self._row(values, total) for values in found], raw=tuple(map(tuple, found)))
 
     def _row(self, values: tuple, total: bool) -> models.Model:
         width = len(self._attnames)

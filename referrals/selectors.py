@@ -24,7 +24,7 @@ from meetings.weeks import week_bounds
 from members.models import Member
 from members.selectors import member_pk
 
-from .lists import SlipList, member_money
+from .lists import Rows, SlipList, member_money
 from .models import Ceu, OneToOne, Referral, SlipCorrection, Testimonial, Tyfcb
 
 SIX_MONTHS = dt.timedelta(weeks=26)
@@ -255,11 +255,11 @@ OPEN_PER_PAGE = 10  # cards with a note and status buttons: ten fill a phone's s
 class Inbox:
     """One page of the open referrals passed to a member (oldest first), and the latest closed."""
 
-    open: list[Referral]
+    open: Rows
     open_total: int
     page: int
     pages: int
-    closed: list[Referral]
+    closed: Rows
 
     @property
     def previous_page(self) -> int | None:
@@ -268,6 +268,11 @@ class Inbox:
     @property
     def next_page(self) -> int | None:
         return self.page + 1 if self.page < self.pages else None
+
+    @property
+    def drawn_from(self) -> tuple:
+        """Everything the inbox shows, as the database gave it (``pages.kept.drawn_from``)."""
+        return (self.open.raw, self.closed.raw, self.open_total, self.page, self.pages)
 
 
 _RECEIVED = SlipList(Referral, ("giver",), INBOX_FIELDS)

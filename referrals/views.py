@@ -34,7 +34,7 @@ from members.access import (
 from members.amounts import format_amount
 from members.models import Member
 from pages.forms import csrf_input
-from pages.kept import CSRF_SLOT, fill_csrf, fragment
+from pages.kept import CSRF_SLOT, drawn_from, fill_csrf, fragment
 
 from . import selectors, services
 from .forms import (
@@ -275,16 +275,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("page", "1")
     page = int(raw) if raw.isdigit() and len(raw) < 6 else 1
 
-    def draw() -> str:
-        context = {
-            "inbox": selectors.inbox(me, page),
-            "receiver_chapter_id": me.chapter_id,
-            "csrf_input": CSRF_SLOT,
-        }
-        return render_to_string("referrals/inbox.html#inbox_body", context)
+    def read() -> str:
+        found = selectors.inbox(me, page)
+
+        def draw() -> str:
+            context = {"inbox": found, "receiver_chapter_id": me.chapter_id}
+            return render_to_string(
+                "referrals/inbox.html#inbox_body", context | {"csrf_input": CSRF_SLOT}
+            )
+
+        # Read again after a write to the chapter, but drawn again only when the member's own
+        # referrals changed: at a meeting, most writes are other people's slips.
+        return drawn_from("inbox-rows", (me.pk, me.chapter_id, found.drawn_from), draw)
 
     # The member's own referrals, kept under the chapter's revision (pages.kept).
-    body = fill_csrf(fragment(me.chapter, "inbox", (me.pk, page), draw), request)
+    body = fill_csrf(fragment(me.chapter, "inbox", (me.pk, page), read), request)
     return render(request, "referrals/inbox.html", {"inbox_html": body})
 
 

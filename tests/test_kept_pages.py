@@ -180,3 +180,33 @@ def test_the_blank_slip_form_is_drawn_once_for_the_chapter_and_never_lists_its_v
     assert f'value="{other_member.pk}" data-member' in first
     assert f'value="{other_member.pk}" data-member' not in second
     assert f'value="{member.pk}" data-member' in second
+
+
+def rendered(response) -> list[str]:
+    return [t.name for t in response.templates]
+
+
+def test_the_inbox_is_read_again_after_a_colleagues_slip_but_drawn_only_when_its_own_rows_change(
+    login, member, other_member
+):
+    newcomer = MemberFactory(chapter=member.chapter)
+    today = member.chapter.today()
+    ReferralFactory(giver=other_member, receiver=member, date=today, contact_name="First Contact")
+    client = login(member)
+    url = reverse("referrals:inbox")
+    first = client.get(url)
+    assert "inbox_body" in rendered(first)
+    # A slip between two colleagues moves the chapter's revision: read again, not drawn again.
+    ReferralFactory(giver=other_member, receiver=newcomer, date=today)
+    again = client.get(url)
+    assert "inbox_body" not in rendered(again)
+    assert "First Contact" in again.text
+    # A referral for the member changes its rows: drawn again, and it shows.
+    ReferralFactory(giver=newcomer, receiver=member, date=today, contact_name="Second Contact")
+    changed = client.get(url)
+    assert "inbox_body" in rendered(changed)
+    assert "Second Contact" in changed.text
+    # So does a status the member set, and a giver's new name.
+    other_member.user.first_name = "Renamed"
+    other_member.user.save()
+    assert "Renamed" in client.get(url).text
