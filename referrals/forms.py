@@ -106,12 +106,9 @@ class MemberSelect(forms.Select):
         requires a member where one is needed."""
         return False
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        """Each member's line is marked, so ``without`` finds it and nothing else."""
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        if value not in ("", None):
-            option["attrs"]["data-member"] = True
-        return option
+    #: Django's select with each member's line written out in place (a list of 40 members is
+    #: 80 fewer templates to draw) and marked, so ``without`` finds it and nothing else.
+    template_name = "referrals/partials/member_select_widget.html"
 
     @staticmethod
     def without(html: str, member_id: int) -> str:
