@@ -7,6 +7,7 @@ roster revision moves only on writes to the roster and the chapter's settings.
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -73,13 +74,44 @@ def _kept[T](name: str, parts: tuple, draw: Callable[[], T]) -> T:
             return html
     html = cache.get(key)
     if html is None:
-        html = draw()
-        cache.set(key, html, timeout=FRAGMENT_SECONDS)
+        html = _draw_once(key, draw)
     with _LOCK:
         _RECENT[key] = html
         while len(_RECENT) > RECENT_ENTRIES:
             _RECENT.popitem(last=False)
     return html
+
+
+def _draw_once[T](key: str, draw: Callable[[], T]) -> T:
+    """Draw a missing fragment once however many ask for it at the same moment (thirty phones
+    opening the slip form as the meeting starts): the first request draws it, the others wait
+    for it a moment, then draw it themselves if it has not come (the first one failed, or the
+    cache is away: ``add`` then answers yes to everyone)."""
+    drawing = f"{key}:drawing"
+    if cache.add(drawing, 1, timeout=DRAWING_SECONDS):
+        try:
+            html = draw()
+            cache.set(key, html, timeout=FRAGMENT_SECONDS)
+        finally:
+            cache.delete(drawing)
+        return html
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP_SECONDS)
+        if (html := cache.get(key)) is not None:
+            return html
+        if cache.get(drawing) is None:  # the one drawing it gave up
+            break
+    html = draw()
+    cache.set(key, html, timeout=FRAGMENT_SECONDS)
+    return html
+
+
+#: How long a request may hold the right to draw a fragment (longer than any page takes).
+DRAWING_SECONDS = 10
+#: How long the others wait for it, and how often they look.
+WAIT_SECONDS = 1.0
+WAIT_STEP_SECONDS = 0.01
 
 
 #: The process keeps its most recent fragments too, in front of the shared cache: the key

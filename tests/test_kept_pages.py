@@ -4,6 +4,9 @@ reads nothing of the chapter, and any write (through a page, the admin or the OR
 
 import datetime as dt
 import re
+import threading
+import time
+import uuid
 
 import pytest
 import time_machine
@@ -12,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import Chapter
+from pages.kept import drawn_from
 from tests.factories import AttendanceFactory, MeetingFactory, MemberFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +214,55 @@ def test_the_inbox_is_read_again_after_a_colleagues_slip_but_drawn_only_when_its
     other_member.user.first_name = "Renamed"
     other_member.user.save()
     assert "Renamed" in client.get(url).text
+
+
+def test_a_fragment_many_ask_for_at_once_is_drawn_once():
+    """Thirty phones open the slip form as the meeting starts: one draws it, the rest wait."""
+    drawn, found = [], []
+
+    def draw():
+        drawn.append(1)
+        time.sleep(0.2)
+        return "<form>"
+
+    data = uuid.uuid4().hex
+    askers = [
+        threading.Thread(target=lambda: found.append(drawn_from("herd", data, draw)))
+        for _ in range(5)
+    ]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join()
+    assert found == ["<form>"] * 5
+    assert len(drawn) == 1
+
+
+def test_when_the_one_drawing_fails_the_others_draw_it_themselves():
+    first_started = threading.Event()
+    calls = []
+
+    def failing():
+        calls.append("failed")
+        first_started.set()
+        raise RuntimeError("the database went away")
+
+    def working():
+        calls.append("drawn")
+        return "<form>"
+
+    data = uuid.uuid4().hex
+    errors = []
+
+    def first():
+        try:
+            drawn_from("fails", data, failing)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_started.wait(5)
+    assert drawn_from("fails", data, working) == "<form>"
+    thread.join()
+    assert errors and "drawn" in calls
