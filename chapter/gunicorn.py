@@ -37,3 +37,14 @@ if env_bool("BEHIND_TLS_PROXY", False):
 else:
     forwarded_allow_ips = ""
     secure_scheme_headers = {}
+
+
+def post_worker_init(worker) -> None:
+    """Compile every template before taking requests (``pages.warm``), once Django is loaded
+    (a worker serving another WSGI app, as a test does, has nothing to compile)."""
+    from django.apps import apps
+
+    if apps.ready:
+        from pages.warm import compile_templates
+
+        compile_templates()
