@@ -151,18 +151,7 @@ class RosterFile(CsvFile):
         if status in Member.SEATED and classification is not None:
             holder = trade_holder(ctx.chapter, classification, exclude=member)
             if holder is not None:
-                raise RowError(
-                    gettext(
-                        "%(column)s %(value)s is already held by %(holder)s (%(email)s); "
-                        "one active member per trade"
-                    )
-                    % {
-                        "column": "classification",
-                        "value": repr(trade),
-                        "holder": holder.full_name,
-                        "email": holder.email,
-                    }
-                )
+                raise _trade_held(trade, holder)
 
         changed = False
         if classification is None:
@@ -311,6 +300,22 @@ class RosterFile(CsvFile):
 _RELATIONS = ["user", "chapter", "classification", "sponsor", "status_changed_by"]
 
 
+def _trade_held(trade: str, holder) -> RowError:
+    """A row seating someone in a trade another seated member holds: one per trade."""
+    return RowError(
+        gettext(
+            "%(column)s %(value)s is already held by %(holder)s (%(email)s); "
+            "one active member per trade"
+        )
+        % {
+            "column": "classification",
+            "value": repr(trade),
+            "holder": holder.full_name,
+            "email": holder.email,
+        }
+    )
+
+
 def _trade_key(name: str) -> str:
     return name.lower()
 
@@ -390,18 +395,7 @@ class _Roster:
         if status in Member.SEATED and classification is not None:
             holder = self.holders.get(key)
             if holder is not None and holder is not stored:
-                raise RowError(
-                    gettext(
-                        "%(column)s %(value)s is already held by %(holder)s (%(email)s); "
-                        "one active member per trade"
-                    )
-                    % {
-                        "column": "classification",
-                        "value": repr(trade),
-                        "holder": holder.full_name,
-                        "email": holder.email,
-                    }
-                )
+                raise _trade_held(trade, holder)
 
         # Work on copies: a row refused half way leaves the loaded state as it was.
         changed = new_trade = classification is None

@@ -88,23 +88,29 @@ def _draw_once[T](key: str, draw: Callable[[], T]) -> T:
     for it a moment, then draw it themselves if it has not come (the first one failed, or the
     cache is away: ``add`` then answers yes to everyone)."""
     drawing = f"{key}:drawing"
-    if cache.add(drawing, 1, timeout=DRAWING_SECONDS):
-        try:
-            html = draw()
-            cache.set(key, html, timeout=FRAGMENT_SECONDS)
-        finally:
-            cache.delete(drawing)
+    drawer = cache.add(drawing, 1, timeout=DRAWING_SECONDS)
+    if not drawer and (html := _wait_for(key, drawing)) is not None:
         return html
+    try:
+        html = draw()
+        cache.set(key, html, timeout=FRAGMENT_SECONDS)
+    finally:
+        if drawer:
+            cache.delete(drawing)
+    return html
+
+
+def _wait_for(key: str, drawing: str):
+    """The fragment another request is drawing, once it is in the cache; None if it does not
+    come within ``WAIT_SECONDS`` or the one drawing it gave up."""
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(WAIT_STEP_SECONDS)
         if (html := cache.get(key)) is not None:
             return html
-        if cache.get(drawing) is None:  # the one drawing it gave up
-            break
-    html = draw()
-    cache.set(key, html, timeout=FRAGMENT_SECONDS)
-    return html
+        if cache.get(drawing) is None:
+            return None
+    return None
 
 
 #: How long a request may hold the right to draw a fragment (longer than any page takes).

@@ -5,7 +5,7 @@ the chapter is written to many times a minute. Through the ORM, each of their li
 the names of its people: three joins per person, the columns a row shows) cost several times
 more to compile and to assemble than the database took to run it. Here each list's SELECT is
 written once per process from the models' own field definitions (``Model._meta``), run with a
-plain cursor, and its rows become the very instances ``selectors.listed`` gives: the slip, each
+plain cursor, and its rows become the very instances the ORM would give: the slip, each
 named member with their user and chapter, built with ``Model.from_db`` from the columns a row
 shows (any other field is deferred, so reading it costs a query that the pinned counts catch).
 

@@ -57,28 +57,6 @@ def one_to_ones_for(queryset: QuerySet[OneToOne]) -> QuerySet[OneToOne]:
 
 #: What a list row shows of a member: the name (or the email when there is none).
 NAME_FIELDS = ("user__first_name", "user__last_name", "user__email")
-#: ... and, on a slip, their chapter: a member of another chapter is labelled with its name.
-LISTED_PERSON = (*NAME_FIELDS, "chapter__name")
-#: The outside party of the kinds that may have one (``OutsideParty``), which a row shows
-#: where the member is missing.
-OUTSIDE_FIELDS = ("other_name", "other_chapter_name")
-
-
-def listed(queryset: QuerySet, *people: str, fields: tuple[str, ...] = ()) -> QuerySet:
-    """A list's rows with only the columns a row shows, and the names of ``people``.
-
-    A slip joined to two members and their users is 80 columns; compiling, hashing and
-    loading them cost more than the query itself on the dashboard and the inbox. A row that
-    reads a field not named here costs a query, which the pinned query counts would catch.
-    A member side that may be empty is joined with a LEFT JOIN (``select_related`` follows
-    the nullable key), so a slip with someone outside Slipstream is listed too.
-    """
-    names = [f"{who}__{name}" for who in people for name in LISTED_PERSON]
-    ids = [f"{who}_id" for who in people]
-    outside = OUTSIDE_FIELDS if hasattr(queryset.model, "other_name") else ()
-    return queryset.select_related(*person_joins(*people)).only(
-        "pk", "chapter_id", "date", *ids, *outside, *fields, *names
-    )
 
 
 # --- The member's dashboard -----------------------------------------------------------------
@@ -122,16 +100,11 @@ class Dashboard:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-CENTS = Decimal("0.01")  # SQLite sums money without its two places
-
-
 # The dashboard's queries: each runs on every visit to the home page, so each reads only the
-# columns its rows show (``listed``) and the page asks a fixed number of them.
+# columns its rows show and the page asks a fixed number of them. Each list is hand-written
+# SQL (``referrals.lists``): the dashboard is drawn again after every write to the chapter.
+# ``tests/referrals/test_lists.py`` holds each to its ORM twin.
 _PLANNED, _CLOSED = OneToOne.Status.PLANNED, list(Referral.CLOSED)
-
-
-# Each list is hand-written SQL (``referrals.lists``): the dashboard is drawn again after
-# every write to the chapter. ``tests/referrals/test_lists.py`` holds each to its ORM twin.
 _NEWEST = "s.date DESC, s.id DESC"  # the slips' own ordering
 _WEEK = "s.date >= %s AND s.date <= %s"
 _ONE_TO_ONES = SlipList(OneToOne, ("member_a", "member_b"), ("time", "place", "status"))
