@@ -2,7 +2,7 @@
 
 ``make bench`` measures the app under exactly these. Environment: ``WEB_BIND`` (default
 ``127.0.0.1:8000``, behind your TLS proxy), ``WEB_WORKERS`` (default two per core),
-``WEB_THREADS`` (default 8), and with ``BEHIND_TLS_PROXY=1`` ``FORWARDED_ALLOW_IPS``, the
+``WEB_THREADS`` (default 4), and with ``BEHIND_TLS_PROXY=1`` ``FORWARDED_ALLOW_IPS``, the
 proxy's addresses (default this host's).
 """
 
@@ -12,9 +12,13 @@ from chapter.env import env_addresses, env_bool, env_int, env_str
 
 # Threads let a process serve other requests while one waits on PostgreSQL or Redis; two
 # processes a core keep every core busy although each holds Python's lock while it computes.
+# Four threads, as many as the process's pool has connections (DATABASE_POOL_MAX): more would
+# only queue inside the process for a connection and for Python's lock, and every thread
+# that waits on a query must then wait again for the lock to come back to it, so a page of
+# ten queries finishes later the more threads it shares its process with.
 worker_class = "gthread"
 workers = env_int("WEB_WORKERS", 2 * (os.cpu_count() or 1), minimum=1)
-threads = env_int("WEB_THREADS", 8, minimum=1)
+threads = env_int("WEB_THREADS", 4, minimum=1)
 
 # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
 # connections over them. On one shared socket whichever worker wakes first takes the next
