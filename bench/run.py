@@ -37,7 +37,6 @@ VAR = ROOT / "var" / "bench"
 #: (the full region's keep the names they always had).
 _DATABASE = urlsplit(DB_URL).path.lstrip("/")
 _SUFFIX = "" if _DATABASE == "slipstream_bench" else f"-{_DATABASE}"
-DATASET_FILE = VAR / f"dataset{_SUFFIX}.json"
 RESULTS_FILE = VAR / f"results{_SUFFIX}.json"
 
 PRODUCTION_ENV = {
@@ -109,12 +108,19 @@ def ensure_dataset() -> dict:
 
     call_command("migrate", verbosity=0)
     have = generated_chapters().count()
-    marker = DATASET_FILE
-    if have == SCALE and marker.exists():
-        info = json.loads(marker.read_text())
-        if info.get("members") == MEMBERS and info.get("version") == DATASET_VERSION:
-            print(f"Reusing the generated region ({SCALE} chapters).")
-            return info
+    info = _dataset_note()
+    if (
+        have == SCALE
+        and info
+        and (info.get("members"), info.get("version"))
+        == (
+            MEMBERS,
+            DATASET_VERSION,
+        )
+    ):
+        print(f"Reusing the generated region ({SCALE} chapters).")
+        return info
+    _dataset_note(None)  # cleared while the region changes: an interrupted load is not reused
     if have:
         print("The generated region differs from this bench's: generating it again.")
         with connection.cursor() as cursor:
@@ -132,8 +138,31 @@ def ensure_dataset() -> dict:
     info["rows"] = dict(counts)
     info["total_rows"] = sum(v for k, v in counts.items() if k != "seconds")
     info["rows_per_second"] = round(info["total_rows"] / max(counts["seconds"], 1))
-    marker.write_text(json.dumps(info, indent=2))
+    _dataset_note(info)
     return info
+
+
+_UNSET = object()
+
+
+def _dataset_note(info: object = _UNSET) -> dict | None:
+    """What the generated region holds, kept as the bench database's own comment: it stays
+    with the data, so another checkout (a fresh clone) reuses a region that is already there.
+    Given ``info``, write it (``None`` clears it); either way return what the note says."""
+    name = connection.ops.quote_name(connection.settings_dict["NAME"])
+    with connection.cursor() as cursor:
+        if info is not _UNSET:
+            text = "NULL" if info is None else "'" + json.dumps(info).replace("'", "''") + "'"
+            cursor.execute(f"COMMENT ON DATABASE {name} IS {text}")
+        cursor.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = current_database()"
+        )
+        (note,) = cursor.fetchone()
+    try:
+        return json.loads(note) if note else None
+    except ValueError:
+        return None
 
 
 def start_server() -> subprocess.Popen:

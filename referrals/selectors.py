@@ -24,7 +24,7 @@ from meetings.weeks import week_bounds
 from members.models import Member
 from members.selectors import member_pk
 
-from .lists import Rows, SlipList, member_money
+from .lists import Part, Rows, SlipList, member_money
 from .models import Ceu, OneToOne, Referral, SlipCorrection, Testimonial, Tyfcb
 
 SIX_MONTHS = dt.timedelta(weeks=26)
@@ -108,11 +108,11 @@ _PLANNED, _CLOSED = OneToOne.Status.PLANNED, list(Referral.CLOSED)
 _NEWEST = "s.date DESC, s.id DESC"  # the slips' own ordering
 _WEEK = "s.date >= %s AND s.date <= %s"
 _ONE_TO_ONES = SlipList(OneToOne, ("member_a", "member_b"), ("time", "place", "status"))
-_REFERRALS = SlipList(Referral, ("giver", "receiver"), ("contact_name",))
+#: The week's referrals and those waiting for the member's update: one shape, one round trip.
+_REFERRALS = SlipList(Referral, ("giver", "receiver"), ("contact_name", "status"))
 _TYFCBS = SlipList(Tyfcb, ("writer", "thanked"), ("amount",))
 _CEUS = SlipList(Ceu, fields=("member", "topic", "credits"))
 _TESTIMONIALS = SlipList(Testimonial, ("giver", "receiver"))
-_WAITING = SlipList(Referral, ("giver",), ("contact_name", "status"))
 
 
 def _naming(model, member_id: int) -> tuple[str, list]:
@@ -139,8 +139,22 @@ def _week_slips(slips: SlipList, member_id: int, start: dt.date, end: dt.date) -
     )
 
 
-def _week_referrals(member_id: int, start: dt.date, end: dt.date) -> list[Referral]:
-    return _week_slips(_REFERRALS, member_id, start, end)
+def _referrals(member_id: int, start: dt.date, end: dt.date) -> tuple[list, list]:
+    """The week's referrals naming the member (newest first) and the oldest waiting for
+    their update, each row of the second carrying the count of all that wait (``total``):
+    both lists in one query."""
+    naming, params = _naming(Referral, member_id)
+    week, waiting = _REFERRALS.fetch_together(
+        Part(f"{naming} AND {_WEEK}", [*params, start, end], _NEWEST, DASHBOARD_LIST),
+        Part(
+            _OPEN_FOR,
+            [Referral.Source.LOGGED, member_id, *_CLOSED],
+            "s.date, s.id",
+            DASHBOARD_WAITING,
+            total=True,
+        ),
+    )
+    return week, waiting
 
 
 def _week_tyfcbs(member_id: int, start: dt.date, end: dt.date) -> list[Tyfcb]:
@@ -160,26 +174,15 @@ def _week_testimonials(member_id: int, start: dt.date, end: dt.date) -> list[Tes
 _OPEN_FOR = "s.source = %s AND s.receiver_id = %s AND s.status NOT IN (%s, %s, %s)"
 
 
-def _waiting(member_id: int) -> list[Referral]:
-    """The oldest referrals waiting for the member's update; the count rides along as a
-    window function: one query for the list and its total."""
-    return _WAITING.fetch(
-        _OPEN_FOR,
-        [Referral.Source.LOGGED, member_id, *_CLOSED],
-        order="s.date, s.id",
-        limit=DASHBOARD_WAITING,
-        total=True,
-    )
-
-
 def member_dashboard(member: Member, today: dt.date) -> Dashboard:
     """This week's slips, referrals waiting for an update, next 1-2-1s and six-month totals."""
     start, end = week_bounds(member.chapter, today)
     one_to_ones = _one_to_ones(member.pk, start, end, today)
+    week_referrals, waiting = _referrals(member.pk, start, end)
     week = WeekSlips(
         start=start,
         end=end,
-        referrals=_week_referrals(member.pk, start, end),
+        referrals=week_referrals,
         tyfcbs=_week_tyfcbs(member.pk, start, end),
         one_to_ones=sorted(
             [o for o in one_to_ones if start <= o.date <= end], key=lambda o: (o.date, o.pk)
@@ -187,7 +190,6 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
         ceus=_week_ceus(member.pk, start, end),
         testimonials=_week_testimonials(member.pk, start, end),
     )
-    waiting = _waiting(member.pk)
     waiting_count = waiting[0].total if waiting else 0
     next_one_to_ones = [o for o in one_to_ones if o.status == _PLANNED and o.date >= today][:5]
     window = six_month_window(today)
@@ -251,23 +253,24 @@ class Inbox:
 _RECEIVED = SlipList(Referral, ("giver",), INBOX_FIELDS)
 
 
-def _open_page(page: int, member_id: int) -> list[Referral]:
-    return _RECEIVED.fetch(
-        _OPEN_FOR,
-        [Referral.Source.LOGGED, member_id, *_CLOSED],
-        order="s.date, s.id",
-        limit=OPEN_PER_PAGE,
-        offset=(page - 1) * OPEN_PER_PAGE,
-        total=True,
-    )
-
-
-def _latest_closed(member_id: int) -> list[Referral]:
-    return _RECEIVED.fetch(
-        "s.source = %s AND s.receiver_id = %s AND s.status IN (%s, %s, %s)",
-        [Referral.Source.LOGGED, member_id, *_CLOSED],
-        order=_NEWEST,
-        limit=CLOSED_SHOWN,
+def _open_page_and_closed(page: int, member_id: int) -> tuple[list, list]:
+    """A page of the open referrals passed to the member (oldest first, each row carrying
+    the count of all that are open) and the latest closed: one query."""
+    return _RECEIVED.fetch_together(
+        Part(
+            _OPEN_FOR,
+            [Referral.Source.LOGGED, member_id, *_CLOSED],
+            "s.date, s.id",
+            OPEN_PER_PAGE,
+            offset=(page - 1) * OPEN_PER_PAGE,
+            total=True,
+        ),
+        Part(
+            "s.source = %s AND s.receiver_id = %s AND s.status IN (%s, %s, %s)",
+            [Referral.Source.LOGGED, member_id, *_CLOSED],
+            _NEWEST,
+            CLOSED_SHOWN,
+        ),
     )
 
 
@@ -279,12 +282,11 @@ def inbox(member: Member, page: int = 1) -> Inbox:
     page past the end shows the first.
     """
     page = max(page, 1)
-    open_ = _open_page(page, member.pk)
+    open_, closed = _open_page_and_closed(page, member.pk)
     if not open_ and page > 1:
         return inbox(member, 1)
     total = open_[0].total if open_ else 0
     pages = max(1, -(-total // OPEN_PER_PAGE))
-    closed = _latest_closed(member.pk)
     return Inbox(open=open_, open_total=total, page=page, pages=pages, closed=closed)
 
 

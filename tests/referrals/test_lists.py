@@ -68,6 +68,7 @@ def twin_waiting(member_id):
         listed(
             Referral.objects.logged().filter(receiver_id=member_id).exclude(status__in=CLOSED),
             "giver",
+            "receiver",
             fields=("contact_name", "status"),
         )
         .annotate(total=Window(Count("id")))
@@ -163,6 +164,7 @@ def test_the_dashboards_lists_are_their_orm_twins(busy):
     member = busy
     today = member.chapter.today()
     start, end = today - dt.timedelta(days=6), today
+    week_referrals, waiting = selectors._referrals(member.pk, start, end)
     pairs = [
         (
             selectors._one_to_ones(member.pk, start, end, today),
@@ -170,8 +172,10 @@ def test_the_dashboards_lists_are_their_orm_twins(busy):
             ("member_a", "member_b"),
         ),
         (
-            selectors._week_referrals(member.pk, start, end),
-            twin_week(Referral, ("giver", "receiver"), ("contact_name",), member.pk, start, end),
+            week_referrals,
+            twin_week(
+                Referral, ("giver", "receiver"), ("contact_name", "status"), member.pk, start, end
+            ),
             ("giver", "receiver"),
         ),
         (
@@ -193,7 +197,7 @@ def test_the_dashboards_lists_are_their_orm_twins(busy):
             twin_week(slips.Testimonial, ("giver", "receiver"), (), member.pk, start, end),
             ("giver", "receiver"),
         ),
-        (selectors._waiting(member.pk), twin_waiting(member.pk), ("giver",)),
+        (waiting, twin_waiting(member.pk), ("giver", "receiver")),
     ]
     for written, twin, people in pairs:
         assert written, "the fixture names the member on every list"
@@ -203,18 +207,18 @@ def test_the_dashboards_lists_are_their_orm_twins(busy):
 def test_the_inboxs_lists_are_their_orm_twins(busy):
     member = busy
     for page in (1, 2, 3):
-        assert seen(selectors._open_page(page, member.pk), ("giver",)) == seen(
-            twin_open_page(page, member.pk), ("giver",)
-        )
-    closed = selectors._latest_closed(member.pk)
-    assert len(closed) == selectors.CLOSED_SHOWN
-    assert seen(closed, ("giver",)) == seen(twin_latest_closed(member.pk), ("giver",))
+        open_, closed = selectors._open_page_and_closed(page, member.pk)
+        assert seen(open_, ("giver",)) == seen(twin_open_page(page, member.pk), ("giver",))
+        assert len(closed) == selectors.CLOSED_SHOWN
+        assert seen(closed, ("giver",)) == seen(twin_latest_closed(member.pk), ("giver",))
 
 
 def test_a_field_a_list_does_not_show_costs_a_query_as_with_the_orm(
     busy, django_assert_num_queries
 ):
-    referral = selectors._waiting(busy.pk)[0]
+    today = busy.chapter.today()
+    _, waiting = selectors._referrals(busy.pk, today - dt.timedelta(days=6), today)
+    referral = waiting[0]
     with django_assert_num_queries(1):
         assert referral.need  # deferred: read on demand, as ``only()`` would
 
@@ -243,3 +247,27 @@ def test_the_dashboards_money_is_its_orm_twin(busy, other_member):
             expected["generated"] = Decimal(expected["generated"]).quantize(Decimal("0.01"))
         assert member_money(member_id, *window) == expected
     assert member_money(busy.pk, *window)["received"] == Decimal("6252.50")
+
+
+def test_lists_fetched_together_keep_apart_when_one_is_empty(member, other_member):
+    """The week's referrals and the waiting list share a round trip: each part keeps its own
+    rows, order and count, whichever of them holds nothing."""
+    today = member.chapter.today()
+    start, end = today - dt.timedelta(days=6), today
+    assert selectors._referrals(member.pk, start, end) == ([], [])
+    given = [
+        f.ReferralFactory(giver=member, receiver=other_member, date=today - dt.timedelta(days=n))
+        for n in range(3)
+    ]
+    week, waiting = selectors._referrals(member.pk, start, end)
+    assert [r.pk for r in week] == [r.pk for r in given]  # newest first
+    assert waiting == []
+    week, waiting = selectors._referrals(other_member.pk, start, end)
+    assert [r.pk for r in week] == [r.pk for r in given]
+    assert [r.pk for r in waiting] == [r.pk for r in reversed(given)]  # oldest first
+    assert {r.total for r in waiting} == {3}
+    old = f.ReferralFactory(giver=member, receiver=other_member, date=today - dt.timedelta(days=30))
+    week, waiting = selectors._referrals(other_member.pk, start, end)
+    assert old.pk not in [r.pk for r in week]
+    assert waiting[0].pk == old.pk
+    assert {r.total for r in waiting} == {4}
