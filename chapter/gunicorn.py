@@ -2,8 +2,8 @@
 
 ``make bench`` measures the app under exactly these. Environment: ``WEB_BIND`` (default
 ``127.0.0.1:8000``, behind your TLS proxy), ``WEB_WORKERS`` (default two per core),
-``WEB_THREADS`` (default 4), and with ``BEHIND_TLS_PROXY=1`` ``FORWARDED_ALLOW_IPS``, the
-proxy's addresses (default this host's).
+``WEB_THREADS`` (default ``DATABASE_POOL_MAX``, 4), and with ``BEHIND_TLS_PROXY=1``
+``FORWARDED_ALLOW_IPS``, the proxy's addresses (default this host's).
 """
 
 import os
@@ -18,7 +18,7 @@ from chapter.env import env_addresses, env_bool, env_int, env_str
 # ten queries finishes later the more threads it shares its process with.
 worker_class = "gthread"
 workers = env_int("WEB_WORKERS", 2 * (os.cpu_count() or 1), minimum=1)
-threads = env_int("WEB_THREADS", 4, minimum=1)
+threads = env_int("WEB_THREADS", env_int("DATABASE_POOL_MAX", 4) or 4, minimum=1)
 
 # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
 # connections over them. On one shared socket whichever worker wakes first takes the next

@@ -83,8 +83,9 @@ def test_the_meter_reads_the_cpu_of_the_server_the_database_and_the_driver(db):
     try:
         meter.start()
         busy.execute("SELECT count(*) FROM generate_series(1, 2000000)").fetchone()
-        deadline = time.process_time() + 0.2
-        while time.process_time() < deadline:  # the driver's own work
+        # The driver's own work: a little over what is asserted, as /proc counts in ticks.
+        deadline = time.process_time() + 0.25
+        while time.process_time() < deadline:
             pass
         spent = meter.stop()
     finally:

@@ -40,7 +40,7 @@ class _Settings(Application):
 
 def _read(monkeypatch, **env):
     for name in ("WEB_WORKERS", "WEB_THREADS", "WEB_BIND", "BEHIND_TLS_PROXY",
-                 "FORWARDED_ALLOW_IPS"):  # fmt: skip
+                 "FORWARDED_ALLOW_IPS", "DATABASE_POOL_MAX"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -52,9 +52,15 @@ def test_threads_and_a_socket_per_worker_by_default(monkeypatch):
     cfg = _read(monkeypatch)
     assert cfg.worker_class_str == "gthread"
     assert cfg.workers == 2 * os.cpu_count()
-    assert cfg.threads == 8
+    assert cfg.threads == 4  # as many as the pool's connections (DATABASE_POOL_MAX)
     assert cfg.reuse_port is True
     assert cfg.bind == ["127.0.0.1:8000"]
+
+
+def test_threads_follow_the_pool_unless_set(monkeypatch):
+    assert _read(monkeypatch, DATABASE_POOL_MAX="6").threads == 6
+    assert _read(monkeypatch, DATABASE_POOL_MAX="0").threads == 4  # a connection per thread
+    assert _read(monkeypatch, DATABASE_POOL_MAX="6", WEB_THREADS="2").threads == 2
 
 
 def test_the_environment_sets_workers_threads_and_address(monkeypatch):
