@@ -11,10 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, IntegerField, Sum, Value
+from django.db import connection
 from django.utils.translation import gettext
 
-from meetings.models import Visit
+from meetings.models import Meeting, Visit
 from members.models import Chapter, Member
 from referrals.models import OneToOne, Referral, Tyfcb
 
@@ -36,16 +36,10 @@ class WeekPoint:
     tyfcb: Decimal
 
 
-def _zero(name: str) -> Value:
-    if name == "tyfcb":
-        return Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
-    return Value(0, output_field=IntegerField())
-
-
 SERIES = ("referrals", "tyfcb", "one_to_ones", "visitors")
 
 
-def _activity_by_day(chapter_id, start, end):
+def _activity_by_day(chapter_id: int, start: dt.date, end: dt.date) -> list[dict]:
     """Each source grouped by day over ``[start, end]``, glued with UNION ALL: one round trip.
 
     The chapter's activity is what its own members did, whichever chapter logged the slip
@@ -54,57 +48,85 @@ def _activity_by_day(chapter_id, start, end):
     chapter (as PALMS credits it). A slip with both sides in the chapter must not count
     twice, so the second side's part leaves out what the first already read; each part is
     driven by the chapter's members and their slip indexes, never a scan of the region.
+
+    Hand-written SQL (``_activity_sql``): the page is drawn again after every write to the
+    chapter, and the ORM took longer to compile this six-part union than PostgreSQL took to
+    run it. ``tests/reports/test_health_sql.py`` holds it to its ORM twin.
     """
-    window = {"date__gte": start, "date__lte": end}
-    done = OneToOne.objects.filter(status=OneToOne.Status.DONE, **window)
-    sources = [
-        (
-            Referral.objects.filter(giver__chapter_id=chapter_id, **window),
-            "date",
-            "referrals",
-            Count("pk"),
-        ),
-        (
-            Referral.objects.filter(receiver__chapter_id=chapter_id, **window).exclude(
-                giver__chapter_id=chapter_id
+    ours, done = [start, end, chapter_id], OneToOne.Status.DONE
+    params = [*ours, *ours, chapter_id, *ours, start, end, done, chapter_id]
+    params += [start, end, done, chapter_id, chapter_id, chapter_id, start, end]
+    with connection.cursor() as cursor:
+        cursor.execute(_activity_sql(), params)
+        return [dict(zip(SERIES_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+
+
+SERIES_COLUMNS = ("day", *SERIES)
+
+
+@functools.cache
+def _activity_sql() -> str:
+    """The six parts, with the models' own table and column names."""
+    referral, tyfcb, one_to_one = (_names(m) for m in (Referral, Tyfcb, OneToOne))
+    visit, meeting, member = _names(Visit), _names(Meeting), _names(Member)
+    r, t, o = referral, tyfcb, one_to_one
+    m = f"{member['table']} m"
+
+    def part(row: str, rest: str) -> str:
+        return f"SELECT {row} {rest}"
+
+    referrals = "x.{date}, COUNT(*), 0, 0, 0"
+    return " UNION ALL ".join(
+        [
+            part(
+                referrals.format(**r),
+                f"FROM {r['table']} x JOIN {m} ON m.id = x.{r['giver']} "
+                f"WHERE x.{r['date']} >= %s AND x.{r['date']} <= %s AND m.{member['chapter']} = %s "
+                f"GROUP BY x.{r['date']}",
             ),
-            "date",
-            "referrals",
-            Count("pk"),
-        ),
-        (
-            Tyfcb.objects.filter(thanked__chapter_id=chapter_id, **window),
-            "date",
-            "tyfcb",
-            Sum("amount"),
-        ),
-        (done.filter(member_a__chapter_id=chapter_id), "date", "one_to_ones", Count("pk")),
-        (
-            done.filter(member_b__chapter_id=chapter_id).exclude(member_a__chapter_id=chapter_id),
-            "date",
-            "one_to_ones",
-            Count("pk"),
-        ),
-        (
-            Visit.objects.filter(
-                attended=True,
-                meeting__chapter_id=chapter_id,
-                meeting__cancelled=False,
-                meeting__date__gte=start,
-                meeting__date__lte=end,
+            part(
+                referrals.format(**r),
+                f"FROM {r['table']} x JOIN {m} ON m.id = x.{r['receiver']} "
+                f"LEFT JOIN {member['table']} g ON g.id = x.{r['giver']} "
+                f"WHERE x.{r['date']} >= %s AND x.{r['date']} <= %s AND m.{member['chapter']} = %s "
+                f"AND (g.{member['chapter']} IS NULL OR g.{member['chapter']} <> %s) "
+                f"GROUP BY x.{r['date']}",
             ),
-            "meeting__date",
-            "visitors",
-            Count("pk"),
-        ),
-    ]
-    parts = [
-        queryset.order_by()
-        .values(day=F(date_field))
-        .annotate(**{name: value if name == own else _zero(name) for name in SERIES})
-        for queryset, date_field, own, value in sources
-    ]
-    return parts[0].union(*parts[1:], all=True).order_by()
+            part(
+                f"x.{t['date']}, 0, SUM(x.{t['amount']}), 0, 0",
+                f"FROM {t['table']} x JOIN {m} ON m.id = x.{t['thanked']} "
+                f"WHERE x.{t['date']} >= %s AND x.{t['date']} <= %s AND m.{member['chapter']} = %s "
+                f"GROUP BY x.{t['date']}",
+            ),
+            part(
+                f"x.{o['date']}, 0, 0, COUNT(*), 0",
+                f"FROM {o['table']} x JOIN {m} ON m.id = x.{o['member_a']} "
+                f"WHERE x.{o['date']} >= %s AND x.{o['date']} <= %s AND x.{o['status']} = %s "
+                f"AND m.{member['chapter']} = %s GROUP BY x.{o['date']}",
+            ),
+            part(
+                f"x.{o['date']}, 0, 0, COUNT(*), 0",
+                f"FROM {o['table']} x JOIN {m} ON m.id = x.{o['member_b']} "
+                f"JOIN {member['table']} a ON a.id = x.{o['member_a']} "
+                f"WHERE x.{o['date']} >= %s AND x.{o['date']} <= %s AND x.{o['status']} = %s "
+                f"AND m.{member['chapter']} = %s AND a.{member['chapter']} <> %s "
+                f"GROUP BY x.{o['date']}",
+            ),
+            part(
+                f"e.{meeting['date']}, 0, 0, 0, COUNT(*)",
+                f"FROM {visit['table']} x JOIN {meeting['table']} e ON e.id = x.{visit['meeting']} "
+                f"WHERE x.{visit['attended']} AND NOT e.{meeting['cancelled']} "
+                f"AND e.{meeting['chapter']} = %s "
+                f"AND e.{meeting['date']} >= %s AND e.{meeting['date']} <= %s "
+                f"GROUP BY e.{meeting['date']}",
+            ),
+        ]
+    )
+
+
+def _names(model) -> dict[str, str]:
+    """A model's table and each concrete field's column, by field name."""
+    return {"table": model._meta.db_table} | {f.name: f.column for f in model._meta.concrete_fields}
 
 
 def chapter_activity(chapter: Chapter, as_of: dt.date) -> tuple[dict[str, Totals], list[WeekPoint]]:
@@ -159,27 +181,46 @@ class MatrixRow:
         return self.given - self.received
 
 
-def _matrix_counts(chapter_id, start, end):
+def _matrix_counts(chapter_id: int, start: dt.date, end: dt.date) -> list[tuple]:
     """Referrals of the window with the chapter's members on either side, counted per
     (giver, receiver) with each side's chapter (``None`` for a giver outside Slipstream).
 
     Two parts, each driven by the chapter's members: what they gave, and what they received
     from anyone beyond the chapter (a referral between two of them is in the first only).
+    Hand-written SQL, as ``_activity_by_day`` and for the same reason.
     """
-    window = {"date__gte": start, "date__lte": end}
-    sides = {"giver_chapter": F("giver__chapter_id"), "receiver_chapter": F("receiver__chapter_id")}
-    gave = Referral.objects.filter(giver__chapter_id=chapter_id, **window)
-    got = Referral.objects.filter(receiver__chapter_id=chapter_id, **window).exclude(
-        giver__chapter_id=chapter_id
+    with connection.cursor() as cursor:
+        cursor.execute(_matrix_sql(), [start, end, chapter_id, start, end, chapter_id, chapter_id])
+        return cursor.fetchall()
+
+
+@functools.cache
+def _matrix_sql() -> str:
+    r, member = _names(Referral), _names(Member)
+    chapter, table = member["chapter"], member["table"]
+    pair = f"x.{r['giver']}, x.{r['receiver']}"
+
+    def side(ours: str, theirs: str, beyond: str) -> str:
+        """Referrals whose ``ours`` is the chapter's member, with the other side's chapter."""
+        giver, receiver = ("m", "o") if ours == "giver" else ("o", "m")
+        columns = f"{pair}, {giver}.{chapter}, {receiver}.{chapter}"
+        return " ".join(
+            [
+                f"SELECT {columns}, COUNT(*) FROM {r['table']} x",  # noqa: S608 (names, no input)
+                f"JOIN {table} m ON m.id = x.{r[ours]}",
+                f"LEFT JOIN {table} o ON o.id = x.{r[theirs]}",
+                f"WHERE x.{r['date']} >= %s AND x.{r['date']} <= %s AND m.{chapter} = %s",
+                beyond,
+                f"GROUP BY {columns}",
+            ]
+        )
+
+    return " UNION ALL ".join(
+        [
+            side("giver", "receiver", ""),
+            side("receiver", "giver", f"AND (o.{chapter} IS NULL OR o.{chapter} <> %s)"),
+        ]
     )
-    parts = [
-        part.order_by()
-        .values("giver_id", "receiver_id", **sides)
-        .annotate(n=Count("pk"))
-        .values_list("giver_id", "receiver_id", "giver_chapter", "receiver_chapter", "n")
-        for part in (gave, got)
-    ]
-    return parts[0].union(parts[1], all=True).order_by()
 
 
 def referral_matrix(chapter: Chapter, start: dt.date, end: dt.date) -> list[MatrixRow]:
