@@ -87,3 +87,29 @@ def test_the_navigation_template_asks_no_role_questions_of_its_own():
     template = Path(settings.BASE_DIR, "templates/partials/nav.html").read_text()
     for question in ("is_leader", "is_staff", "is_member", "has_role", "viewer."):
         assert question not in template
+
+
+def test_each_persons_log_out_form_carries_their_own_token(member, other_member):
+    """The navigation is drawn once per process for everyone with the same entries on the
+    same page, with the CSRF input filled in per request: each person logs out with their own
+    token, and another's is refused."""
+    from django.test import Client
+
+    tokens = {}
+    clients = {}
+    for who in (member, other_member):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(who.user)
+        nav = _nav(client.get(reverse("meetings:list")).text)
+        form = nav[nav.index('<form method="post"') :]
+        tokens[who.pk] = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+        clients[who.pk] = client
+    assert tokens[member.pk] != tokens[other_member.pk]
+    theirs = clients[other_member.pk].post(
+        reverse("account_logout"), {"csrfmiddlewaretoken": tokens[member.pk]}
+    )
+    assert theirs.status_code == 403
+    mine = clients[member.pk].post(
+        reverse("account_logout"), {"csrfmiddlewaretoken": tokens[member.pk]}
+    )
+    assert mine.status_code == 302

@@ -7,10 +7,15 @@ gets ``aria-current="true"``, so a meeting's page still lights up "Meetings".
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from members.access import NavItem, nav_items, viewer_for
+from pages.kept import CSRF_SLOT, fill_csrf
 from pages.links import url_for
 
 register = template.Library()
@@ -50,18 +55,30 @@ def _links(items: list[NavItem], path: str, namespace: str) -> list[NavLink]:
     return links
 
 
-@register.inclusion_tag("partials/nav.html", takes_context=True)
-def main_nav(context) -> dict:
+@register.simple_tag(takes_context=True)
+def main_nav(context) -> SafeString:
+    """The navigation as ``partials/nav.html`` draws it, with the viewer's CSRF input in its
+    log-out form. It is on every page and follows from its entries, the page and the
+    language alone, so each process draws each combination once (``_drawn``)."""
     request = context["request"]
     match = getattr(request, "resolver_match", None)
-    links = _links(nav_items(viewer_for(request)), request.path, match.namespace if match else "")
+    items = tuple(nav_items(viewer_for(request)))
+    html = _drawn(items, request.path, match.namespace if match else "", get_language())
+    return fill_csrf(html, request)
+
+
+@lru_cache(maxsize=2048)
+def _drawn(items: tuple[NavItem, ...], path: str, namespace: str, language: str) -> str:
+    """``language`` is in the key for the labels, translated as they are drawn."""
+    links = _links(list(items), path, namespace)
     groups: dict[str, list[NavLink]] = {}
     for link in links:
         if not link.item.primary:
             groups.setdefault(str(link.item.group), []).append(link)
-    return {
+    context = {
         "primary": [link for link in links if link.item.primary],
         "more": list(groups.items()),
         "more_current": any(link.current for group in groups.values() for link in group),
-        "csrf_token": context.get("csrf_token"),
+        "csrf_input": CSRF_SLOT,
     }
+    return render_to_string("partials/nav.html", context)
