@@ -67,9 +67,8 @@ SERIES_COLUMNS = ("day", *SERIES)
 @functools.cache
 def _activity_sql() -> str:
     """The six parts, with the models' own table and column names."""
-    referral, tyfcb, one_to_one = (_names(m) for m in (Referral, Tyfcb, OneToOne))
+    r, t, o = (_names(model) for model in (Referral, Tyfcb, OneToOne))
     visit, meeting, member = _names(Visit), _names(Meeting), _names(Member)
-    r, t, o = referral, tyfcb, one_to_one
     m = f"{member['table']} m"
 
     def part(row: str, rest: str) -> str:
