@@ -1,6 +1,6 @@
-"""The chapter page's hand-written statements (``reports.health``) give what their ORM twins
-give: the querysets the page ran before they were written out by hand, on the same slips in,
-across and beyond the chapter, on several days."""
+"""The report pages' hand-written statements (``reports.health``, ``reports.lights``) give
+what their ORM twins give: the querysets the pages ran before they were written out by hand,
+on the same slips in, across and beyond the chapter, on several days."""
 
 import datetime as dt
 from decimal import Decimal
@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count, DecimalField, F, IntegerField, Sum, Value
 
-from meetings.models import Visit
+from meetings.models import Meeting, Visit
 from referrals.models import OneToOne, Referral, Tyfcb
 from reports.health import SERIES, _activity_by_day, _matrix_counts
+from reports.lights import _held
 from tests.factories import MeetingFactory, VisitFactory, VisitorFactory
 from tests.reports.test_beyond_chapter_reports import across, meet, people, refer, today
 
@@ -112,3 +113,18 @@ def test_the_matrix_statement_is_its_orm_twin(weeks, chapter, other_chapter):
         written = sorted(map(tuple, _matrix_counts(chapter_id, start, end)), key=str)
         assert written
         assert written == sorted(map(tuple, twin_matrix(chapter_id, start, end)), key=str)
+
+
+def test_the_held_meetings_statement_is_its_orm_twin(weeks, chapter, other_chapter):
+    start, end = weeks
+    MeetingFactory(chapter=other_chapter, date=end - dt.timedelta(days=3))
+    for ids in ([chapter.pk], [other_chapter.pk], [chapter.pk, other_chapter.pk], []):
+        twin = (
+            Meeting.objects.held()
+            .filter(chapter_id__in=ids)
+            .between(start, end)
+            .order_by("date", "id")
+            .values_list("chapter_id", "date")
+        )
+        assert [tuple(row) for row in _held(ids, start, end)] == list(twin)
+    assert len(_held([chapter.pk], start, end)) == 2  # the cancelled one and the old one left out
