@@ -108,16 +108,9 @@ def ensure_dataset() -> dict:
 
     call_command("migrate", verbosity=0)
     have = generated_chapters().count()
-    info = _dataset_note()
-    if (
-        have == SCALE
-        and info
-        and (info.get("members"), info.get("version"))
-        == (
-            MEMBERS,
-            DATASET_VERSION,
-        )
-    ):
+    info = _dataset_note() or {}
+    wanted = {"members": MEMBERS, "version": DATASET_VERSION}
+    if have == SCALE and all(info.get(key) == value for key, value in wanted.items()):
         print(f"Reusing the generated region ({SCALE} chapters).")
         return info
     _dataset_note(None)  # cleared while the region changes: an interrupted load is not reused

@@ -19,6 +19,7 @@ from members.models import Chapter, Member
 from referrals.models import OneToOne, Referral, Tyfcb
 
 from .lights import WINDOW_WEEKS, light_window
+from .sql import names
 
 
 @dataclass
@@ -67,8 +68,8 @@ SERIES_COLUMNS = ("day", *SERIES)
 @functools.cache
 def _activity_sql() -> str:
     """The six parts, with the models' own table and column names."""
-    r, t, o = (_names(model) for model in (Referral, Tyfcb, OneToOne))
-    visit, meeting, member = _names(Visit), _names(Meeting), _names(Member)
+    r, t, o = (names(model) for model in (Referral, Tyfcb, OneToOne))
+    visit, meeting, member = names(Visit), names(Meeting), names(Member)
     m = f"{member['table']} m"
 
     def part(row: str, rest: str) -> str:
@@ -121,11 +122,6 @@ def _activity_sql() -> str:
             ),
         ]
     )
-
-
-def _names(model) -> dict[str, str]:
-    """A model's table and each concrete field's column, by field name."""
-    return {"table": model._meta.db_table} | {f.name: f.column for f in model._meta.concrete_fields}
 
 
 def chapter_activity(chapter: Chapter, as_of: dt.date) -> tuple[dict[str, Totals], list[WeekPoint]]:
@@ -195,7 +191,7 @@ def _matrix_counts(chapter_id: int, start: dt.date, end: dt.date) -> list[tuple]
 
 @functools.cache
 def _matrix_sql() -> str:
-    r, member = _names(Referral), _names(Member)
+    r, member = names(Referral), names(Member)
     chapter, table = member["chapter"], member["table"]
     pair = f"x.{r['giver']}, x.{r['receiver']}"
 

@@ -22,6 +22,7 @@ from members.models import Chapter, Member
 from members.templatetags.money import amount, money
 
 from .palms import PalmsRow, members_record, palms_rows
+from .sql import names
 
 WINDOW_WEEKS = 26
 WEEKS_PER_MONTH = Decimal("4.33")
@@ -247,17 +248,16 @@ def _held(chapter_ids: list[int], start: dt.date, end: dt.date) -> list[tuple[in
     ``Meeting.objects.held().between(start, end)`` written out by hand, because a member's
     dashboard asks it after each of their slips and the ORM took longer to build it than
     PostgreSQL took to answer. ``tests/reports/test_health_sql.py`` holds it to that twin."""
-    meeting = Meeting._meta
-    column = {f.name: f.column for f in meeting.concrete_fields}
-    chapter, date, cancelled = column["chapter"], column["date"], column["cancelled"]
     if not chapter_ids:
         return []
+    meeting = names(Meeting)
+    chapter, date, cancelled = meeting["chapter"], meeting["date"], meeting["cancelled"]
     marks = ", ".join(["%s"] * len(chapter_ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {chapter}, {date} FROM {meeting.db_table} "  # noqa: S608 (names, no input)
+            f"SELECT {chapter}, {date} FROM {meeting['table']} "  # noqa: S608 (names, no input)
             f"WHERE {chapter} IN ({marks}) AND NOT {cancelled} "
-            f"AND {date} >= %s AND {date} <= %s ORDER BY {date}, id",
+            f"AND {date} >= %s AND {date} <= %s ORDER BY {date}, {meeting['id']}",
             [*chapter_ids, start, end],
         )
         return cursor.fetchall()
