@@ -15,9 +15,13 @@ from tests.factories import PASSWORD, ChapterFactory, MemberFactory, UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def person(chapter, email, first, last, **extra):
+def person(chapter, email, first, last, company=None):
+    """A member whose card holds only what the test names: a company Faker made up could
+    carry a searched word ("Baker-Hill Ltd") and show a second card."""
     return MemberFactory(
-        chapter=chapter, user=UserFactory(email=email, first_name=first, last_name=last), **extra
+        chapter=chapter,
+        user=UserFactory(email=email, first_name=first, last_name=last),
+        company=company or f"{last} Trading",
     )
 
 
