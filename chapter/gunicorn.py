@@ -44,11 +44,12 @@ else:
 
 
 def post_worker_init(worker) -> None:
-    """Compile every template before taking requests (``pages.warm``), once Django is loaded
-    (a worker serving another WSGI app, as a test does, has nothing to compile)."""
+    """Compile every template and build the URL table before taking requests (``pages.warm``),
+    once Django is loaded (a worker serving another WSGI app, as a test does, has nothing to
+    compile)."""
     from django.apps import apps
 
     if apps.ready:
-        from pages.warm import compile_templates
+        from pages.warm import warm
 
-        compile_templates()
+        warm()

@@ -35,19 +35,26 @@ _DIGEST: list[str] = []
 
 
 def fragment[T](
-    chapter, name: str, parts: tuple, draw: Callable[[], T], *, roster_only: bool = False
+    chapter,
+    name: str,
+    parts: tuple,
+    draw: Callable[[], T],
+    *,
+    roster_only: bool = False,
+    one_viewer: bool = False,
 ) -> T:
     """The fragment ``name`` of ``chapter`` for ``parts`` (the chapter's date, a window…),
     drawn by ``draw`` only when the chapter changed since it was last drawn. A fragment is
     HTML, or a tuple of HTML pieces when the page puts something of its own between them.
     With ``roster_only``, only a change to the roster or the chapter's settings counts (the
     chapter's ``roster_revision``): a fragment that shows no slip or mark stays kept while
-    members log them.
+    members log them. A fragment with ``one_viewer`` (a member's own dashboard) is never
+    asked for by many at once, so it is drawn without first asking the others to wait.
 
     Only what every allowed viewer sees alike belongs here: no CSRF token, no viewer's name.
     """
     revision = f"r{chapter.roster_revision}" if roster_only else chapter.revision
-    return _kept(f"{name}:{chapter.pk}:{revision}", parts, draw)
+    return _kept(f"{name}:{chapter.pk}:{revision}", parts, draw, herd=not one_viewer)
 
 
 def drawn_from[T](name: str, data: object, draw: Callable[[], T]) -> T:
@@ -62,7 +69,7 @@ def drawn_from[T](name: str, data: object, draw: Callable[[], T]) -> T:
     return _kept(name, (data,), draw)
 
 
-def _kept[T](name: str, parts: tuple, draw: Callable[[], T]) -> T:
+def _kept[T](name: str, parts: tuple, draw: Callable[[], T], *, herd: bool = True) -> T:
     if not _DIGEST:
         _DIGEST.append(_code_digest())
     # The language is part of what was drawn: a chapter with a second language keeps each.
@@ -73,8 +80,11 @@ def _kept[T](name: str, parts: tuple, draw: Callable[[], T]) -> T:
             _RECENT.move_to_end(key)
             return html
     html = cache.get(key)
-    if html is None:
+    if html is None and herd:
         html = _draw_once(key, draw)
+    elif html is None:
+        html = draw()
+        cache.set(key, html, timeout=FRAGMENT_SECONDS)
     with _LOCK:
         _RECENT[key] = html
         while len(_RECENT) > RECENT_ENTRIES:
@@ -102,10 +112,18 @@ def _draw_once[T](key: str, draw: Callable[[], T]) -> T:
 
 def _wait_for(key: str, drawing: str):
     """The fragment another request is drawing, once it is in the cache; None if it does not
-    come within ``WAIT_SECONDS`` or the one drawing it gave up."""
+    come within ``WAIT_SECONDS`` or the one drawing it gave up.
+
+    Each look is two round trips to the cache. A fragment usually comes within a few
+    milliseconds, but at the start of a meeting, when thirty phones wait for the one drawing
+    it and the server is at its busiest, it can take a few hundred; looking every 10 ms then
+    cost the waiters about as much as drawing it themselves. So the waits between looks grow.
+    """
     deadline = time.monotonic() + WAIT_SECONDS
+    step = WAIT_FIRST_STEP_SECONDS
     while time.monotonic() < deadline:
-        time.sleep(WAIT_STEP_SECONDS)
+        time.sleep(step)
+        step = min(step * 1.5, WAIT_LONGEST_STEP_SECONDS)
         if (html := cache.get(key)) is not None:
             return html
         if cache.get(drawing) is None:
@@ -115,9 +133,11 @@ def _wait_for(key: str, drawing: str):
 
 #: How long a request may hold the right to draw a fragment (longer than any page takes).
 DRAWING_SECONDS = 10
-#: How long the others wait for it, and how often they look.
+#: How long the others wait for it, and how often they look: first after 5 ms, then less
+#: and less often, at least every 50 ms.
 WAIT_SECONDS = 1.0
-WAIT_STEP_SECONDS = 0.01
+WAIT_FIRST_STEP_SECONDS = 0.005
+WAIT_LONGEST_STEP_SECONDS = 0.05
 
 
 #: The process keeps its most recent fragments too, in front of the shared cache: the key

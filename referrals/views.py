@@ -289,7 +289,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         return drawn_from("inbox-rows", (me.pk, me.chapter_id, found.drawn_from), draw)
 
     # The member's own referrals, kept under the chapter's revision (pages.kept).
-    body = fill_csrf(fragment(me.chapter, "inbox", (me.pk, page), read), request)
+    body = fill_csrf(fragment(me.chapter, "inbox", (me.pk, page), read, one_viewer=True), request)
     return render(request, "referrals/inbox.html", {"inbox_html": body})
 
 
@@ -611,7 +611,7 @@ def dashboard(
         return render_to_string("referrals/dashboard.html#board", context)
 
     parts = (me.pk, today, leader, standing is not None)
-    board = fill_csrf(fragment(me.chapter, "dashboard", parts, draw), request)
+    board = fill_csrf(fragment(me.chapter, "dashboard", parts, draw, one_viewer=True), request)
     return render(request, "referrals/dashboard.html", {"board_html": board})
 
 

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import Chapter
-from pages.kept import drawn_from
+from pages.kept import drawn_from, forget_recent, fragment
 from tests.factories import AttendanceFactory, MeetingFactory, MemberFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +266,31 @@ def test_when_the_one_drawing_fails_the_others_draw_it_themselves():
     assert drawn_from("fails", data, working) == "<form>"
     thread.join()
     assert errors and "drawn" in calls
+
+
+def test_a_fragment_for_one_viewer_is_drawn_without_waiting_and_kept(chapter):
+    """A member's own dashboard: nobody else asks for it, so a second asker arriving while it
+    is drawn (the same member on two tabs) draws it too rather than wait; once drawn it is
+    kept like any other."""
+    drawing, drawn = threading.Event(), []
+
+    def slow():
+        drawn.append("slow")
+        drawing.set()
+        time.sleep(0.3)
+        return "<p>mine</p>"
+
+    def quick():
+        drawn.append("quick")
+        return "<p>mine</p>"
+
+    parts = (uuid.uuid4().hex,)
+    thread = threading.Thread(target=lambda: fragment(chapter, "own", parts, slow, one_viewer=True))
+    thread.start()
+    drawing.wait(5)
+    assert fragment(chapter, "own", parts, quick, one_viewer=True) == "<p>mine</p>"
+    thread.join()
+    assert drawn == ["slow", "quick"]  # with others asked to wait, "quick" would not run
+    forget_recent()
+    assert fragment(chapter, "own", parts, quick, one_viewer=True) == "<p>mine</p>"
+    assert drawn == ["slow", "quick"]  # kept: not drawn a third time

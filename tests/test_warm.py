@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from pages.warm import compile_templates
+from django.urls import reverse
+
+from pages.warm import compile_templates, warm
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,3 +18,8 @@ def test_the_gunicorn_worker_hook_compiles_them():
     from chapter import gunicorn
 
     gunicorn.post_worker_init(worker=None)
+
+
+def test_warming_a_worker_compiles_the_templates_and_names_the_urls():
+    assert warm() == compile_templates()
+    assert reverse("referrals:inbox") == "/slips/inbox/"
