@@ -102,3 +102,56 @@ def test_the_meter_finds_the_servers_workers_as_its_children():
     finally:
         child.kill()
         child.wait()
+
+
+def _kinds(p95: float, *, slowest: float = 0.0, errors: int = 0) -> dict[str, load.Result]:
+    """Every kind of request with 20 latencies whose p95 is ``p95`` (and whose slowest is
+    ``slowest``, when given)."""
+    latencies = [p95 / 2] * 18 + [p95, max(p95, slowest)]
+    return {
+        kind: load.Result(20, errors, 1.0, list(latencies))
+        for kind in (*burst.MEMBER_KINDS, *burst.LEADER_KINDS)
+    }
+
+
+def _floor(p95: float) -> dict:
+    cpu = {"workers": 3.0, "database": 0.3, "driver": 0.3}
+    return {"p95_ms": p95, "rps": 500.0, "cpu_ms": cpu}
+
+
+def test_each_burst_is_held_to_the_floors_around_it_and_the_median_burst_decides():
+    cpu = {"workers": 0.2, "database": 0.05, "driver": 0.01}
+    bursts = [
+        {"chapters": 10, "people": 280, "seconds": 20.0, "cpu": cpu, "results": _kinds(p95)}
+        for p95 in (400.0, 700.0, 500.0)
+    ]
+    # Burst 1 between floors of 100 and 200 ms (median 150), burst 2 between 200 and 200,
+    # burst 3 between 200 and 100.
+    floors = [_floor(100.0), _floor(200.0), _floor(200.0), _floor(100.0)]
+    found = burst.summary(bursts, floors)
+
+    dashboard = found["kinds"]["member dashboard"]
+    assert dashboard["ratios_p95"] == [2.67, 3.5, 3.33]
+    assert dashboard["ratio_p95"] == 3.33 and not dashboard["pass"]  # the median burst's
+    assert dashboard["requests"] == 60 and dashboard["p95_ms"] == 500.0
+    assert found["kinds"]["PALMS (6 months)"]["pass"]  # ≤ 6×
+    assert found["targets"] == {
+        "member requests p95 ≤ 3× the floor's": False,
+        "vice-president's and president's p95 ≤ 6× the floor's": True,
+        "no request over 1 s": True,
+        "no errors": True,
+    }
+    assert found["cpu_ms_per_request"]["workers"] == round(0.6 * 1000 / (3 * 160), 2)
+
+
+def test_one_slow_request_or_one_error_in_any_burst_misses():
+    cpu = {"workers": 0.2, "database": 0.05, "driver": 0.01}
+    bursts = [
+        {"chapters": 10, "people": 280, "seconds": 20.0, "cpu": cpu, "results": _kinds(200.0)},
+        {"chapters": 10, "people": 280, "seconds": 20.0, "cpu": cpu,
+         "results": _kinds(200.0, slowest=1200.0, errors=1)},
+    ]  # fmt: skip
+    found = burst.summary(bursts, [_floor(100.0)] * 3)
+    assert found["targets"]["member requests p95 ≤ 3× the floor's"]
+    assert not found["targets"]["no request over 1 s"] and found["max_ms"] == 1200.0
+    assert not found["targets"]["no errors"] and found["errors"] == 8
