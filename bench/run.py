@@ -5,7 +5,8 @@ Every page one at a time, the meeting burst (bench/burst.py), a phone on a slow 
 Environment: ``BENCH_SCALE`` (chapters, default 1000), ``BENCH_MEMBERS`` (mean chapter size,
 default 30), ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/
 slipstream_bench``, or ``slipstream_bench_<scale>`` for another scale; created when missing),
-``BENCH_REQUESTS`` (requests per page at 50 clients, default 1000), ``BENCH_ONLY`` (which parts:
+``BENCH_REQUESTS`` (requests per page at 50 clients, default 1000), ``BENCH_BURSTS`` (how many
+times the meeting burst is played, default 3), ``BENCH_ONLY`` (which parts:
 ``pages,burst,phone,commands``), ``BENCH_PORT``, ``CHROMIUM_PATH``.
 """
 

@@ -80,11 +80,8 @@ def _kept[T](name: str, parts: tuple, draw: Callable[[], T], *, herd: bool = Tru
             _RECENT.move_to_end(key)
             return html
     html = cache.get(key)
-    if html is None and herd:
-        html = _draw_once(key, draw)
-    elif html is None:
-        html = draw()
-        cache.set(key, html, timeout=FRAGMENT_SECONDS)
+    if html is None:
+        html = _draw_once(key, draw) if herd else _draw_and_keep(key, draw)
     with _LOCK:
         _RECENT[key] = html
         while len(_RECENT) > RECENT_ENTRIES:
@@ -102,11 +99,15 @@ def _draw_once[T](key: str, draw: Callable[[], T]) -> T:
     if not drawer and (html := _wait_for(key, drawing)) is not None:
         return html
     try:
-        html = draw()
-        cache.set(key, html, timeout=FRAGMENT_SECONDS)
+        return _draw_and_keep(key, draw)
     finally:
         if drawer:
             cache.delete(drawing)
+
+
+def _draw_and_keep[T](key: str, draw: Callable[[], T]) -> T:
+    html = draw()
+    cache.set(key, html, timeout=FRAGMENT_SECONDS)
     return html
 
 
