@@ -9,7 +9,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -69,12 +69,36 @@ def drawn_from[T](name: str, data: object, draw: Callable[[], T]) -> T:
     return _kept(name, (data,), draw)
 
 
-def _kept[T](name: str, parts: tuple, draw: Callable[[], T], *, herd: bool = True) -> T:
+def drawn_each(name: str, data: Sequence[object], draw: Callable[[int], str]) -> list[str]:
+    """``drawn_from`` for the pieces of a list at once (an inbox's cards): piece ``i`` drawn
+    by ``draw(i)`` from ``data[i]`` only when that data was not drawn before.
+
+    A list read afresh after a write usually differs from the last by a piece or two (a new
+    referral, a status moved), so the pieces are kept one by one and the list is assembled
+    from them: one round trip to the cache asks for all of them, and one more keeps those
+    drawn. ``data[i]`` must hold everything piece ``i`` shows, as ``drawn_from``'s does.
+    """
+    keys = [_key(name, (datum,)) for datum in data]
+    found = cache.get_many(keys) if keys else {}
+    drawn = {}
+    for i, key in enumerate(keys):
+        if key not in found:
+            found[key] = drawn[key] = draw(i)
+    if drawn:
+        cache.set_many(drawn, timeout=FRAGMENT_SECONDS)
+    return [found[key] for key in keys]
+
+
+def _key(name: str, parts: tuple) -> str:
     if not _DIGEST:
         _DIGEST.append(_code_digest())
     # The language is part of what was drawn: a chapter with a second language keeps each.
     detail = hashlib.blake2b(repr((get_language(), *parts)).encode(), digest_size=16).hexdigest()
-    key = f"fragment:{_DIGEST[0]}:{name}:{detail}"
+    return f"fragment:{_DIGEST[0]}:{name}:{detail}"
+
+
+def _kept[T](name: str, parts: tuple, draw: Callable[[], T], *, herd: bool = True) -> T:
+    key = _key(name, parts)
     with _LOCK:
         if (html := _RECENT.get(key)) is not None:
             _RECENT.move_to_end(key)

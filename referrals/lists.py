@@ -14,9 +14,10 @@ shows (any other field is deferred, so reading it costs a query that the pinned 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.db import connection, models
 
@@ -32,13 +33,41 @@ CHAPTER_COLUMNS = ("id", "name")
 PERSON_WIDTH = len(MEMBER_COLUMNS) + len(USER_COLUMNS) - 1 + len(CHAPTER_COLUMNS) - 1
 
 
-class Rows(list):
-    """A list's instances, and the rows they were built from as the database gave them: what
-    ``pages.kept.drawn_from`` keys a drawing on."""
+class Rows(Sequence):
+    """A list's instances, built from its rows only when asked for, and the rows as the
+    database gave them: what ``pages.kept.drawn_from`` keys a drawing on. ``each`` holds each
+    instance's own values alone (no count or place riding on its row), what a piece drawn per
+    row is keyed on (``pages.kept.drawn_each``). ``total`` is the count of all the rows the
+    list's query held (from ``fetch``'s or a part's ``total``), or ``None`` when not counted.
 
-    def __init__(self, items, *, raw: tuple):
-        super().__init__(items)
-        self.raw = raw
+    A page kept under its rows reads them on every visit but draws, and so needs the instances,
+    only when they changed; an instance is built the first time it is asked for.
+    """
+
+    def __init__(self, build: Callable[[tuple], models.Model], *, raw, each, total=None):
+        self.raw = tuple(raw)
+        self.each = tuple(each)
+        self.total = total
+        self._build = build
+        self._built: list = [None] * len(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        if self._built[index] is None:
+            self._built[index] = self._build(self.raw[index])
+        return self._built[index]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Rows({list(self)!r})"
 
 
 @dataclass(frozen=True)
@@ -130,7 +159,15 @@ class SlipList:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, limit, offset])
             found = cursor.fetchall()
-        return Rows([self._row(values, total) for values in found], raw=tuple(map(tuple, found)))
+        raw = tuple(map(tuple, found))
+        if not total:
+            return Rows(lambda values: self._row(values, False), raw=raw, each=raw)
+        return Rows(
+            lambda values: self._row(values, True),
+            raw=raw,
+            each=tuple(values[:-1] for values in raw),
+            total=raw[0][-1] if raw else 0,
+        )
 
     def fetch_together(self, *parts: Part) -> list[Rows]:
         """Several lists of this shape in one round trip, each as ``fetch`` would give it.
@@ -156,13 +193,23 @@ class SlipList:
         width = len(found[0]) - 3 if found else 0
         lists = []
         for place, part in enumerate(parts):
-            mine = [values for values in found if values[width] == place]
-            rows = [self._row(values[:width], False) for values in mine]
-            if part.total:
-                for row, values in zip(rows, mine, strict=True):
-                    row.total = values[width + 2]
-            lists.append(Rows(rows, raw=tuple(tuple(values) for values in mine)))
+            raw = tuple(tuple(values) for values in found if values[width] == place)
+            total = (raw[0][width + 2] if raw else 0) if part.total else None
+            lists.append(
+                Rows(
+                    partial(self._part_row, width=width, total=part.total),
+                    raw=raw,
+                    each=tuple(values[:width] for values in raw),
+                    total=total,
+                )
+            )
         return lists
+
+    def _part_row(self, values: tuple, *, width: int, total: bool) -> models.Model:
+        row = self._row(values[:width], False)
+        if total:
+            row.total = values[width + 2]
+        return row
 
     def _row(self, values: tuple, total: bool) -> models.Model:
         width = len(self._attnames)

@@ -190,7 +190,7 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
         ceus=_week_ceus(member.pk, start, end),
         testimonials=_week_testimonials(member.pk, start, end),
     )
-    waiting_count = waiting[0].total if waiting else 0
+    waiting_count = waiting.total
     next_one_to_ones = [o for o in one_to_ones if o.status == _PLANNED and o.date >= today][:5]
     window = six_month_window(today)
     money = member_money(member.pk, *window)
@@ -285,7 +285,7 @@ def inbox(member: Member, page: int = 1) -> Inbox:
     open_, closed = _open_page_and_closed(page, member.pk)
     if not open_ and page > 1:
         return inbox(member, 1)
-    total = open_[0].total if open_ else 0
+    total = open_.total
     pages = max(1, -(-total // OPEN_PER_PAGE))
     return Inbox(open=open_, open_total=total, page=page, pages=pages, closed=closed)
 

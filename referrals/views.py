@@ -34,7 +34,7 @@ from members.access import (
 from members.amounts import format_amount
 from members.models import Member
 from pages.forms import csrf_input
-from pages.kept import CSRF_SLOT, drawn_from, fill_csrf, fragment
+from pages.kept import CSRF_SLOT, drawn_each, drawn_from, fill_csrf, fragment
 
 from . import selectors, services
 from .forms import (
@@ -279,10 +279,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         found = selectors.inbox(me, page)
 
         def draw() -> str:
-            context = {"inbox": found, "receiver_chapter_id": me.chapter_id}
-            return render_to_string(
-                "referrals/inbox.html#inbox_body", context | {"csrf_input": CSRF_SLOT}
-            )
+            rows = [*found.open, *found.closed]
+            cards = _inbox_cards(rows, [*found.open.each, *found.closed.each], me.chapter_id)
+            context = {
+                "inbox": found,
+                "open_cards": cards[: len(found.open)],
+                "closed_cards": cards[len(found.open) :],
+            }
+            return render_to_string("referrals/inbox.html#inbox_body", context)
 
         # Read again after a write to the chapter, but drawn again only when the member's own
         # referrals changed: at a meeting, most writes are other people's slips.
@@ -291,6 +295,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # The member's own referrals, kept under the chapter's revision (pages.kept).
     body = fill_csrf(fragment(me.chapter, "inbox", (me.pk, page), read, one_viewer=True), request)
     return render(request, "referrals/inbox.html", {"inbox_html": body})
+
+
+def _inbox_cards(rows: list[Referral], each: list[tuple], chapter_id: int) -> list[str]:
+    """Each referral's card, drawn only when its row changed: an inbox drawn again after a
+    new referral or a status tap draws that one card and takes the others as they were."""
+
+    def draw(i: int) -> str:
+        context = {"referral": rows[i], "receiver_chapter_id": chapter_id, "csrf_input": CSRF_SLOT}
+        return render_to_string("referrals/inbox.html#referral_row", context)
+
+    return drawn_each("inbox-card", [(chapter_id, row) for row in each], draw)
 
 
 def _visible_referral(request: HttpRequest, pk: int) -> Referral:

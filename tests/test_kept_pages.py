@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import Chapter
-from pages.kept import drawn_from, forget_recent, fragment
+from pages.kept import drawn_each, drawn_from, forget_recent, fragment
 from tests.factories import AttendanceFactory, MeetingFactory, MemberFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -294,3 +294,45 @@ def test_a_fragment_for_one_viewer_is_drawn_without_waiting_and_kept(chapter):
     forget_recent()
     assert fragment(chapter, "own", parts, quick, one_viewer=True) == "<p>mine</p>"
     assert drawn == ["slow", "quick"]  # kept: not drawn a third time
+
+
+def test_an_inbox_drawn_again_draws_only_the_cards_whose_rows_changed(login, member, other_member):
+    today = member.chapter.today()
+    for n in range(3):
+        ReferralFactory(giver=other_member, receiver=member, date=today, contact_name=f"Old {n}")
+    client = login(member)
+    url = reverse("referrals:inbox")
+    first = client.get(url)
+    assert rendered(first).count("referral_row") == 3
+    # A new referral for the member: the list is drawn again, but of its cards only the new one.
+    newest = ReferralFactory(giver=other_member, receiver=member, date=today, contact_name="New")
+    changed = client.get(url)
+    assert rendered(changed).count("referral_row") == 1
+    assert all(f"Old {n}" in changed.text for n in range(3)) and "New" in changed.text
+    assert main(changed.text).count('name="csrfmiddlewaretoken"') == 4  # a form a card
+    # A step on one card draws that card again, showing the step, and no other.
+    newest.status = "contacted"
+    newest.save()
+    stepped = client.get(url)
+    assert rendered(stepped).count("referral_row") == 1
+    assert f'id="referral-{newest.pk}" class="card referral-row status-contacted' in stepped.text
+
+
+def test_pieces_are_drawn_only_for_data_not_drawn_before_and_come_back_in_order():
+    drawn = []
+
+    def draw_from(data):
+        def draw(i):
+            drawn.append(data[i])
+            return f"<li>{data[i]}</li>"
+
+        return draw
+
+    first = [uuid.uuid4().hex for _ in range(3)]
+    assert drawn_each("piece", first, draw_from(first)) == [f"<li>{d}</li>" for d in first]
+    assert drawn == first
+    drawn.clear()
+    again = [first[2], "new", first[0]]
+    assert drawn_each("piece", again, draw_from(again)) == [f"<li>{d}</li>" for d in again]
+    assert drawn == ["new"]
+    assert drawn_each("piece", [], draw_from([])) == []

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from referrals import models as slips
 from referrals import selectors
-from referrals.lists import member_money
+from referrals.lists import Rows, member_money
 from referrals.models import Ceu, OneToOne, Referral, Tyfcb
 from referrals.selectors import (
     DASHBOARD_LIST,
@@ -271,3 +271,19 @@ def test_lists_fetched_together_keep_apart_when_one_is_empty(member, other_membe
     assert old.pk not in [r.pk for r in week]
     assert waiting[0].pk == old.pk
     assert {r.total for r in waiting} == {4}
+
+
+def test_rows_build_each_instance_once_and_only_when_asked_for():
+    built = []
+
+    def build(values):
+        built.append(values)
+        return {"id": values[0]}
+
+    rows = Rows(build, raw=[(1, "a"), (2, "b"), (3, "c")], each=[(1,), (2,), (3,)])
+    assert len(rows) == 3 and rows and built == []  # read, drawn from nothing yet
+    assert rows[1] == {"id": 2} and rows[1] is rows[1]
+    assert built == [(2, "b")]
+    assert [r["id"] for r in rows] == [1, 2, 3] and rows[-1:] == [{"id": 3}]
+    assert len(built) == 3
+    assert not Rows(build, raw=[], each=[]) and Rows(build, raw=[], each=[]) == []
