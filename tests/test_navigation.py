@@ -113,3 +113,22 @@ def test_each_persons_log_out_form_carries_their_own_token(member, other_member)
         reverse("account_logout"), {"csrfmiddlewaretoken": tokens[member.pk]}
     )
     assert mine.status_code == 302
+
+
+def test_members_alike_share_one_drawing_each_with_their_own_profile_link(
+    login, member, other_member
+):
+    from members.templatetags.navigation import _drawn
+
+    _drawn.cache_clear()
+    pages = {who: login(who).get(reverse("home")).text for who in (member, other_member)}
+    assert _drawn.cache_info().misses == 1 and _drawn.cache_info().hits == 1
+    for who, html in pages.items():
+        mine = reverse("members:profile", args=[who.pk])
+        assert f'href="{mine}"' in _nav(html) and "nav-url" not in html
+    # On their own profile the entry is the page; on another's it is not.
+    own = login(member).get(reverse("members:profile", args=[member.pk])).text
+    theirs = login(member).get(reverse("members:profile", args=[other_member.pk])).text
+    mine = reverse("members:profile", args=[member.pk])
+    assert f'href="{mine}" aria-current="page"' in _nav(own)
+    assert 'aria-current="page"' not in _nav(theirs)

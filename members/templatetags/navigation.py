@@ -6,12 +6,14 @@ links and marks where the person is: the entry that is this very page gets
 gets ``aria-current="true"``, so a meeting's page still lights up "Meetings".
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from members.access import NavItem, nav_items, viewer_for
@@ -36,41 +38,46 @@ class NavLink:
         return self.item.icon
 
 
-def _links(items: list[NavItem], path: str, namespace: str) -> list[NavLink]:
-    urls = [url_for(item.name, *item.args) for item in items]
-    exact = path in urls
-    links = []
-    for item, url in zip(items, urls, strict=True):
-        if exact:
-            current = "page" if url == path else ""
-        else:
-            current = "true" if item.section and item.section == namespace else ""
-        links.append(NavLink(item=item, url=url, current=current))
-    if not exact:  # one section lit at most: the first entry naming it
-        lit = next((link for link in links if link.current), None)
-        links = [
-            link if link is lit else NavLink(item=link.item, url=link.url, current="")
-            for link in links
-        ]
-    return links
+def _currents(items: list[NavItem], urls: list[str], path: str, namespace: str) -> tuple:
+    """Each entry's ``aria-current``: "page" for the entry that is this very page; failing
+    that, "true" for the first entry whose section holds the page (one section lit at most)."""
+    if path in urls:
+        return tuple("page" if url == path else "" for url in urls)
+    lit = next((i for i, item in enumerate(items) if namespace and item.section == namespace), -1)
+    return tuple("true" if i == lit else "" for i in range(len(items)))
+
+
+#: Where entry ``i``'s URL goes in a drawn navigation, filled in per request.
+_URL_SLOT = re.compile(r"<!--nav-url-(\d+)-->")
 
 
 @register.simple_tag(takes_context=True)
 def main_nav(context) -> SafeString:
     """The navigation as ``partials/nav.html`` draws it, with the viewer's CSRF input in its
     log-out form. It is on every page and follows from its entries, the page and the
-    language alone, so each process draws each combination once (``_drawn``)."""
+    language alone, so each process draws each combination once (``_drawn``), with a slot for
+    each entry's URL: one member's "My profile" and another's are drawn alike."""
     request = context["request"]
     match = getattr(request, "resolver_match", None)
-    items = tuple(nav_items(viewer_for(request)))
-    html = _drawn(items, request.path, match.namespace if match else "", get_language())
+    items = nav_items(viewer_for(request))
+    urls = [url_for(item.name, *item.args) for item in items]
+    currents = _currents(items, urls, request.path, match.namespace if match else "")
+    shapes = tuple(replace(item, args=()) for item in items)
+    pieces = _drawn(shapes, currents, get_language())
+    html = "".join(
+        piece if i % 2 == 0 else escape(urls[int(piece)]) for i, piece in enumerate(pieces)
+    )
     return fill_csrf(html, request)
 
 
-@lru_cache(maxsize=2048)
-def _drawn(items: tuple[NavItem, ...], path: str, namespace: str, language: str) -> str:
-    """``language`` is in the key for the labels, translated as they are drawn."""
-    links = _links(list(items), path, namespace)
+@lru_cache(maxsize=512)
+def _drawn(items: tuple[NavItem, ...], currents: tuple[str, ...], language: str) -> tuple[str, ...]:
+    """The navigation split at its URL slots: text, an entry's number, text, and so on.
+    ``language`` is in the key for the labels, translated as they are drawn."""
+    links = [
+        NavLink(item=item, url=mark_safe(f"<!--nav-url-{i}-->"), current=current)  # noqa: S308
+        for i, (item, current) in enumerate(zip(items, currents, strict=True))
+    ]
     groups: dict[str, list[NavLink]] = {}
     for link in links:
         if not link.item.primary:
@@ -81,4 +88,4 @@ def _drawn(items: tuple[NavItem, ...], path: str, namespace: str, language: str)
         "more_current": any(link.current for group in groups.values() for link in group),
         "csrf_input": CSRF_SLOT,
     }
-    return render_to_string("partials/nav.html", context)
+    return tuple(_URL_SLOT.split(render_to_string("partials/nav.html", context)))
