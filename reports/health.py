@@ -170,6 +170,8 @@ class MatrixRow:
     given: int
     received: int
     outside: bool = False
+    #: The cells as HTML, set by the page that draws them (``reports.views``).
+    cells_html: str = ""
 
     @property
     def balance(self) -> int:
