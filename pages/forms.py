@@ -27,7 +27,15 @@ class PhoneInput(forms.TextInput):
 
 
 def csrf_input(request: HttpRequest) -> str:
-    """What ``{% csrf_token %}`` writes, for a kept fragment's forms (``pages.kept``)."""
-    return format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
-    )
+    """What ``{% csrf_token %}`` writes, for a kept fragment's forms (``pages.kept``).
+
+    One per request, whichever parts of the page ask (the fragment, the navigation's log-out
+    form): each ``get_token`` masks the secret afresh with 32 random characters, and the forms
+    of one page may as well share one, as ``{% csrf_token %}`` does within one template."""
+    html = getattr(request, "csrf_input_html", None)
+    if html is None:
+        html = format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+        )
+        request.csrf_input_html = html
+    return html

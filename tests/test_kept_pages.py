@@ -336,3 +336,18 @@ def test_pieces_are_drawn_only_for_data_not_drawn_before_and_come_back_in_order(
     assert drawn_each("piece", again, draw_from(again)) == [f"<li>{d}</li>" for d in again]
     assert drawn == ["new"]
     assert drawn_each("piece", [], draw_from([])) == []
+
+
+def test_the_forms_of_one_page_share_one_csrf_token_and_each_page_gets_its_own(
+    login, member, other_member
+):
+    ReferralFactory(giver=other_member, receiver=member, date=member.chapter.today())
+    client = login(member)
+
+    def tokens() -> list[str]:
+        html = client.get(reverse("referrals:inbox")).text
+        return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+
+    first, second = tokens(), tokens()
+    assert len(first) == 2 and len(set(first)) == 1  # the card's form and the log-out form
+    assert set(first) != set(second)  # masked afresh for each response
