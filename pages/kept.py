@@ -57,7 +57,7 @@ def fragment[T](
     return _kept(f"{name}:{chapter.pk}:{revision}", parts, draw, herd=not one_viewer)
 
 
-def drawn_from[T](name: str, data: object, draw: Callable[[], T]) -> T:
+def drawn_from[T](name: str, data: object, draw: Callable[[], T], *, one_viewer: bool = False) -> T:
     """The fragment ``name`` drawn from ``data`` (what a selector read on this request: rows
     as the database gave them), drawn by ``draw`` only for data not drawn before.
 
@@ -65,8 +65,9 @@ def drawn_from[T](name: str, data: object, draw: Callable[[], T]) -> T:
     else moved the chapter's revision: a member's inbox read afresh after a colleague's slip
     is drawn again only when its own rows changed. ``data`` must hold everything ``draw``
     shows, and ``repr`` it the same way every time (tuples of numbers, text and dates).
+    ``one_viewer`` as for ``fragment``: what one member alone asks for skips the lock.
     """
-    return _kept(name, (data,), draw)
+    return _kept(name, (data,), draw, herd=not one_viewer)
 
 
 def drawn_each(name: str, data: Sequence[object], draw: Callable[[int], str]) -> list[str]:

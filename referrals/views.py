@@ -290,7 +290,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
         # Read again after a write to the chapter, but drawn again only when the member's own
         # referrals changed: at a meeting, most writes are other people's slips.
-        return drawn_from("inbox-rows", (me.pk, me.chapter_id, found.drawn_from), draw)
+        return drawn_from(
+            "inbox-rows", (me.pk, me.chapter_id, found.drawn_from), draw, one_viewer=True
+        )
 
     # The member's own referrals, kept under the chapter's revision (pages.kept).
     body = fill_csrf(fragment(me.chapter, "inbox", (me.pk, page), read, one_viewer=True), request)
@@ -612,8 +614,23 @@ def dashboard(
     leader = request.viewer.is_leader
 
     def draw() -> str:
+        board = selectors.member_dashboard(me, today)
+
+        def draw_waiting() -> str:
+            context = {"board": board, "me": me}
+            return render_to_string("referrals/dashboard.html#waiting", context)
+
         context = {
-            "board": selectors.member_dashboard(me, today),
+            "board": board,
+            # What waits for the member changes with others' slips and their own updates, not
+            # with the slips they log: kept under its rows, it is drawn again only when those
+            # changed, and a member back from logging a slip gets it as it was.
+            "waiting_html": drawn_from(
+                "dashboard-waiting",
+                (me.chapter_id, board.waiting.raw, board.waiting_count),
+                draw_waiting,
+                one_viewer=True,
+            ),
             "currency": me.chapter.currency,
             "standing": standing() if standing else None,
             # Said on the home page, not only in an email: a member at risk sees it first.

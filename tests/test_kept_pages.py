@@ -351,3 +351,22 @@ def test_the_forms_of_one_page_share_one_csrf_token_and_each_page_gets_its_own(
     first, second = tokens(), tokens()
     assert len(first) == 2 and len(set(first)) == 1  # the card's form and the log-out form
     assert set(first) != set(second)  # masked afresh for each response
+
+
+def test_the_dashboard_after_a_members_own_slip_keeps_what_waits_for_them(
+    login, member, other_member
+):
+    today = member.chapter.today()
+    ReferralFactory(giver=other_member, receiver=member, date=today, contact_name="Waiting One")
+    client = login(member)
+    first = client.get(reverse("home"))
+    assert "waiting" in rendered(first) and "Waiting One" in first.text
+    # The member's own slip: the board is drawn again, with it, but what waits is kept.
+    ReferralFactory(giver=member, receiver=other_member, date=today, contact_name="Given One")
+    again = client.get(reverse("home"))
+    assert "board" in rendered(again) and "waiting" not in rendered(again)
+    assert "Waiting One" in again.text and "Given One" in again.text
+    # A referral for the member: what waits is drawn again, and shows it.
+    ReferralFactory(giver=other_member, receiver=member, date=today, contact_name="Waiting Two")
+    changed = client.get(reverse("home"))
+    assert "waiting" in rendered(changed) and "Waiting Two" in changed.text
