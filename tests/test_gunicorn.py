@@ -191,3 +191,32 @@ def _ask(port: int) -> str:
         return connection.getresponse().read().decode()
     finally:
         connection.close()
+
+
+def test_a_worker_sets_what_it_loaded_aside_from_the_collector_before_serving():
+    """``post_worker_init`` freezes what the worker loaded (``gc.freeze``), so the collector's
+    full passes walk only what requests leave behind."""
+    port = _free_port()
+    env = os.environ | {"WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "1", "WEB_THREADS": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:chapter.gunicorn",
+         "tests.frozen_app:application", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                frozen = int(_ask(port))
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.1)
+        assert frozen > 1000, frozen
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
