@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -142,14 +143,7 @@ def _free_port() -> int:
 def test_keep_alive_connections_opened_at_once_are_spread_over_the_workers():
     """Forty connections opened together, each asking which worker serves it: on sockets of
     their own the kernel spreads them, so neither of two workers is left with a handful."""
-    port = _free_port()
-    env = os.environ | {"WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "2", "WEB_THREADS": "2"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:chapter.gunicorn",
-         "tests.pid_app:application", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    try:
+    with _serving("tests.pid_app:application", WEB_WORKERS="2", WEB_THREADS="2") as port:
         workers = set()
         deadline = time.monotonic() + 20
         while len(workers) < 2 and time.monotonic() < deadline:  # both workers listening
@@ -175,13 +169,6 @@ def test_keep_alive_connections_opened_at_once_are_spread_over_the_workers():
         per_worker = Counter(pid for pids in served for pid in pids)
         assert set(per_worker) == workers
         assert min(per_worker.values()) >= 8, per_worker
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def _ask(port: int) -> str:
@@ -196,14 +183,7 @@ def _ask(port: int) -> str:
 def test_a_worker_sets_what_it_loaded_aside_from_the_collector_before_serving():
     """``post_worker_init`` freezes what the worker loaded (``gc.freeze``), so the collector's
     full passes walk only what requests leave behind."""
-    port = _free_port()
-    env = os.environ | {"WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "1", "WEB_THREADS": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:chapter.gunicorn",
-         "tests.frozen_app:application", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    try:
+    with _serving("tests.frozen_app:application", WEB_WORKERS="1", WEB_THREADS="1") as port:
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -213,6 +193,19 @@ def test_a_worker_sets_what_it_loaded_aside_from_the_collector_before_serving():
                 assert time.monotonic() < deadline, "gunicorn did not answer"
                 time.sleep(0.1)
         assert frozen > 1000, frozen
+
+
+@contextmanager
+def _serving(app: str, **env: str):
+    """gunicorn with the production settings serving ``app`` on a free port: the port."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:chapter.gunicorn", app,
+         "--log-level", "warning"],
+        cwd=ROOT, env=os.environ | {"WEB_BIND": f"127.0.0.1:{port}", **env},
+    )  # fmt: skip
+    try:
+        yield port
     finally:
         server.terminate()
         try:
