@@ -50,6 +50,7 @@ from .forms import (
     new_token,
     typed,
 )
+from .lists import Rows
 from .models import SLIP_KINDS, Referral, Slip, Tyfcb
 
 KIND_TABS = [
@@ -279,8 +280,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         found = selectors.inbox(me, page)
 
         def draw() -> str:
-            rows = [*found.open, *found.closed]
-            cards = _inbox_cards(rows, [*found.open.each, *found.closed.each], me.chapter_id)
+            cards = _inbox_cards([found.open, found.closed], me.chapter_id)
             context = {
                 "inbox": found,
                 "open_cards": cards[: len(found.open)],
@@ -299,15 +299,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/inbox.html", {"inbox_html": body})
 
 
-def _inbox_cards(rows: list[Referral], each: list[tuple], chapter_id: int) -> list[str]:
-    """Each referral's card, drawn only when its row changed: an inbox drawn again after a
-    new referral or a status tap draws that one card and takes the others as they were."""
+def _inbox_cards(lists: list[Rows], chapter_id: int) -> list[str]:
+    """Each referral's card of ``lists``, one after another, drawn only when its row changed:
+    an inbox drawn again after a new referral or a status tap draws that one card and takes
+    the others as they were (and builds only that referral from its row)."""
+    places = [(rows, i) for rows in lists for i in range(len(rows))]
 
-    def draw(i: int) -> str:
+    def draw(n: int) -> str:
+        rows, i = places[n]
         context = {"referral": rows[i], "receiver_chapter_id": chapter_id, "csrf_input": CSRF_SLOT}
         return render_to_string("referrals/inbox.html#referral_row", context)
 
-    return drawn_each("inbox-card", [(chapter_id, row) for row in each], draw)
+    return drawn_each("inbox-card", [(chapter_id, rows.each[i]) for rows, i in places], draw)
 
 
 def _visible_referral(request: HttpRequest, pk: int) -> Referral:
