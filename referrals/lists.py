@@ -14,6 +14,7 @@ shows (any other field is deferred, so reading it costs a query that the pinned 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -119,28 +120,64 @@ class SlipList:
         ]
 
     @cached_property
-    def _select(self) -> str:
+    def _columns(self) -> list[str]:
+        """The columns a row shows, in ``_row``'s order: the slip's, then each person's."""
         member, user, chapter = Member._meta, User._meta, Chapter._meta
         columns = [f"s.{f.column}" for f in self._slip_fields]
-        joins = []
-        for n, person in enumerate(self.people):
-            key = self.model._meta.get_field(person).column
+        for n in range(len(self.people)):
             m, u, c = f"m{n}", f"u{n}", f"c{n}"
             columns += [
                 f"{m}.{member.get_field(name).column}" for name in ("id", "user", "chapter")
             ]
             columns += [f"{u}.{user.get_field(name).column}" for name in USER_COLUMNS[1:]]
             columns.append(f"{c}.{chapter.get_field('name').column}")
+        return columns
+
+    @cached_property
+    def _from(self) -> str:
+        """The slip table and, for each person, their member, user and chapter."""
+        member, user, chapter = Member._meta, User._meta, Chapter._meta
+        joins = []
+        for n, person in enumerate(self.people):
+            key = self.model._meta.get_field(person).column
+            m, u, c = f"m{n}", f"u{n}", f"c{n}"
             joins += [
                 f"LEFT JOIN {member.db_table} {m} ON {m}.id = s.{key}",
                 f"LEFT JOIN {user.db_table} {u} ON {u}.id = {m}.{member.get_field('user').column}",
                 f"LEFT JOIN {chapter.db_table} {c} "
                 f"ON {c}.id = {m}.{member.get_field('chapter').column}",
             ]
-        return (
-            f"SELECT {', '.join(columns)}{{total}} FROM {self.model._meta.db_table} s "
-            + " ".join(joins)
-        )
+        return " ".join([f"FROM {self.model._meta.db_table} s", *joins])
+
+    @cached_property
+    def _select(self) -> str:
+        return f"SELECT {', '.join(self._columns)}{{total}} {self._from}"
+
+    @cached_property
+    def _as_json(self) -> list[str]:
+        """``_columns`` as a JSON array carries them: money as text, so no amount passes
+        through a float."""
+        decimals = {i for i, _ in self._decimals}
+        return [
+            f"CAST({column} AS TEXT)" if i in decimals else column
+            for i, column in enumerate(self._columns)
+        ]
+
+    @cached_property
+    def _parsers(self) -> list[tuple[int, models.Field]]:
+        """Where a date or a time sits among a row's columns: JSON carries them as text."""
+        return [
+            (i, f)
+            for i, f in enumerate(self._slip_fields)
+            if isinstance(f, models.DateField | models.TimeField)
+        ]
+
+    def _from_json(self, values: tuple) -> tuple:
+        typed = list(values)
+        for i, field in self._parsers:
+            if typed[i] is not None:
+                typed[i] = field.to_python(typed[i])
+        return tuple(typed)
 
     def fetch(
         self,
@@ -271,3 +308,49 @@ def member_money(member_id: int, start, end) -> dict:
         "written": written,
         "thanked": thanked,
     }
+
+
+def fetch_apart(*parts: tuple[SlipList, Part]) -> list[Rows]:
+    """Lists of different slips in one round trip (the dashboard's week, what waits for the
+    member, their 1-2-1s), each as its ``SlipList.fetch`` would give it.
+
+    Lists of one shape share a ``UNION ALL`` column for column (``fetch_together``); lists of
+    different slips cannot, their columns being of other types. So each row comes back as
+    one JSON array of its columns, tagged with its list and place, and is read back into the
+    columns' own types when its instance is built. A part with ``total`` counts all its rows
+    as ``fetch`` does. ``raw`` and ``each`` hold the arrays as the database gave them.
+    """
+    array = "json_build_array" if connection.vendor == "postgresql" else "json_array"
+    selects, params = [], []
+    for place, (slips, part) in enumerate(parts):
+        counted = ", COUNT(*) OVER ()" if part.total else ""
+        selects.append(
+            f"SELECT * FROM (SELECT {place} AS part, "
+            f"ROW_NUMBER() OVER (ORDER BY {part.order}) AS n, "
+            f"{array}({', '.join(slips._as_json)}{counted}) AS r {slips._from} "
+            f"WHERE {part.where} ORDER BY {part.order} LIMIT %s OFFSET %s) p{place}"
+        )
+        params += [*part.params, part.limit, part.offset]
+    sql = " UNION ALL ".join(selects) + " ORDER BY part, n"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    lists = []
+    for place, (slips, part) in enumerate(parts):
+        # PostgreSQL's driver reads JSON itself; SQLite's hands back its text.
+        raw = tuple(
+            tuple(json.loads(r) if isinstance(r, str) else r) for p, _, r in found if p == place
+        )
+        lists.append(
+            Rows(
+                partial(_built_from_json, slips, total=part.total),
+                raw=raw,
+                each=tuple(values[:-1] for values in raw) if part.total else raw,
+                total=(raw[0][-1] if raw else 0) if part.total else None,
+            )
+        )
+    return lists
+
+
+def _built_from_json(slips: SlipList, values: tuple, *, total: bool) -> models.Model:
+    return slips._row(slips._from_json(values), total)

@@ -24,7 +24,7 @@ from meetings.weeks import week_bounds
 from members.models import Member
 from members.selectors import member_pk
 
-from .lists import Part, Rows, SlipList, member_money
+from .lists import Part, Rows, SlipList, fetch_apart, member_money
 from .models import Ceu, OneToOne, Referral, SlipCorrection, Testimonial, Tyfcb
 
 SIX_MONTHS = dt.timedelta(weeks=26)
@@ -121,52 +121,52 @@ def _naming(model, member_id: int) -> tuple[str, list]:
     return "(" + " OR ".join(f"s.{c} = %s" for c in columns) + ")", [member_id] * len(columns)
 
 
-def _one_to_ones(member_id: int, start: dt.date, end: dt.date, today: dt.date) -> list[OneToOne]:
-    """This week's 1-2-1s and the next planned ones, in one query (the dashboard splits them)."""
+@dataclass
+class DashboardLists:
+    """The dashboard's lists, read in one round trip (``referrals.lists.fetch_apart``)."""
+
+    one_to_ones: Rows  # this week's and the next planned, by date (the dashboard splits them)
+    week_referrals: Rows  # newest first
+    waiting: Rows  # the oldest waiting for the member's update; ``total`` counts them all
+    tyfcbs: Rows
+    ceus: Rows
+    testimonials: Rows
+
+
+def _week_part(slips: SlipList, member_id: int, start: dt.date, end: dt.date) -> tuple:
+    naming, params = _naming(slips.model, member_id)
+    return slips, Part(f"{naming} AND {_WEEK}", [*params, start, end], _NEWEST, DASHBOARD_LIST)
+
+
+def _dashboard_lists(
+    member_id: int, start: dt.date, end: dt.date, today: dt.date
+) -> DashboardLists:
+    """Every list the dashboard shows, for the week ``start``-``end``: one query. The
+    dashboard is drawn again after each slip the member logs, so its round trips count."""
     naming, params = _naming(OneToOne, member_id)
-    return _ONE_TO_ONES.fetch(
+    one_to_ones = Part(
         f"{naming} AND (({_WEEK}) OR (s.status = %s AND s.date >= %s))",
         [*params, start, end, _PLANNED, today],
-        order="s.date, s.time, s.id",
-        limit=2 * DASHBOARD_LIST + 5,
+        "s.date, s.time, s.id",
+        2 * DASHBOARD_LIST + 5,
     )
-
-
-def _week_slips(slips: SlipList, member_id: int, start: dt.date, end: dt.date) -> list:
-    naming, params = _naming(slips.model, member_id)
-    return slips.fetch(
-        f"{naming} AND {_WEEK}", [*params, start, end], order=_NEWEST, limit=DASHBOARD_LIST
+    waiting = Part(
+        _OPEN_FOR,
+        [Referral.Source.LOGGED, member_id, *_CLOSED],
+        "s.date, s.id",
+        DASHBOARD_WAITING,
+        total=True,
     )
-
-
-def _referrals(member_id: int, start: dt.date, end: dt.date) -> tuple[list, list]:
-    """The week's referrals naming the member (newest first) and the oldest waiting for
-    their update, each row of the second carrying the count of all that wait (``total``):
-    both lists in one query."""
-    naming, params = _naming(Referral, member_id)
-    week, waiting = _REFERRALS.fetch_together(
-        Part(f"{naming} AND {_WEEK}", [*params, start, end], _NEWEST, DASHBOARD_LIST),
-        Part(
-            _OPEN_FOR,
-            [Referral.Source.LOGGED, member_id, *_CLOSED],
-            "s.date, s.id",
-            DASHBOARD_WAITING,
-            total=True,
-        ),
+    return DashboardLists(
+        *fetch_apart(
+            (_ONE_TO_ONES, one_to_ones),
+            _week_part(_REFERRALS, member_id, start, end),
+            (_REFERRALS, waiting),
+            _week_part(_TYFCBS, member_id, start, end),
+            _week_part(_CEUS, member_id, start, end),
+            _week_part(_TESTIMONIALS, member_id, start, end),
+        )
     )
-    return week, waiting
-
-
-def _week_tyfcbs(member_id: int, start: dt.date, end: dt.date) -> list[Tyfcb]:
-    return _week_slips(_TYFCBS, member_id, start, end)
-
-
-def _week_ceus(member_id: int, start: dt.date, end: dt.date) -> list[Ceu]:
-    return _week_slips(_CEUS, member_id, start, end)
-
-
-def _week_testimonials(member_id: int, start: dt.date, end: dt.date) -> list[Testimonial]:
-    return _week_slips(_TESTIMONIALS, member_id, start, end)
 
 
 #: A referral waiting for its receiver: logged in Slipstream (``SlipQuerySet.logged``), not
@@ -177,18 +177,18 @@ _OPEN_FOR = "s.source = %s AND s.receiver_id = %s AND s.status NOT IN (%s, %s, %
 def member_dashboard(member: Member, today: dt.date) -> Dashboard:
     """This week's slips, referrals waiting for an update, next 1-2-1s and six-month totals."""
     start, end = week_bounds(member.chapter, today)
-    one_to_ones = _one_to_ones(member.pk, start, end, today)
-    week_referrals, waiting = _referrals(member.pk, start, end)
+    lists = _dashboard_lists(member.pk, start, end, today)
+    one_to_ones, waiting = lists.one_to_ones, lists.waiting
     week = WeekSlips(
         start=start,
         end=end,
-        referrals=week_referrals,
-        tyfcbs=_week_tyfcbs(member.pk, start, end),
+        referrals=lists.week_referrals,
+        tyfcbs=lists.tyfcbs,
         one_to_ones=sorted(
             [o for o in one_to_ones if start <= o.date <= end], key=lambda o: (o.date, o.pk)
         )[::-1][:DASHBOARD_LIST],
-        ceus=_week_ceus(member.pk, start, end),
-        testimonials=_week_testimonials(member.pk, start, end),
+        ceus=lists.ceus,
+        testimonials=lists.testimonials,
     )
     waiting_count = waiting.total
     next_one_to_ones = [o for o in one_to_ones if o.status == _PLANNED and o.date >= today][:5]

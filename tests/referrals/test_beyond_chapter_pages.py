@@ -336,7 +336,7 @@ def _more(alice, pat, today, n):
 
 @pytest.mark.parametrize(
     ("page", "expected"),
-    [("home", 10), ("referrals:inbox", 2), ("referrals:given", 4)],
+    [("home", 6), ("referrals:inbox", 2), ("referrals:given", 4)],
 )
 def test_pages_cost_the_pinned_queries_with_slips_beyond_the_chapter(
     login, chapter, alice, pat, slips, today, page, expected

@@ -164,10 +164,11 @@ def test_the_dashboards_lists_are_their_orm_twins(busy):
     member = busy
     today = member.chapter.today()
     start, end = today - dt.timedelta(days=6), today
-    week_referrals, waiting = selectors._referrals(member.pk, start, end)
+    lists = selectors._dashboard_lists(member.pk, start, end, today)
+    week_referrals, waiting = lists.week_referrals, lists.waiting
     pairs = [
         (
-            selectors._one_to_ones(member.pk, start, end, today),
+            lists.one_to_ones,
             twin_one_to_ones(member.pk, start, end, today),
             ("member_a", "member_b"),
         ),
@@ -179,12 +180,12 @@ def test_the_dashboards_lists_are_their_orm_twins(busy):
             ("giver", "receiver"),
         ),
         (
-            selectors._week_tyfcbs(member.pk, start, end),
+            lists.tyfcbs,
             twin_week(Tyfcb, ("writer", "thanked"), ("amount",), member.pk, start, end),
             ("writer", "thanked"),
         ),
         (
-            selectors._week_ceus(member.pk, start, end),
+            lists.ceus,
             list(
                 Ceu.objects.filter(member_id=member.pk)
                 .between(start, end)
@@ -193,7 +194,7 @@ def test_the_dashboards_lists_are_their_orm_twins(busy):
             (),
         ),
         (
-            selectors._week_testimonials(member.pk, start, end),
+            lists.testimonials,
             twin_week(slips.Testimonial, ("giver", "receiver"), (), member.pk, start, end),
             ("giver", "receiver"),
         ),
@@ -217,7 +218,8 @@ def test_a_field_a_list_does_not_show_costs_a_query_as_with_the_orm(
     busy, django_assert_num_queries
 ):
     today = busy.chapter.today()
-    _, waiting = selectors._referrals(busy.pk, today - dt.timedelta(days=6), today)
+    start = today - dt.timedelta(days=6)
+    waiting = selectors._dashboard_lists(busy.pk, start, today, today).waiting
     referral = waiting[0]
     with django_assert_num_queries(1):
         assert referral.need  # deferred: read on demand, as ``only()`` would
@@ -250,27 +252,35 @@ def test_the_dashboards_money_is_its_orm_twin(busy, other_member):
 
 
 def test_lists_fetched_together_keep_apart_when_one_is_empty(member, other_member):
-    """The week's referrals and the waiting list share a round trip: each part keeps its own
-    rows, order and count, whichever of them holds nothing."""
+    """The dashboard's lists share a round trip: each part keeps its own rows, order and
+    count, whichever of them holds nothing."""
     today = member.chapter.today()
     start, end = today - dt.timedelta(days=6), today
-    assert selectors._referrals(member.pk, start, end) == ([], [])
+
+    def referrals(member_id):
+        lists = selectors._dashboard_lists(member_id, start, end, today)
+        return lists.week_referrals, lists.waiting
+
+    assert referrals(member.pk) == ([], [])
     given = [
         f.ReferralFactory(giver=member, receiver=other_member, date=today - dt.timedelta(days=n))
         for n in range(3)
     ]
-    week, waiting = selectors._referrals(member.pk, start, end)
+    week, waiting = referrals(member.pk)
     assert [r.pk for r in week] == [r.pk for r in given]  # newest first
     assert waiting == []
-    week, waiting = selectors._referrals(other_member.pk, start, end)
+    week, waiting = referrals(other_member.pk)
     assert [r.pk for r in week] == [r.pk for r in given]
     assert [r.pk for r in waiting] == [r.pk for r in reversed(given)]  # oldest first
-    assert {r.total for r in waiting} == {3}
+    assert {r.total for r in waiting} == {3} and waiting.total == 3
     old = f.ReferralFactory(giver=member, receiver=other_member, date=today - dt.timedelta(days=30))
-    week, waiting = selectors._referrals(other_member.pk, start, end)
+    week, waiting = referrals(other_member.pk)
     assert old.pk not in [r.pk for r in week]
     assert waiting[0].pk == old.pk
     assert {r.total for r in waiting} == {4}
+    # The other lists of the round trip hold nothing, each on its own.
+    lists = selectors._dashboard_lists(other_member.pk, start, end, today)
+    assert lists.tyfcbs == [] and lists.ceus == [] and lists.one_to_ones == []
 
 
 def test_rows_build_each_instance_once_and_only_when_asked_for():
