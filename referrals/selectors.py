@@ -100,10 +100,10 @@ class Dashboard:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-# The dashboard's queries: each runs on every visit to the home page, so each reads only the
-# columns its rows show and the page asks a fixed number of them. Each list is hand-written
-# SQL (``referrals.lists``): the dashboard is drawn again after every write to the chapter.
-# ``tests/referrals/test_lists.py`` holds each to its ORM twin.
+# The dashboard's lists: read on every visit to the home page after a write to the chapter,
+# so each reads only the columns its rows show, and all of them come in one statement
+# (``referrals.lists.fetch_apart``). ``tests/referrals/test_lists.py`` holds each to its ORM
+# twin.
 _PLANNED, _CLOSED = OneToOne.Status.PLANNED, list(Referral.CLOSED)
 _NEWEST = "s.date DESC, s.id DESC"  # the slips' own ordering
 _WEEK = "s.date >= %s AND s.date <= %s"
