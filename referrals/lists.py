@@ -39,7 +39,7 @@ class Rows(Sequence):
     database gave them: what ``pages.kept.drawn_from`` keys a drawing on. ``each`` holds each
     instance's own values alone (no count or place riding on its row), what a piece drawn per
     row is keyed on (``pages.kept.drawn_each``). ``total`` is the count of all the rows the
-    list's query held (from ``fetch``'s or a part's ``total``), or ``None`` when not counted.
+    list's query held (a part's ``total``), or ``None`` when not counted.
 
     A page kept under its rows reads them on every visit but draws, and so needs the instances,
     only when they changed; an instance is built the first time it is asked for.
@@ -73,7 +73,8 @@ class Rows(Sequence):
 
 @dataclass(frozen=True)
 class Part:
-    """One list of ``SlipList.fetch_together``: as ``fetch``'s arguments."""
+    """One list of ``fetch_apart``: the rows ``where`` holds (SQL over the slip table's alias
+    ``s``, with ``%s`` parameters), in ``order``, ``limit`` of them from ``offset``."""
 
     where: str
     params: list
@@ -150,10 +151,6 @@ class SlipList:
         return " ".join([f"FROM {self.model._meta.db_table} s", *joins])
 
     @cached_property
-    def _select(self) -> str:
-        return f"SELECT {', '.join(self._columns)}{{total}} {self._from}"
-
-    @cached_property
     def _as_json(self) -> list[str]:
         """``_columns`` as a JSON array carries them: money as text, so no amount passes
         through a float."""
@@ -178,75 +175,6 @@ class SlipList:
             if typed[i] is not None:
                 typed[i] = field.to_python(typed[i])
         return tuple(typed)
-
-    def fetch(
-        self,
-        where: str,
-        params: list,
-        *,
-        order: str,
-        limit: int,
-        offset: int = 0,
-        total: bool = False,
-    ) -> list:
-        """The rows ``where`` holds, in ``order``, ``limit`` from ``offset``; with ``total``,
-        each row carries the count of all rows ``where`` holds (``row.total``)."""
-        select = self._select.format(total=", COUNT(*) OVER ()" if total else "")
-        sql = f"{select} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, offset])
-            found = cursor.fetchall()
-        raw = tuple(map(tuple, found))
-        if not total:
-            return Rows(lambda values: self._row(values, False), raw=raw, each=raw)
-        return Rows(
-            lambda values: self._row(values, True),
-            raw=raw,
-            each=tuple(values[:-1] for values in raw),
-            total=raw[0][-1] if raw else 0,
-        )
-
-    def fetch_together(self, *parts: Part) -> list[Rows]:
-        """Several lists of this shape in one round trip, each as ``fetch`` would give it.
-
-        Each part is its own SELECT with its order and limit, numbered by a window function
-        and tagged with its place; ``UNION ALL`` sends them back as one result, sorted by
-        place and number. A part with ``total`` counts all its rows as ``fetch`` does."""
-        selects, params = [], []
-        for place, part in enumerate(parts):
-            select = self._select.format(
-                total=f", {place} AS part, ROW_NUMBER() OVER (ORDER BY {part.order}) AS n"
-                + (", COUNT(*) OVER () AS total" if part.total else ", 0 AS total")
-            )
-            selects.append(
-                f"SELECT * FROM ({select} WHERE {part.where} "
-                f"ORDER BY {part.order} LIMIT %s OFFSET %s) p{place}"
-            )
-            params += [*part.params, part.limit, part.offset]
-        sql = " UNION ALL ".join(selects) + " ORDER BY part, n"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found = cursor.fetchall()
-        width = len(found[0]) - 3 if found else 0
-        lists = []
-        for place, part in enumerate(parts):
-            raw = tuple(tuple(values) for values in found if values[width] == place)
-            total = (raw[0][width + 2] if raw else 0) if part.total else None
-            lists.append(
-                Rows(
-                    partial(self._part_row, width=width, total=part.total),
-                    raw=raw,
-                    each=tuple(values[:width] for values in raw),
-                    total=total,
-                )
-            )
-        return lists
-
-    def _part_row(self, values: tuple, *, width: int, total: bool) -> models.Model:
-        row = self._row(values[:width], False)
-        if total:
-            row.total = values[width + 2]
-        return row
 
     def _row(self, values: tuple, total: bool) -> models.Model:
         width = len(self._attnames)
@@ -311,14 +239,17 @@ def member_money(member_id: int, start, end) -> dict:
 
 
 def fetch_apart(*parts: tuple[SlipList, Part]) -> list[Rows]:
-    """Lists of different slips in one round trip (the dashboard's week, what waits for the
-    member, their 1-2-1s), each as its ``SlipList.fetch`` would give it.
+    """Lists a page reads together, in one round trip: the dashboard's (the week's slips of
+    each kind, what waits for the member, their 1-2-1s), the inbox's (an open page and the
+    latest closed).
 
-    Lists of one shape share a ``UNION ALL`` column for column (``fetch_together``); lists of
-    different slips cannot, their columns being of other types. So each row comes back as
-    one JSON array of its columns, tagged with its list and place, and is read back into the
-    columns' own types when its instance is built. A part with ``total`` counts all its rows
-    as ``fetch`` does. ``raw`` and ``each`` hold the arrays as the database gave them.
+    Each part is its own SELECT with its order and limit, numbered by a window function and
+    tagged with its place; ``UNION ALL`` sends them back as one result, sorted by place and
+    number. Lists of different slips cannot share a column, their columns being of other
+    types, so each row comes back as one JSON array of its columns and is read back into the
+    columns' own types when its instance is built. A part with ``total`` counts all the rows
+    its ``where`` holds (``Rows.total``, and each instance's ``total``). ``raw`` and ``each``
+    hold the arrays as the database gave them.
     """
     array = "json_build_array" if connection.vendor == "postgresql" else "json_array"
     selects, params = [], []

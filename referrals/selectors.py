@@ -256,22 +256,21 @@ _RECEIVED = SlipList(Referral, ("giver",), INBOX_FIELDS)
 def _open_page_and_closed(page: int, member_id: int) -> tuple[list, list]:
     """A page of the open referrals passed to the member (oldest first, each row carrying
     the count of all that are open) and the latest closed: one query."""
-    return _RECEIVED.fetch_together(
-        Part(
-            _OPEN_FOR,
-            [Referral.Source.LOGGED, member_id, *_CLOSED],
-            "s.date, s.id",
-            OPEN_PER_PAGE,
-            offset=(page - 1) * OPEN_PER_PAGE,
-            total=True,
-        ),
-        Part(
-            "s.source = %s AND s.receiver_id = %s AND s.status IN (%s, %s, %s)",
-            [Referral.Source.LOGGED, member_id, *_CLOSED],
-            _NEWEST,
-            CLOSED_SHOWN,
-        ),
+    open_ = Part(
+        _OPEN_FOR,
+        [Referral.Source.LOGGED, member_id, *_CLOSED],
+        "s.date, s.id",
+        OPEN_PER_PAGE,
+        offset=(page - 1) * OPEN_PER_PAGE,
+        total=True,
     )
+    closed = Part(
+        "s.source = %s AND s.receiver_id = %s AND s.status IN (%s, %s, %s)",
+        [Referral.Source.LOGGED, member_id, *_CLOSED],
+        _NEWEST,
+        CLOSED_SHOWN,
+    )
+    return fetch_apart((_RECEIVED, open_), (_RECEIVED, closed))
 
 
 def inbox(member: Member, page: int = 1) -> Inbox:
