@@ -4,7 +4,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from members.models import Chapter, Classification, Member
 
@@ -173,22 +173,27 @@ def count_rows(rows: list[RosterRow]) -> MarkCount:
 
 
 def mark_count(meeting: Meeting) -> MarkCount:
-    """P/A/L/M/S totals, counting members not yet marked at their default mark."""
-    members = list(
-        Member.objects.filter(chapter=meeting.chapter)
+    """P/A/L/M/S totals, counting members not yet marked at their default mark: one query,
+    each member with their saved mark (a mark's answer reads it after every tap)."""
+    saved = Attendance.objects.filter(meeting=meeting, member=OuterRef("pk")).values("mark")[:1]
+    members = (
+        Member.objects.filter(chapter_id=meeting.chapter_id)
         .belonging_on(meeting.date)
         .only("pk", "status", "leave_from", "leave_until")
+        .annotate(saved_mark=Subquery(saved))
+        .order_by()
     )
-    saved = dict(meeting.attendances.values_list("member_id", "mark"))
     totals = Counter({mark: 0 for mark in MARKS})
     unsaved = 0
+    people = 0
     for member in members:
-        if member.pk in saved:
-            totals[saved[member.pk]] += 1
+        people += 1
+        if member.saved_mark:
+            totals[member.saved_mark] += 1
         else:
             unsaved += 1
             totals[default_mark(member, meeting.date)] += 1
-    return MarkCount(totals={m: totals[m] for m in MARKS}, unsaved=unsaved, people=len(members))
+    return MarkCount(totals={m: totals[m] for m in MARKS}, unsaved=unsaved, people=people)
 
 
 # --- Review and history --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -377,6 +378,25 @@ def test_roster_page_query_count_does_not_grow(
         assert client.get(page(meeting)).status_code == 200
     with django_assert_max_num_queries(13):
         client.post(mark_url(meeting, members[1]), {"mark": "L"}, headers=HTMX)
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_a_tap_reads_the_same_few_queries_whatever_the_roster(
+    login, vice_president, chapter, meeting, size
+):
+    """A tap during the meeting: the user with their seat, the meeting, the member, the
+    upsert, and the meeting's count with every saved mark in one read."""
+    from tests.test_page_queries import TRANSACTION_CONTROL
+
+    members = [MemberFactory(chapter=chapter) for _ in range(size)]
+    for member in members[::2]:
+        AttendanceFactory(meeting=meeting, member=member, mark="A")
+    client = login(vice_president)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(mark_url(meeting, members[1]), {"mark": "L"}, headers=HTMX)
+    assert response.status_code == 200
+    asked = [q["sql"] for q in captured if not TRANSACTION_CONTROL.match(q["sql"])]
+    assert len(asked) == 5, asked
 
 
 def test_the_roster_counts_itself_as_the_meeting_count_does(chapter, meeting, vice_president):
