@@ -66,11 +66,13 @@ NAME_FIELDS = ("user__first_name", "user__last_name", "user__email")
 class WeekSlips:
     start: dt.date
     end: dt.date
-    referrals: list[Referral]
-    tyfcbs: list[Tyfcb]
-    one_to_ones: list[OneToOne]
-    ceus: list[Ceu]
-    testimonials: list[Testimonial]
+    # Each list's rows as the database gave them too (``Rows.each``): the dashboard keeps a
+    # line per row (``pages.kept.drawn_each``).
+    referrals: Rows
+    tyfcbs: Rows
+    one_to_ones: Rows
+    ceus: Rows
+    testimonials: Rows
 
     @property
     def count(self) -> int:
@@ -91,9 +93,9 @@ class Dashboard:
     member: Member
     today: dt.date
     week: WeekSlips
-    waiting: list[Referral]
+    waiting: Rows
     waiting_count: int
-    next_one_to_ones: list[OneToOne]
+    next_one_to_ones: Rows
     window: tuple[dt.date, dt.date]
     business_received: Decimal
     business_generated: Decimal
@@ -179,19 +181,25 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
     start, end = week_bounds(member.chapter, today)
     lists = _dashboard_lists(member.pk, start, end, today)
     one_to_ones, waiting = lists.one_to_ones, lists.waiting
+    this_week = sorted(
+        (i for i, o in enumerate(one_to_ones) if start <= o.date <= end),
+        key=lambda i: (one_to_ones[i].date, one_to_ones[i].pk),
+        reverse=True,
+    )[:DASHBOARD_LIST]
+    upcoming = [i for i, o in enumerate(one_to_ones) if o.status == _PLANNED and o.date >= today][
+        :5
+    ]
     week = WeekSlips(
         start=start,
         end=end,
         referrals=lists.week_referrals,
         tyfcbs=lists.tyfcbs,
-        one_to_ones=sorted(
-            [o for o in one_to_ones if start <= o.date <= end], key=lambda o: (o.date, o.pk)
-        )[::-1][:DASHBOARD_LIST],
+        one_to_ones=one_to_ones.picked(this_week),
         ceus=lists.ceus,
         testimonials=lists.testimonials,
     )
     waiting_count = waiting.total
-    next_one_to_ones = [o for o in one_to_ones if o.status == _PLANNED and o.date >= today][:5]
+    next_one_to_ones = one_to_ones.picked(upcoming)
     window = six_month_window(today)
     money = member_money(member.pk, *window)
     # Referral, 1-2-1, CEU and testimonial counts come from PALMS (reports) on the home page.
@@ -418,11 +426,13 @@ class WeekReport:
     meeting: Meeting
     start: dt.date
     end: dt.date
-    referrals: list[Referral]
-    tyfcbs: list[Tyfcb]
-    one_to_ones: list[OneToOne]
-    ceus: list[Ceu]
-    testimonials: list[Testimonial]
+    # Each list's rows as the database gave them too (``Rows.each``): the dashboard keeps a
+    # line per row (``pages.kept.drawn_each``).
+    referrals: Rows
+    tyfcbs: Rows
+    one_to_ones: Rows
+    ceus: Rows
+    testimonials: Rows
     attendance: list[Attendance]
     corrections: list[SlipCorrection]
     tyfcb_total: Decimal

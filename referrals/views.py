@@ -299,6 +299,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/inbox.html", {"inbox_html": body})
 
 
+#: A card at rest, as the inbox draws it: what a tap's answer sets (``_status_step``) given
+#: as nothing. Named rather than left out: the template engine looks a missing name up every
+#: way it knows before giving up, and a card asks for six of them.
+CARD_AT_REST = {
+    "error": "",
+    "undone": False,
+    "just_updated": False,
+    "confirming": None,
+    "undo_until": None,
+    "note": "",
+}
+
+
 def _inbox_cards(lists: list[Rows], chapter_id: int) -> list[str]:
     """Each referral's card of ``lists``, one after another, drawn only when its row changed:
     an inbox drawn again after a new referral or a status tap draws that one card and takes
@@ -307,7 +320,12 @@ def _inbox_cards(lists: list[Rows], chapter_id: int) -> list[str]:
 
     def draw(n: int) -> str:
         rows, i = places[n]
-        context = {"referral": rows[i], "receiver_chapter_id": chapter_id, "csrf_input": CSRF_SLOT}
+        context = {
+            "referral": rows[i],
+            "receiver_chapter_id": chapter_id,
+            "csrf_input": CSRF_SLOT,
+            **CARD_AT_REST,
+        }
         return render_to_string("referrals/inbox.html#referral_row", context)
 
     return drawn_each("inbox-card", [(chapter_id, rows.each[i]) for rows, i in places], draw)
@@ -617,37 +635,113 @@ def dashboard(
     leader = request.viewer.is_leader
 
     def draw() -> str:
-        board = selectors.member_dashboard(me, today)
-
-        def draw_waiting() -> str:
-            context = {"board": board, "me": me}
-            return render_to_string("referrals/dashboard.html#waiting", context)
-
-        context = {
-            "board": board,
-            # What waits for the member changes with others' slips and their own updates, not
-            # with the slips they log: kept under its rows, it is drawn again only when those
-            # changed, and a member back from logging a slip gets it as it was.
-            "waiting_html": drawn_from(
-                "dashboard-waiting",
-                (me.chapter_id, board.waiting.raw, board.waiting_count),
-                draw_waiting,
-                one_viewer=True,
-            ),
-            "currency": me.chapter.currency,
-            "standing": standing() if standing else None,
+        return _board(
+            me,
+            selectors.member_dashboard(me, today),
+            standing=standing() if standing else None,
             # Said on the home page, not only in an email: a member at risk sees it first.
-            "attendance": policy_state(me, today),
+            attendance=policy_state(me, today),
             # On meeting day the leaders take attendance from here, one tap away.
-            "meeting_today": held_meeting_on(me.chapter, today) if leader else None,
-            "leader": leader,
-            "csrf_input": CSRF_SLOT,
-        }
-        return render_to_string("referrals/dashboard.html#board", context)
+            meeting_today=held_meeting_on(me.chapter, today) if leader else None,
+            leader=leader,
+        )
 
     parts = (me.pk, today, leader, standing is not None)
     board = fill_csrf(fragment(me.chapter, "dashboard", parts, draw, one_viewer=True), request)
     return render(request, "referrals/dashboard.html", {"board_html": board})
+
+
+#: The week's slips on the dashboard, each kind a line of ``dashboard.html#week_line``.
+WEEK_LINES = ("referrals", "tyfcbs", "one_to_ones", "ceus", "testimonials")
+
+
+def _board(me: Member, board, *, standing, attendance, meeting_today, leader: bool) -> str:
+    """The dashboard's board from its pieces, each kept under what it shows
+    (``pages.kept.drawn_each``, one round trip to the cache for all of them).
+
+    The board is drawn again after every write to the chapter; after the member's own slip,
+    it draws that slip's line and the figures the slip moved (the light, the six months), and
+    takes the rest as it was: what waits for them, the next 1-2-1s, every other line. Each
+    piece's key holds everything the piece shows, and so does the board's own template.
+    """
+    chapter, week = me.chapter, board.week
+    own = (me.pk, me.chapter_id)
+    money = (chapter.currency, chapter.decimal_mark)
+    palms = standing.palms.values if standing is not None and standing.palms else None
+    pieces: list[tuple[str, tuple, dict]] = [
+        (
+            "head",
+            (
+                own,
+                me.user.first_name,
+                me.user.email,
+                chapter.time_zone,
+                chapter.policy_window_weeks,
+                meeting_today and (meeting_today.pk, meeting_today.starts_at),
+                (str(attendance.state), attendance.absences, attendance.limit),
+                board.waiting_count,
+                leader,
+            ),
+            {
+                "meeting_today": meeting_today,
+                "attendance": attendance,
+                "waiting_count": board.waiting_count,
+                "leader": leader,
+            },
+        ),
+        # What waits for the member changes with others' slips and their own updates, not
+        # with the slips they log.
+        ("waiting", (own, board.waiting.raw, board.waiting_count), {"board": board}),
+        (
+            "next",
+            (own, board.today, board.next_one_to_ones.each),
+            {"next_one_to_ones": board.next_one_to_ones, "today": board.today},
+        ),
+        (
+            "six",
+            (
+                own,
+                money,
+                board.window,
+                board.business_generated,
+                board.business_received,
+                board.counts["tyfcbs_thanked"],
+                palms and tuple(sorted(palms.items())),
+            ),
+            {
+                "window": board.window,
+                "generated": board.business_generated,
+                "received": board.business_received,
+                "thanked": board.counts["tyfcbs_thanked"],
+                "palms": palms,
+            },
+        ),
+    ]
+    if standing is not None:
+        shown = (standing.score, standing.colour, standing.next_colour, standing.next_colour_name)
+        lift = tuple(str(step) for step in standing.lift)
+        pieces.append(("standing", (*shown, lift), {"standing": standing}))
+    sections = len(pieces)  # then a piece per line of the week
+    for kind in WEEK_LINES:
+        rows = getattr(week, kind)
+        pieces += [
+            ("week_line", (kind, own, money, rows.each[i]), {"kind": kind[:-1], "r": rows[i]})
+            for i in range(len(rows))
+        ]
+
+    def draw(i: int) -> str:
+        name, _, context = pieces[i]
+        context = {"me": me, "csrf_input": CSRF_SLOT, **context}
+        return render_to_string(f"referrals/dashboard.html#{name}", context)
+
+    drawn = drawn_each("dashboard-piece", [(name, key) for name, key, _ in pieces], draw)
+    context = {
+        "pieces": {pieces[i][0]: drawn[i] for i in range(sections)},
+        "board": board,
+        "week": week,
+        "week_lines": drawn[sections:],
+    }
+    return render_to_string("referrals/dashboard.html#board", context)
 
 
 @member_required

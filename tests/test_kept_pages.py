@@ -370,3 +370,30 @@ def test_the_dashboard_after_a_members_own_slip_keeps_what_waits_for_them(
     ReferralFactory(giver=other_member, receiver=member, date=today, contact_name="Waiting Two")
     changed = client.get(reverse("home"))
     assert "waiting" in rendered(changed) and "Waiting Two" in changed.text
+
+
+def test_the_dashboard_after_a_members_own_slip_draws_that_line_and_takes_the_others(
+    login, member, other_member
+):
+    today = member.chapter.today()
+    for n in range(3):
+        ReferralFactory(giver=member, receiver=other_member, date=today, contact_name=f"Old {n}")
+    client = login(member)
+    first = client.get(reverse("home"))
+    assert rendered(first).count("week_line") == 3
+    assert {"head", "next", "six", "waiting"} <= set(rendered(first))
+    # The member's own slip: its line is drawn, and the figures it moved; nothing else.
+    ReferralFactory(giver=member, receiver=other_member, date=today, contact_name="Given New")
+    again = client.get(reverse("home"))
+    assert rendered(again).count("week_line") == 1
+    assert not {"head", "next", "waiting"} & set(rendered(again))
+    assert "six" in rendered(again)  # the referrals given went from 3 to 4
+    shown = main(again.text)
+    assert all(f"Old {n}" in shown for n in range(3)) and "Given New" in shown
+    assert shown.index("Given New") < shown.index("Old 2")  # newest first, as read
+    # A name a line shows changes: that line is drawn again with it.
+    other_member.user.first_name = "Renamed"
+    other_member.user.save()
+    renamed = client.get(reverse("home"))
+    assert rendered(renamed).count("week_line") == 4
+    assert main(renamed.text).count("Referral to Renamed") == 4
