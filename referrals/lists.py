@@ -146,8 +146,8 @@ class SlipList:
         return columns
 
     @cached_property
-    def _from(self) -> str:
-        """The slip table and, for each person, their member, user and chapter."""
+    def _people(self) -> str:
+        """For each person of a slip ``s``, their member, user and chapter."""
         member, user, chapter = Member._meta, User._meta, Chapter._meta
         joins = []
         for n, person in enumerate(self.people):
@@ -159,7 +159,7 @@ class SlipList:
                 f"LEFT JOIN {chapter.db_table} {c} "
                 f"ON {c}.id = {m}.{member.get_field('chapter').column}",
             ]
-        return " ".join([f"FROM {self.model._meta.db_table} s", *joins])
+        return " ".join(joins)
 
     @cached_property
     def _as_json(self) -> list[str]:
@@ -250,27 +250,35 @@ def member_money(member_id: int, start, end) -> dict:
 
 
 def fetch_apart(*parts: tuple[SlipList, Part]) -> list[Rows]:
-    """Lists a page reads together, in one round trip: the dashboard's (the week's slips of
-    each kind, what waits for the member, their 1-2-1s), the inbox's (an open page and the
-    latest closed).
+    """Lists a page reads together, in one round trip: the dashboard's (the week's slips of each
+    kind, what waits for the member, their 1-2-1s), the inbox's (an open page and the latest
+    closed).
 
     Each part is its own SELECT with its order and limit, numbered by a window function and
     tagged with its place; ``UNION ALL`` sends them back as one result, sorted by place and
-    number. Lists of different slips cannot share a column, their columns being of other
-    types, so each row comes back as one JSON array of its columns and is read back into the
-    columns' own types when its instance is built. A part with ``total`` counts all the rows
-    its ``where`` holds (``Rows.total``, and each instance's ``total``). ``raw`` and ``each``
-    hold the arrays as the database gave them.
+    number. A part picks its slips first and names their people after: a member's open referrals
+    are counted in full but only the page of them shown is joined to its people. Lists of
+    different slips cannot share a column, their columns being of other types, so each row comes
+    back as one JSON array of its columns and is read back into the columns' own types when its
+    instance is built. A part with ``total`` counts all the rows its ``where`` holds
+    (``Rows.total``, and each instance's ``total``). ``raw`` and ``each`` hold the arrays as the
+    database gave them.
     """
     array = "json_build_array" if connection.vendor == "postgresql" else "json_array"
     selects, params = [], []
     for place, (slips, part) in enumerate(parts):
-        counted = ", COUNT(*) OVER ()" if part.total else ""
+        counting, counted = ("", "")
+        if part.total:
+            counting, counted = (", COUNT(*) OVER () AS total_", ", s.total_")
+        picked = (
+            f"SELECT s.*, ROW_NUMBER() OVER (ORDER BY {part.order}) AS n_{counting} "
+            f"FROM {slips.model._meta.db_table} s "
+            f"WHERE {part.where} ORDER BY {part.order} LIMIT %s OFFSET %s"
+        )
         selects.append(
-            f"SELECT * FROM (SELECT {place} AS part, "
-            f"ROW_NUMBER() OVER (ORDER BY {part.order}) AS n, "
-            f"{array}({', '.join(slips._as_json)}{counted}) AS r {slips._from} "
-            f"WHERE {part.where} ORDER BY {part.order} LIMIT %s OFFSET %s) p{place}"
+            f"SELECT {place} AS part, s.n_ AS n, "
+            f"{array}({', '.join(slips._as_json)}{counted}) AS r "
+            f"FROM ({picked}) s {slips._people}"
         )
         params += [*part.params, part.limit, part.offset]
     sql = " UNION ALL ".join(selects) + " ORDER BY part, n"
