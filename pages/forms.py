@@ -35,7 +35,16 @@ def csrf_input(request: HttpRequest) -> str:
     html = getattr(request, "csrf_input_html", None)
     if html is None:
         html = format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_value(request)
         )
         request.csrf_input_html = html
     return html
+
+
+def csrf_value(request: HttpRequest) -> str:
+    """The request's one masked CSRF token: the forms' inputs (``csrf_input``) and the header
+    htmx sends (``{% csrf_value %}`` in the page's body) carry the same."""
+    token = getattr(request, "csrf_token_value", None)
+    if token is None:
+        token = request.csrf_token_value = get_token(request)
+    return token

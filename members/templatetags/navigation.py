@@ -7,6 +7,8 @@ gets ``aria-current="true"``, so a meeting's page still lights up "Meetings".
 """
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -56,18 +58,45 @@ def main_nav(context) -> SafeString:
     """The navigation as ``partials/nav.html`` draws it, with the viewer's CSRF input in its
     log-out form. It is on every page and follows from its entries, the page and the
     language alone, so each process draws each combination once (``_drawn``), with a slot for
-    each entry's URL: one member's "My profile" and another's are drawn alike."""
+    each entry's URL: one member's "My profile" and another's are drawn alike. The entries
+    follow from what the access module reads of the viewer (seated, roles, seat, staff), so a
+    person's navigation for a page is put together once too (``_KEPT``)."""
     request = context["request"]
     match = getattr(request, "resolver_match", None)
-    items = nav_items(viewer_for(request))
+    namespace = match.namespace if match else ""
+    viewer = viewer_for(request)
+    seat = viewer.member.pk if viewer.member is not None else None
+    key = (viewer.is_member, viewer.roles, seat, viewer.is_staff)
+    key += (request.path, namespace, get_language())
+    with _LOCK:
+        html = _KEPT.get(key)
+        if html is not None:
+            _KEPT.move_to_end(key)
+    if html is None:
+        html = _assembled(viewer, request.path, namespace)
+        with _LOCK:
+            _KEPT[key] = html
+            while len(_KEPT) > KEPT_NAVIGATIONS:
+                _KEPT.popitem(last=False)
+    return fill_csrf(html, request)
+
+
+#: Navigations put together, most recently used last: a worker serves a few hundred people
+#: a few pages each between two meetings.
+KEPT_NAVIGATIONS = 2048
+_KEPT: OrderedDict[tuple, str] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _assembled(viewer, path: str, namespace: str) -> str:
+    items = nav_items(viewer)
     urls = [url_for(item.name, *item.args) for item in items]
-    currents = _currents(items, urls, request.path, match.namespace if match else "")
+    currents = _currents(items, urls, path, namespace)
     shapes = tuple(replace(item, args=()) for item in items)
     pieces = _drawn(shapes, currents, get_language())
-    html = "".join(
+    return "".join(
         piece if i % 2 == 0 else escape(urls[int(piece)]) for i, piece in enumerate(pieces)
     )
-    return fill_csrf(html, request)
 
 
 @lru_cache(maxsize=512)

@@ -3,6 +3,7 @@
 
 from django import template
 
+from pages.forms import csrf_value as request_csrf_value
 from pages.links import url_for
 
 register = template.Library()
@@ -11,3 +12,11 @@ register = template.Library()
 @register.simple_tag
 def link(name: str, *args) -> str:
     return url_for(name, *args)
+
+
+@register.simple_tag(takes_context=True)
+def csrf_value(context) -> str:
+    """``{{ csrf_token }}``, the same masked token as every form of the page
+    (``pages.forms.csrf_value``); nothing on a page drawn without its request."""
+    request = context.get("request")
+    return request_csrf_value(request) if request is not None else ""
