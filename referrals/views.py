@@ -722,15 +722,19 @@ def _board(me: Member, board, *, standing, attendance, meeting_today, leader: bo
         lift = tuple(str(step) for step in standing.lift)
         pieces.append(("standing", (*shown, lift), {"standing": standing}))
     sections = len(pieces)  # then a piece per line of the week
-    for kind in WEEK_LINES:
-        rows = getattr(week, kind)
-        pieces += [
-            ("week_line", (kind, own, money, rows.each[i]), {"kind": kind[:-1], "r": rows[i]})
-            for i in range(len(rows))
-        ]
+    # A line's slip is built from its row only if the line is drawn (``Rows``).
+    lines = [
+        (kind, getattr(week, kind), i)
+        for kind in WEEK_LINES
+        for i in range(len(getattr(week, kind)))
+    ]
+    pieces += [("week_line", (kind, own, money, rows.each[i]), {}) for kind, rows, i in lines]
 
-    def draw(i: int) -> str:
-        name, _, context = pieces[i]
+    def draw(n: int) -> str:
+        name, _, context = pieces[n]
+        if n >= sections:
+            kind, rows, i = lines[n - sections]
+            context = {"kind": kind[:-1], "r": rows[i]}
         context = {"me": me, "csrf_input": CSRF_SLOT, **context}
         return render_to_string(f"referrals/dashboard.html#{name}", context)
 
