@@ -4,7 +4,8 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from members.models import Chapter, Classification, Member
 
@@ -173,27 +174,47 @@ def count_rows(rows: list[RosterRow]) -> MarkCount:
 
 
 def mark_count(meeting: Meeting) -> MarkCount:
-    """P/A/L/M/S totals, counting members not yet marked at their default mark: one query,
-    each member with their saved mark (a mark's answer reads it after every tap)."""
-    saved = Attendance.objects.filter(meeting=meeting, member=OuterRef("pk")).values("mark")[:1]
-    members = (
-        Member.objects.filter(chapter_id=meeting.chapter_id)
-        .belonging_on(meeting.date)
-        .only("pk", "status", "leave_from", "leave_until")
-        .annotate(saved_mark=Subquery(saved))
-        .order_by()
-    )
+    """P/A/L/M/S totals, counting members not yet marked at their default mark: one statement.
+
+    Every tap's answer carries the meeting's count, so it is read after each of a meeting's
+    taps; through the ORM, building the query took several times what running it did. Who
+    counts is ``MemberQuerySet.belonging_on`` and the default is ``default_mark`` (M on leave
+    that day, else P): ``tests/meetings/test_attendance.py`` holds this to ``count_rows`` over
+    the roster the page reads, across statuses, joins, departures and leaves.
+    """
+    day = meeting.date
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARK_COUNT_SQL,
+            [
+                *(Member.Status.ON_LEAVE, day, day),
+                *(Attendance.Mark.MEDICAL, Attendance.Mark.PRESENT),
+                *(meeting.pk, meeting.chapter_id, Member.Status.APPLICANT, day, day),
+            ],
+        )
+        found = cursor.fetchall()
     totals = Counter({mark: 0 for mark in MARKS})
-    unsaved = 0
-    people = 0
-    for member in members:
-        people += 1
-        if member.saved_mark:
-            totals[member.saved_mark] += 1
-        else:
-            unsaved += 1
-            totals[default_mark(member, meeting.date)] += 1
-    return MarkCount(totals={m: totals[m] for m in MARKS}, unsaved=unsaved, people=people)
+    for mark, people, _ in found:
+        totals[mark] += people
+    return MarkCount(
+        totals={m: totals[m] for m in MARKS},
+        unsaved=sum(unsaved for _, _, unsaved in found),
+        people=sum(people for _, people, _ in found),
+    )
+
+
+_MEMBER, _ATTENDANCE = Member._meta.db_table, Attendance._meta.db_table
+#: ``mark_count``'s statement: each belonging member's saved mark, or their default, counted.
+_MARK_COUNT_SQL = (
+    "SELECT COALESCE(a.mark, CASE WHEN m.status = %s"  # noqa: S608
+    " AND (m.leave_from IS NULL OR m.leave_from <= %s)"
+    " AND (m.leave_until IS NULL OR m.leave_until >= %s) THEN %s ELSE %s END) AS counted,"
+    " COUNT(*), SUM(CASE WHEN a.id IS NULL THEN 1 ELSE 0 END)"
+    f" FROM {_MEMBER} m LEFT JOIN {_ATTENDANCE} a ON a.member_id = m.id AND a.meeting_id = %s"
+    " WHERE m.chapter_id = %s AND m.status <> %s AND m.joined_on <= %s"
+    " AND (m.left_on IS NULL OR m.left_on >= %s)"
+    " GROUP BY counted"
+)
 
 
 # --- Review and history --------------------------------------------------------------------------

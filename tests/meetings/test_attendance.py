@@ -9,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from meetings import services
 from meetings.models import Attendance, AttendanceChange, Meeting
@@ -378,6 +380,87 @@ def test_roster_page_query_count_does_not_grow(
         assert client.get(page(meeting)).status_code == 200
     with django_assert_max_num_queries(13):
         client.post(mark_url(meeting, members[1]), {"mark": "L"}, headers=HTMX)
+
+
+#: Days from the meeting: near it, where a rule's edge (on the day, the day before) falls.
+_DAYS = st.one_of(st.none(), st.integers(min_value=-3, max_value=3))
+_PERSON = st.fixed_dictionaries(
+    {
+        "status": st.sampled_from(["applicant", "active", "on_leave", "dropped"]),
+        "joined": st.integers(min_value=-3, max_value=2),
+        "left": _DAYS,
+        "leave_from": _DAYS,
+        "leave_days": st.one_of(st.none(), st.integers(min_value=0, max_value=3)),
+        "mark": st.sampled_from(["", "P", "A", "L", "M", "S"]),
+    }
+)
+
+
+def _person(status="active", joined=-3, left=None, leave_from=None, leave_days=None, mark=""):
+    return {
+        "status": status,
+        "joined": joined,
+        "left": left,
+        "leave_from": leave_from,
+        "leave_days": leave_days,
+        "mark": mark,
+    }
+
+
+#: Every edge at once: joined on the day and the day after, left on the day and the day
+#: before, a leave ending on the day and the day before, starting on the day and the day after.
+_EDGES = [
+    _person(joined=0),
+    _person(joined=1),
+    _person(status="dropped", left=0),
+    _person(status="dropped", left=-1),
+    _person(status="on_leave", leave_from=-2, leave_days=2),
+    _person(status="on_leave", leave_from=-2, leave_days=1),
+    _person(status="on_leave", leave_from=0),
+    _person(status="on_leave", leave_from=1),
+    _person(status="applicant", mark="P"),
+]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(people=st.lists(_PERSON, min_size=1, max_size=8))
+@example(people=_EDGES)
+def test_the_count_a_tap_reads_is_the_rosters_count(db, people):
+    """``mark_count`` (one statement) holds to the rule as the roster applies it: who belongs
+    on the day, and their saved mark or their default (M on leave that day, else P)."""
+    from meetings import selectors
+
+    meeting = MeetingFactory(date=MEETING_DAY)
+
+    def day(offset):
+        return None if offset is None else MEETING_DAY + dt.timedelta(days=offset)
+
+    for person in people:
+        joined = day(person["joined"])
+        left = day(person["left"])
+        leave_from = day(person["leave_from"])
+        leave_until = None
+        if person["leave_days"] is not None:
+            leave_until = (leave_from or MEETING_DAY) + dt.timedelta(days=person["leave_days"])
+        member = MemberFactory(
+            chapter=meeting.chapter,
+            status=person["status"],
+            joined_on=joined,
+            left_on=left if left is None or left >= joined else joined,
+            leave_from=leave_from,
+            leave_until=leave_until,
+        )
+        if person["mark"]:
+            AttendanceFactory(
+                meeting=meeting, member=member, mark=person["mark"], substitute_name="Sam"
+            )
+    assert selectors.mark_count(meeting) == selectors.count_rows(
+        selectors.attendance_roster(meeting)
+    )
 
 
 @pytest.mark.parametrize("size", [5, 40])
