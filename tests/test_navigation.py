@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from members.access import nav_items, viewer_of
 from pages.links import url_for
-from tests.factories import MeetingFactory
+from tests.factories import MeetingFactory, RoleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,9 +118,10 @@ def test_each_persons_log_out_form_carries_their_own_token(member, other_member)
 def test_members_alike_share_one_drawing_each_with_their_own_profile_link(
     login, member, other_member
 ):
-    from members.templatetags.navigation import _drawn
+    from members.templatetags.navigation import _KEPT, _drawn
 
     _drawn.cache_clear()
+    _KEPT.clear()
     pages = {who: login(who).get(reverse("home")).text for who in (member, other_member)}
     assert _drawn.cache_info().misses == 1 and _drawn.cache_info().hits == 1
     for who, html in pages.items():
@@ -132,3 +133,12 @@ def test_members_alike_share_one_drawing_each_with_their_own_profile_link(
     mine = reverse("members:profile", args=[member.pk])
     assert f'href="{mine}" aria-current="page"' in _nav(own)
     assert 'aria-current="page"' not in _nav(theirs)
+
+
+def test_a_role_given_shows_in_the_navigation_on_the_next_page(login, member):
+    """A person's navigation is kept under what the access module reads of them: a role
+    given between two pages changes it at once."""
+    client = login(member)
+    assert f'href="{reverse("reports:chapter")}"' not in _nav(client.get(reverse("home")).text)
+    RoleFactory(member=member, name="president", started_on=member.chapter.today())
+    assert f'href="{reverse("reports:chapter")}"' in _nav(client.get(reverse("home")).text)
