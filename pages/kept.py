@@ -100,17 +100,12 @@ def _key(name: str, parts: tuple) -> str:
 
 def _kept[T](name: str, parts: tuple, draw: Callable[[], T], *, herd: bool = True) -> T:
     key = _key(name, parts)
-    with _LOCK:
-        if (html := _RECENT.get(key)) is not None:
-            _RECENT.move_to_end(key)
-            return html
+    if (html := _RECENT.get(key)) is not None:
+        return html
     html = cache.get(key)
     if html is None:
         html = _draw_once(key, draw) if herd else _draw_and_keep(key, draw)
-    with _LOCK:
-        _RECENT[key] = html
-        while len(_RECENT) > RECENT_ENTRIES:
-            _RECENT.popitem(last=False)
+    _RECENT.put(key, html)
     return html
 
 
@@ -166,18 +161,44 @@ WAIT_FIRST_STEP_SECONDS = 0.005
 WAIT_LONGEST_STEP_SECONDS = 0.05
 
 
+class Recent:
+    """What one process keeps of its own, most recently used last: a map of at most ``size``
+    entries that drops the least recently used, shared by a worker's threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """The entry under ``key``, or None."""
+        with self._lock:
+            if (value := self._entries.get(key)) is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 #: The process keeps its most recent fragments too, in front of the shared cache: the key
 #: holds the revision read from the database on this request, so a kept entry is never stale,
 #: and a hit costs no round trip to Redis.
 RECENT_ENTRIES = 512
-_RECENT: OrderedDict[str, object] = OrderedDict()
-_LOCK = threading.Lock()
+_RECENT = Recent(RECENT_ENTRIES)
 
 
 def forget_recent() -> None:
     """Drop this process's own copies (the tests start each case with an empty cache)."""
-    with _LOCK:
-        _RECENT.clear()
+    _RECENT.clear()
 
 
 #: A fragment outlives its revision only as garbage; a day bounds what a busy cache keeps.

@@ -74,19 +74,6 @@ class WeekSlips:
     ceus: Rows
     testimonials: Rows
 
-    @property
-    def count(self) -> int:
-        return sum(
-            len(rows)
-            for rows in (
-                self.referrals,
-                self.tyfcbs,
-                self.one_to_ones,
-                self.ceus,
-                self.testimonials,
-            )
-        )
-
 
 @dataclass
 class Dashboard:
@@ -426,13 +413,11 @@ class WeekReport:
     meeting: Meeting
     start: dt.date
     end: dt.date
-    # Each list's rows as the database gave them too (``Rows.each``): the dashboard keeps a
-    # line per row (``pages.kept.drawn_each``).
-    referrals: Rows
-    tyfcbs: Rows
-    one_to_ones: Rows
-    ceus: Rows
-    testimonials: Rows
+    referrals: list[Referral]
+    tyfcbs: list[Tyfcb]
+    one_to_ones: list[OneToOne]
+    ceus: list[Ceu]
+    testimonials: list[Testimonial]
     attendance: list[Attendance]
     corrections: list[SlipCorrection]
     tyfcb_total: Decimal

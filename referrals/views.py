@@ -651,8 +651,15 @@ def dashboard(
     return render(request, "referrals/dashboard.html", {"board_html": board})
 
 
-#: The week's slips on the dashboard, each kind a line of ``dashboard.html#week_line``.
-WEEK_LINES = ("referrals", "tyfcbs", "one_to_ones", "ceus", "testimonials")
+#: The week's slips on the dashboard (``WeekSlips``' lists), each a line of
+#: ``dashboard.html#week_line`` of its kind.
+WEEK_LINES = (
+    ("referrals", "referral"),
+    ("tyfcbs", "tyfcb"),
+    ("one_to_ones", "one_to_one"),
+    ("ceus", "ceu"),
+    ("testimonials", "testimonial"),
+)
 
 
 def _board(me: Member, board, *, standing, attendance, meeting_today, leader: bool) -> str:
@@ -724,9 +731,9 @@ def _board(me: Member, board, *, standing, attendance, meeting_today, leader: bo
     sections = len(pieces)  # then a piece per line of the week
     # A line's slip is built from its row only if the line is drawn (``Rows``).
     lines = [
-        (kind, getattr(week, kind), i)
-        for kind in WEEK_LINES
-        for i in range(len(getattr(week, kind)))
+        (kind, rows, i)
+        for rows, kind in ((getattr(week, name), kind) for name, kind in WEEK_LINES)
+        for i in range(len(rows))
     ]
     pieces += [("week_line", (kind, own, money, rows.each[i]), {}) for kind, rows, i in lines]
 
@@ -734,7 +741,7 @@ def _board(me: Member, board, *, standing, attendance, meeting_today, leader: bo
         name, _, context = pieces[n]
         if n >= sections:
             kind, rows, i = lines[n - sections]
-            context = {"kind": kind[:-1], "r": rows[i]}
+            context = {"kind": kind, "r": rows[i]}
         context = {"me": me, "csrf_input": CSRF_SLOT, **context}
         return render_to_string(f"referrals/dashboard.html#{name}", context)
 

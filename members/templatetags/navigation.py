@@ -7,8 +7,6 @@ gets ``aria-current="true"``, so a meeting's page still lights up "Meetings".
 """
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -19,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from members.access import NavItem, nav_items, viewer_for
-from pages.kept import CSRF_SLOT, fill_csrf
+from pages.kept import CSRF_SLOT, Recent, fill_csrf
 from pages.links import url_for
 
 register = template.Library()
@@ -68,24 +66,16 @@ def main_nav(context) -> SafeString:
     seat = viewer.member.pk if viewer.member is not None else None
     key = (viewer.is_member, viewer.roles, seat, viewer.is_staff)
     key += (request.path, namespace, get_language())
-    with _LOCK:
-        html = _KEPT.get(key)
-        if html is not None:
-            _KEPT.move_to_end(key)
-    if html is None:
+    if (html := _KEPT.get(key)) is None:
         html = _assembled(viewer, request.path, namespace)
-        with _LOCK:
-            _KEPT[key] = html
-            while len(_KEPT) > KEPT_NAVIGATIONS:
-                _KEPT.popitem(last=False)
+        _KEPT.put(key, html)
     return fill_csrf(html, request)
 
 
-#: Navigations put together, most recently used last: a worker serves a few hundred people
-#: a few pages each between two meetings.
+#: Navigations put together: a worker serves a few hundred people a few pages each between
+#: two meetings.
 KEPT_NAVIGATIONS = 2048
-_KEPT: OrderedDict[tuple, str] = OrderedDict()
-_LOCK = threading.Lock()
+_KEPT = Recent(KEPT_NAVIGATIONS)
 
 
 def _assembled(viewer, path: str, namespace: str) -> str:
