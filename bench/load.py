@@ -85,20 +85,31 @@ def _timed(conn: http.client.HTTPConnection, port: int, req: Request):
 
 
 def run(
-    port: int, make_request: Callable[[int, int], Request], *, clients: int, total: int
+    port: int,
+    make_request: Callable[[int, int], Request],
+    *,
+    clients: int,
+    total: int | None = None,
+    seconds: float | None = None,
 ) -> Result:
-    """Issue ``total`` requests from ``clients`` concurrent connections."""
+    """Issue ``total`` requests from ``clients`` concurrent connections, or as many as they
+    send in ``seconds``."""
+    if (total is None) == (seconds is None):
+        raise ValueError("Give either total or seconds.")
     lock = threading.Lock()
     issued = 0
     latencies: list[float] = []
     errors = 0
+    until = None
 
     def worker(client_no: int) -> None:
         nonlocal issued, errors
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:
             with lock:
-                if issued >= total:
+                if (total is not None and issued >= total) or (
+                    until is not None and time.perf_counter() >= until
+                ):
                     break
                 issued += 1
                 n = issued
@@ -111,6 +122,8 @@ def run(
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     started = time.perf_counter()
+    if seconds is not None:
+        until = started + seconds
     for t in threads:
         t.start()
     for t in threads:

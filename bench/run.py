@@ -368,9 +368,7 @@ def main() -> None:
         if "burst" in PARTS:
             print("The meeting burst…", flush=True)
             floor_page = next(page for page in PAGES if page.label == "floor")
-            results["burst"] = burst.measure(
-                PORT, server.pid, floor_page.request_maker(personas), floor_requests=REQUESTS
-            )
+            results["burst"] = burst.measure(PORT, server.pid, floor_page.request_maker(personas))
         if "phone" in PARTS:
             print("A phone on a slow network…", flush=True)
             results["phone"] = phone.measure(PORT, personas)

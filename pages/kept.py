@@ -207,6 +207,8 @@ FRAGMENT_SECONDS = 24 * 3600
 
 #: Where a kept fragment's forms take the viewer's own CSRF input, filled in per request.
 CSRF_SLOT = mark_safe("<!--csrf-->")  # user text is escaped: it can never spell a comment
+#: Where the masked CSRF token itself goes (htmx's header), in a page's kept shell.
+TOKEN_SLOT = mark_safe("<!--csrf-token-->")
 
 
 def fill_csrf(html: str, request: HttpRequest, extra: str = "") -> SafeString:

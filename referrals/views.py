@@ -33,6 +33,7 @@ from members.access import (
 )
 from members.amounts import format_amount
 from members.models import Member
+from members.shell import render_kept
 from pages.forms import csrf_input
 from pages.kept import CSRF_SLOT, drawn_each, drawn_from, fill_csrf, fragment
 
@@ -211,7 +212,7 @@ def _blank_slip_form(request: HttpRequest, me: Member, kind: str) -> HttpRespons
     panel = fill_csrf(MemberSelect.without(kept, me.pk), request, token)
     if request.htmx:
         return HttpResponse(panel)
-    return render(request, "referrals/log_slip.html", {"panel_html": panel})
+    return render_kept(request, "referrals/log_slip.html", "panel_html", panel)
 
 
 def _confirm(request: HttpRequest, kind: str, slip: Slip, created: bool, asked_date) -> None:
@@ -296,7 +297,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
     # The member's own referrals, kept under the chapter's revision (pages.kept).
     body = fill_csrf(fragment(me.chapter, "inbox", (me.pk, page), read, one_viewer=True), request)
-    return render(request, "referrals/inbox.html", {"inbox_html": body})
+    return render_kept(request, "referrals/inbox.html", "inbox_html", body)
 
 
 #: A card at rest, as the inbox draws it: what a tap's answer sets (``_status_step``) given
@@ -648,7 +649,7 @@ def dashboard(
 
     parts = (me.pk, today, leader, standing is not None)
     board = fill_csrf(fragment(me.chapter, "dashboard", parts, draw, one_viewer=True), request)
-    return render(request, "referrals/dashboard.html", {"board_html": board})
+    return render_kept(request, "referrals/dashboard.html", "board_html", board)
 
 
 #: The week's slips on the dashboard (``WeekSlips``' lists), each a line of

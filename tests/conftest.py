@@ -17,10 +17,12 @@ def _fresh_cache():
     """Rate-limit counters and double-submit tokens live in the cache: no test inherits any."""
     from django.core.cache import cache
 
+    from members.shell import forget as forget_shells
     from pages.kept import forget_recent
 
     cache.clear()
     forget_recent()
+    forget_shells()
 
 
 @pytest.fixture(autouse=True)

@@ -58,8 +58,19 @@ def main_nav(context) -> SafeString:
     language alone, so each process draws each combination once (``_drawn``), with a slot for
     each entry's URL: one member's "My profile" and another's are drawn alike. The entries
     follow from what the access module reads of the viewer (seated, roles, seat, staff), so a
-    person's navigation for a page is put together once too (``_KEPT``)."""
-    request = context["request"]
+    person's navigation for a page is put together once too (``_KEPT``). A page's shell drawn
+    for anyone (``members.shell``) gets a slot, filled per request by ``navigation``."""
+    if context.get("kept_shell"):
+        return NAV_SLOT
+    return navigation(context["request"])
+
+
+#: Where the person's navigation goes in a page's shell drawn for anyone (members.shell).
+NAV_SLOT = mark_safe("<!--navigation-->")
+
+
+def navigation(request) -> SafeString:
+    """This person's navigation on this page, put together once (``_KEPT``)."""
     match = getattr(request, "resolver_match", None)
     namespace = match.namespace if match else ""
     viewer = viewer_for(request)
