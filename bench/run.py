@@ -6,7 +6,8 @@ Environment: ``BENCH_SCALE`` (chapters, default 1000), ``BENCH_MEMBERS`` (mean c
 default 30), ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/
 slipstream_bench``, or ``slipstream_bench_<scale>`` for another scale; created when missing),
 ``BENCH_REQUESTS`` (requests per page at 50 clients, default 1000), ``BENCH_BURSTS`` (how many
-times the meeting burst is played, default 3), ``BENCH_ONLY`` (which parts:
+times the meeting burst is played, default 3), ``BENCH_FLOOR_SECONDS`` (how long each floor
+run around the bursts lasts, default 10), ``BENCH_ONLY`` (which parts:
 ``pages,burst,phone,commands``), ``BENCH_PORT``, ``CHROMIUM_PATH``.
 """
 
