@@ -33,14 +33,14 @@ def test_each_person_gets_their_own_parts_in_one_shell_a_page(login, member, oth
     for person in (member, other_member):
         client = login(person)
         for page in PAGES:
-            seen[person.pk, page] = _own_parts(client.get(reverse(page)))
+            seen[person, page] = _own_parts(client.get(reverse(page)))
     assert len(shell._KEPT._entries) == len(PAGES)  # one shell a page, for both of them
-    for (pk, page), parts in seen.items():
-        assert parts["owner"] == str(pk), page
+    for (person, page), parts in seen.items():
+        assert parts["owner"] == str(person.user.pk), page
         assert parts["nonce"] == parts["header_nonce"], page
         # The page's one masked token: htmx's header and every form carry the same.
         assert parts["form_tokens"] == {parts["hx_token"]}, page
-        profile = reverse("members:profile", args=[pk])
+        profile = reverse("members:profile", args=[person.pk])
         assert f'href="{profile}"' in parts["html"], page
         assert not any(slot in parts["html"] for slot in SLOTS), page
         assert "<!--navigation-->" not in parts["html"] and "<!--csrf" not in parts["html"]
