@@ -8,6 +8,7 @@ chapter or a whole region.
 
 import contextlib
 import datetime as dt
+import functools
 import operator
 import re
 from collections.abc import Iterable
@@ -392,17 +393,29 @@ def _activity_sql(
     took the ORM longer to compile than PostgreSQL took to run it, and the ORM cannot group
     a union's rows again. The text depends only on how many chapters and members are asked
     for (one chapter's page sends the same text each time, which the database prepares
-    once); the ids and dates are parameters. With ``member_ids`` each part reads only those
-    members' rows (through their own indexes). ``as_array`` (PostgreSQL) names a region's
-    chapters as one array, ``= ANY(%s)``, not a thousand parameters in each of the nine parts
-    for the driver to splice and the database to parse.
+    once), so each process writes each text once (``_activity_text``); the ids and dates are
+    parameters. With ``member_ids`` each part reads only those members' rows (through their
+    own indexes). ``as_array`` (PostgreSQL) names a region's chapters as one array,
+    ``= ANY(%s)``, not a thousand parameters in each of the nine parts for the driver to
+    splice and the database to parse.
     """
-    if as_array:
-        chapters, chapter_params = "= ANY(%s::bigint[])", [list(chapter_ids)]
-    else:
-        chapters, chapter_params = f"IN ({', '.join(['%s'] * len(chapter_ids))})", chapter_ids
-    members = None if member_ids is None else ", ".join(["%s"] * len(member_ids))
-    parts, params = [], []
+    chapter_params = [list(chapter_ids)] if as_array else list(chapter_ids)
+    members = None if member_ids is None else len(member_ids)
+    sql = _activity_text(0 if as_array else len(chapter_ids), members, as_array)
+    params = []
+    for _ in _SOURCES:
+        params += [*chapter_params, start, end, *(member_ids or ())]
+    return sql, params
+
+
+@functools.lru_cache(maxsize=256)
+def _activity_text(chapter_count: int, member_count: int | None, as_array: bool) -> str:
+    """``_activity_sql``'s statement for so many chapters (an array's one parameter when
+    ``as_array``) and members (``None``: every member of the chapters)."""
+    listed = ", ".join(["%s"] * chapter_count)
+    chapters = "= ANY(%s::bigint[])" if as_array else f"IN ({listed})"
+    members = None if member_count is None else ", ".join(["%s"] * member_count)
+    parts = []
     for rows, chapter, day, condition, key, filled in _SOURCES:
         columns = ", ".join(filled.get(name, "0") + f" AS c{i}" for i, name in enumerate(COLUMNS))
         where = [f"{chapter} {chapters}", f"{day} BETWEEN %s AND %s"]
@@ -412,8 +425,7 @@ def _activity_sql(
             f"SELECT {key} AS mid, {columns} FROM {rows} "  # noqa: S608 - names above, no input
             f"WHERE {' AND '.join(where)} GROUP BY {key}"
         )
-        params += [*chapter_params, start, end, *(member_ids or ())]
-    return _per_member(" UNION ALL ".join(parts).format(**_NAMES)), params
+    return _per_member(" UNION ALL ".join(parts).format(**_NAMES))
 
 
 def _per_member(parts: str) -> str:
