@@ -10,6 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
@@ -86,7 +87,10 @@ def drawn_each(name: str, data: Sequence[object], draw: Callable[[int], str]) ->
         if key not in found:
             found[key] = drawn[key] = draw(i)
     if drawn:
-        cache.set_many(drawn, timeout=FRAGMENT_SECONDS)
+        if (within := _DRAWN_WITHIN.get()) is not None:
+            within.update(drawn)  # kept with the drawing they are part of
+        else:
+            cache.set_many(drawn, timeout=FRAGMENT_SECONDS)
     return [found[key] for key in keys]
 
 
@@ -119,15 +123,34 @@ def _draw_once[T](key: str, draw: Callable[[], T]) -> T:
     if not drawer and (html := _wait_for(key, drawing)) is not None:
         return html
     try:
-        return _draw_and_keep(key, draw)
+        return _draw_and_keep(key, draw, alone=True)
     finally:
         if drawer:
             cache.delete(drawing)
 
 
-def _draw_and_keep[T](key: str, draw: Callable[[], T]) -> T:
-    html = draw()
-    cache.set(key, html, timeout=FRAGMENT_SECONDS)
+#: What is drawn within a drawing in progress (a board's pieces, a list's cards, the inner
+#: fragments), kept with it when it is done: one round trip to the cache for all of them.
+_DRAWN_WITHIN: ContextVar[dict | None] = ContextVar("drawn_within", default=None)
+
+
+def _draw_and_keep[T](key: str, draw: Callable[[], T], *, alone: bool = False) -> T:
+    """``draw()``, kept under ``key``. Drawn within another drawing, it is kept with that one;
+    ``alone`` keeps it at once, with what was drawn within it (a drawing others may be waiting
+    for, ``_draw_once``)."""
+    if (outer := _DRAWN_WITHIN.get()) is not None and not alone:
+        html = outer[key] = draw()
+        return html
+    token = _DRAWN_WITHIN.set({})
+    try:
+        html = draw()
+        drawn = _DRAWN_WITHIN.get()
+    finally:
+        _DRAWN_WITHIN.reset(token)
+    if drawn:
+        cache.set_many({**drawn, key: html}, timeout=FRAGMENT_SECONDS)
+    else:
+        cache.set(key, html, timeout=FRAGMENT_SECONDS)
     return html
 
 

@@ -62,17 +62,6 @@ class Rows(Sequence):
             self._built[index] = self._build(self.raw[index])
         return self._built[index]
 
-    def picked(self, indexes: Sequence[int]) -> Rows:
-        """The rows at ``indexes``, in that order, sharing the instances already built: a
-        page that splits one list in two (the dashboard's 1-2-1s) keys each on its rows."""
-        picked = Rows(
-            self._build,
-            raw=[self.raw[i] for i in indexes],
-            each=[self.each[i] for i in indexes],
-        )
-        picked._built = [self._built[i] for i in indexes]
-        return picked
-
     def __eq__(self, other) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)
 

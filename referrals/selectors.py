@@ -30,6 +30,7 @@ from .models import Ceu, OneToOne, Referral, SlipCorrection, Testimonial, Tyfcb
 SIX_MONTHS = dt.timedelta(weeks=26)
 DASHBOARD_LIST = 20  # rows per dashboard list; the page links to the full lists
 DASHBOARD_WAITING = 5  # the oldest referrals waiting for an update; the inbox has them all
+DASHBOARD_NEXT = 5  # the next planned 1-2-1s
 ZERO = Decimal("0.00")
 
 MEMBER_PEOPLE = ("user", "classification")
@@ -114,7 +115,8 @@ def _naming(model, member_id: int) -> tuple[str, list]:
 class DashboardLists:
     """The dashboard's lists, read in one round trip (``referrals.lists.fetch_apart``)."""
 
-    one_to_ones: Rows  # this week's and the next planned, by date (the dashboard splits them)
+    week_one_to_ones: Rows  # newest first
+    next_one_to_ones: Rows  # the next planned, soonest first
     week_referrals: Rows  # newest first
     waiting: Rows  # the oldest waiting for the member's update; ``total`` counts them all
     tyfcbs: Rows
@@ -133,11 +135,11 @@ def _dashboard_lists(
     """Every list the dashboard shows, for the week ``start``-``end``: one query. The
     dashboard is drawn again after each slip the member logs, so its round trips count."""
     naming, params = _naming(OneToOne, member_id)
-    one_to_ones = Part(
-        f"{naming} AND (({_WEEK}) OR (s.status = %s AND s.date >= %s))",
-        [*params, start, end, _PLANNED, today],
+    next_one_to_ones = Part(
+        f"{naming} AND s.status = %s AND s.date >= %s",
+        [*params, _PLANNED, today],
         "s.date, s.time, s.id",
-        2 * DASHBOARD_LIST + 5,
+        DASHBOARD_NEXT,
     )
     waiting = Part(
         _OPEN_FOR,
@@ -148,7 +150,8 @@ def _dashboard_lists(
     )
     return DashboardLists(
         *fetch_apart(
-            (_ONE_TO_ONES, one_to_ones),
+            _week_part(_ONE_TO_ONES, member_id, start, end),
+            (_ONE_TO_ONES, next_one_to_ones),
             _week_part(_REFERRALS, member_id, start, end),
             (_REFERRALS, waiting),
             _week_part(_TYFCBS, member_id, start, end),
@@ -167,26 +170,18 @@ def member_dashboard(member: Member, today: dt.date) -> Dashboard:
     """This week's slips, referrals waiting for an update, next 1-2-1s and six-month totals."""
     start, end = week_bounds(member.chapter, today)
     lists = _dashboard_lists(member.pk, start, end, today)
-    one_to_ones, waiting = lists.one_to_ones, lists.waiting
-    this_week = sorted(
-        (i for i, o in enumerate(one_to_ones) if start <= o.date <= end),
-        key=lambda i: (one_to_ones[i].date, one_to_ones[i].pk),
-        reverse=True,
-    )[:DASHBOARD_LIST]
-    upcoming = [i for i, o in enumerate(one_to_ones) if o.status == _PLANNED and o.date >= today][
-        :5
-    ]
     week = WeekSlips(
         start=start,
         end=end,
         referrals=lists.week_referrals,
         tyfcbs=lists.tyfcbs,
-        one_to_ones=one_to_ones.picked(this_week),
+        one_to_ones=lists.week_one_to_ones,
         ceus=lists.ceus,
         testimonials=lists.testimonials,
     )
+    waiting = lists.waiting
     waiting_count = waiting.total
-    next_one_to_ones = one_to_ones.picked(upcoming)
+    next_one_to_ones = lists.next_one_to_ones
     window = six_month_window(today)
     money = member_money(member.pk, *window)
     # Referral, 1-2-1, CEU and testimonial counts come from PALMS (reports) on the home page.

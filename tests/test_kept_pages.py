@@ -397,3 +397,43 @@ def test_the_dashboard_after_a_members_own_slip_draws_that_line_and_takes_the_ot
     renamed = client.get(reverse("home"))
     assert rendered(renamed).count("week_line") == 4
     assert main(renamed.text).count("Referral to Renamed") == 4
+
+
+def test_a_board_drawn_again_is_kept_with_its_pieces_in_one_write(
+    login, member, other_member, monkeypatch
+):
+    """What is drawn within a drawing (the board's pieces) goes to the cache with it, in one
+    round trip; and a second worker finds all of it there."""
+    from django.core.cache import cache
+
+    today = member.chapter.today()
+    client = login(member)
+    client.get(reverse("home"))
+    ReferralFactory(giver=member, receiver=other_member, date=today, contact_name="Given New")
+    writes, inside = [], []
+
+    def spy(name, real):
+        def call(data, *args, **kwargs):
+            if not inside:  # a backend's set_many may call its own set: one write
+                writes.append((name, sorted(data) if name == "set_many" else [data]))
+            inside.append(name)
+            try:
+                return real(data, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        return call
+
+    for name in ("set", "set_many"):
+        monkeypatch.setattr(cache, name, spy(name, getattr(cache, name)))
+    again = client.get(reverse("home"))
+    assert "Given New" in again.text
+    [(name, keys)] = writes  # one write: the board, the slip's line and the six months
+    assert name == "set_many" and len(keys) == 3
+    assert sum(":dashboard:" in key for key in keys) == 1
+    # Another process (nothing of its own kept) draws none of it: all of it is in the cache.
+    forget_recent()
+    monkeypatch.undo()
+    other = client.get(reverse("home"))
+    assert main(other.text) == main(again.text)
+    assert not {"board", "six", "week_line", "head", "waiting"} & set(rendered(other))

@@ -18,6 +18,7 @@ from referrals.lists import Rows, member_money
 from referrals.models import Ceu, OneToOne, Referral, Tyfcb
 from referrals.selectors import (
     DASHBOARD_LIST,
+    DASHBOARD_NEXT,
     DASHBOARD_WAITING,
     INBOX_FIELDS,
     NAME_FIELDS,
@@ -41,17 +42,16 @@ def listed(queryset, *people, fields=()):
     )
 
 
-def twin_one_to_ones(member_id, start, end, today):
+def twin_next_one_to_ones(member_id, today):
     return list(
         listed(
             OneToOne.objects.naming(member_id).filter(
-                Q(date__gte=start, date__lte=end)
-                | Q(status=OneToOne.Status.PLANNED, date__gte=today)
+                status=OneToOne.Status.PLANNED, date__gte=today
             ),
             "member_a",
             "member_b",
             fields=("time", "place", "status"),
-        ).order_by("date", "time", "id")[: 2 * DASHBOARD_LIST + 5]
+        ).order_by("date", "time", "id")[:DASHBOARD_NEXT]
     )
 
 
@@ -168,8 +168,20 @@ def test_the_dashboards_lists_are_their_orm_twins(busy):
     week_referrals, waiting = lists.week_referrals, lists.waiting
     pairs = [
         (
-            lists.one_to_ones,
-            twin_one_to_ones(member.pk, start, end, today),
+            lists.week_one_to_ones,
+            twin_week(
+                OneToOne,
+                ("member_a", "member_b"),
+                ("time", "place", "status"),
+                member.pk,
+                start,
+                end,
+            ),
+            ("member_a", "member_b"),
+        ),
+        (
+            lists.next_one_to_ones,
+            twin_next_one_to_ones(member.pk, today),
             ("member_a", "member_b"),
         ),
         (
@@ -280,7 +292,7 @@ def test_lists_fetched_together_keep_apart_when_one_is_empty(member, other_membe
     assert {r.total for r in waiting} == {4}
     # The other lists of the round trip hold nothing, each on its own.
     lists = selectors._dashboard_lists(other_member.pk, start, end, today)
-    assert lists.tyfcbs == [] and lists.ceus == [] and lists.one_to_ones == []
+    assert lists.tyfcbs == [] and lists.ceus == [] and lists.week_one_to_ones == []
 
 
 def test_rows_build_each_instance_once_and_only_when_asked_for():
