@@ -78,7 +78,8 @@ def drawn_each(name: str, data: Sequence[object], draw: Callable[[int], str]) ->
     A list read afresh after a write usually differs from the last by a piece or two (a new
     referral, a status moved), so the pieces are kept one by one and the list is assembled
     from them: one round trip to the cache asks for all of them, and one more keeps those
-    drawn. ``data[i]`` must hold everything piece ``i`` shows, as ``drawn_from``'s does.
+    drawn, with the drawing they are part of when there is one (``_draw_and_keep``).
+    ``data[i]`` must hold everything piece ``i`` shows, as ``drawn_from``'s does.
     """
     keys = [_key(name, (datum,)) for datum in data]
     found = cache.get_many(keys) if keys else {}
