@@ -212,6 +212,9 @@ class Recent:
         with self._lock:
             self._entries.clear()
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
 
 #: The process keeps its most recent fragments too, in front of the shared cache: the key
 #: holds the revision read from the database on this request, so a kept entry is never stale,

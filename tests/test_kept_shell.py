@@ -34,7 +34,7 @@ def test_each_person_gets_their_own_parts_in_one_shell_a_page(login, member, oth
         client = login(person)
         for page in PAGES:
             seen[person, page] = _own_parts(client.get(reverse(page)))
-    assert len(shell._KEPT._entries) == len(PAGES)  # one shell a page, for both of them
+    assert len(shell._KEPT) == len(PAGES)  # one shell a page, for both of them
     for (person, page), parts in seen.items():
         assert parts["owner"] == str(person.user.pk), page
         assert parts["nonce"] == parts["header_nonce"], page
