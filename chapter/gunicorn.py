@@ -2,7 +2,7 @@
 
 ``make bench`` measures the app under exactly these. Environment: ``WEB_BIND`` (default
 ``127.0.0.1:8000``, behind your TLS proxy), ``WEB_WORKERS`` (default two per core),
-``WEB_THREADS`` (default ``DATABASE_POOL_MAX``, 4), and with ``BEHIND_TLS_PROXY=1``
+``WEB_THREADS`` (default 1), and with ``BEHIND_TLS_PROXY=1``
 ``FORWARDED_ALLOW_IPS``, the proxy's addresses (default this host's).
 """
 
@@ -10,15 +10,21 @@ import os
 
 from chapter.env import env_addresses, env_bool, env_int, env_str
 
-# Threads let a process serve other requests while one waits on PostgreSQL or Redis; two
-# processes a core keep every core busy although each holds Python's lock while it computes.
-# Four threads, as many as the process's pool has connections (DATABASE_POOL_MAX): more would
-# only queue inside the process for a connection and for Python's lock, and every thread
-# that waits on a query must then wait again for the lock to come back to it, so a page of
-# ten queries finishes later the more threads it shares its process with.
+# One request at a time per process, two processes a core. A process's threads share Python's
+# lock: four requests served side by side in one process each take about four times as long,
+# so a page that draws for 15 ms is stretched past the cheap ones around it, and every query
+# a thread waits on ends with a wait for the lock to come back. One thread a process serves
+# its requests in the order they came (the rest wait their turn in gunicorn's queue), each
+# at the full speed of its core; while one process waits on PostgreSQL, the core's other
+# process computes. On the meeting burst (docs/performance.md), four threads a worker
+# stretched the dearest pages' tails, and kept the members' requests further from the
+# floor's, than one thread did, for the same throughput.
+# gthread rather than the sync worker: it keeps a phone's or a proxy's connection alive
+# between requests. With the database far away (a round trip of a millisecond or more per
+# query) a process waits more than it computes: raise WEB_WORKERS or WEB_THREADS.
 worker_class = "gthread"
 workers = env_int("WEB_WORKERS", 2 * (os.cpu_count() or 1), minimum=1)
-threads = env_int("WEB_THREADS", env_int("DATABASE_POOL_MAX", 4) or 4, minimum=1)
+threads = env_int("WEB_THREADS", 1, minimum=1)
 
 # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
 # connections over them. On one shared socket whichever worker wakes first takes the next

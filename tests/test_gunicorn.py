@@ -49,18 +49,17 @@ def _read(monkeypatch, **env):
     return _Settings("python:chapter.gunicorn").cfg
 
 
-def test_threads_and_a_socket_per_worker_by_default(monkeypatch):
+def test_one_thread_and_a_socket_per_worker_by_default(monkeypatch):
     cfg = _read(monkeypatch)
-    assert cfg.worker_class_str == "gthread"
+    assert cfg.worker_class_str == "gthread"  # keeps connections alive between requests
     assert cfg.workers == 2 * os.cpu_count()
-    assert cfg.threads == 4  # as many as the pool's connections (DATABASE_POOL_MAX)
+    assert cfg.threads == 1  # one request at a time: none stretched by its neighbours
     assert cfg.reuse_port is True
     assert cfg.bind == ["127.0.0.1:8000"]
 
 
-def test_threads_follow_the_pool_unless_set(monkeypatch):
-    assert _read(monkeypatch, DATABASE_POOL_MAX="6").threads == 6
-    assert _read(monkeypatch, DATABASE_POOL_MAX="0").threads == 4  # a connection per thread
+def test_threads_do_not_follow_the_pool(monkeypatch):
+    assert _read(monkeypatch, DATABASE_POOL_MAX="6").threads == 1
     assert _read(monkeypatch, DATABASE_POOL_MAX="6", WEB_THREADS="2").threads == 2
 
 
