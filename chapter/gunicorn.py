@@ -10,18 +10,12 @@ import os
 
 from chapter.env import env_addresses, env_bool, env_int, env_str
 
-# One request at a time per process, two processes a core. A process's threads share Python's
-# lock: four requests served side by side in one process each take about four times as long,
-# so a page that draws for 15 ms is stretched past the cheap ones around it, and every query
-# a thread waits on ends with a wait for the lock to come back. One thread a process serves
-# its requests in the order they came (the rest wait their turn in gunicorn's queue), each
-# at the full speed of its core; while one process waits on PostgreSQL, the core's other
-# process computes. On the meeting burst (docs/performance.md), four threads a worker
-# stretched the dearest pages' tails, and kept the members' requests further from the
-# floor's, than one thread did, for the same throughput.
-# gthread rather than the sync worker: it keeps a phone's or a proxy's connection alive
-# between requests. With the database far away (a round trip of a millisecond or more per
-# query) a process waits more than it computes: raise WEB_WORKERS or WEB_THREADS.
+# One request at a time per process, two processes a core: a process's threads share Python's
+# lock, so requests served side by side each take as many times longer, the dearest pages the
+# most; one at a time, each runs at its core's full speed in its turn while the core's other
+# process computes whenever this one waits on PostgreSQL. gthread rather than sync keeps a
+# phone's or a proxy's connection alive between requests. Why, what the meeting burst read,
+# and when to raise WEB_WORKERS or WEB_THREADS: docs/operating.md, "The web server".
 worker_class = "gthread"
 workers = env_int("WEB_WORKERS", 2 * (os.cpu_count() or 1), minimum=1)
 threads = env_int("WEB_THREADS", 1, minimum=1)
